@@ -1,0 +1,1 @@
+"""timeline: an event-sourced policy timeline engine with a GraphQL API."""

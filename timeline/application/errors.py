@@ -1,0 +1,40 @@
+"""Errors the application raises; adapters translate driver errors into these."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """Base class of every error the application raises on purpose."""
+
+
+class ConcurrencyError(ApplicationError):
+    """The stream moved on since the caller read it: ``expected_version`` is stale."""
+
+    def __init__(self, stream_id: str, expected_version: int, actual_version: int) -> None:
+        super().__init__(
+            f"stream {stream_id!r} is at version {actual_version}, "
+            f"not the expected {expected_version}"
+        )
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+
+
+class IdempotencyConflict(ApplicationError):
+    """An idempotency key was reused for content other than the original append's."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"idempotency key {key!r} was already used for different content")
+        self.key = key
+
+
+class NotFound(ApplicationError):
+    """The thing asked for does not exist (or is not visible at the asked time)."""
+
+
+class StoreUnavailable(ApplicationError):
+    """The database cannot be reached; the request changed nothing and may be retried."""
+
+
+class IntegrityViolation(ApplicationError):
+    """The log breaks one of its invariants (a broken hash chain, a refused rewrite)."""

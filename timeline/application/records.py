@@ -1,0 +1,109 @@
+"""The envelopes in which events cross the event-store boundary.
+
+The store is generic: it knows streams, versions, the three times and a JSON payload, never
+what a fact is. The codec (``timeline.store.codec``) turns domain events into these records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+JSONValue = Any
+"""A value that ``json.dumps`` accepts: dicts, lists, str, int, bool, None (never float money)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OccurredTime:
+    """Valid time: when the fact happened, as EDTF text with its earliest and latest day."""
+
+    edtf: str
+    earliest: dt.date
+    latest: dt.date
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReportedTime:
+    """When the source published it: EDTF text and its latest day (knowledge counts from it)."""
+
+    edtf: str
+    latest: dt.date
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventMetadata:
+    """Who wrote an event and why; stored beside the payload, covered by the hash chain."""
+
+    actor: str | None = None
+    reason: str | None = None
+    causation_id: UUID | None = None
+    correlation_id: UUID | None = None
+    idempotency_key: str | None = None
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {
+            "actor": self.actor,
+            "reason": self.reason,
+            "causation_id": str(self.causation_id) if self.causation_id else None,
+            "correlation_id": str(self.correlation_id) if self.correlation_id else None,
+            "idempotency_key": self.idempotency_key,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> EventMetadata:
+        causation = data.get("causation_id")
+        correlation = data.get("correlation_id")
+        return cls(
+            actor=data.get("actor"),
+            reason=data.get("reason"),
+            causation_id=UUID(causation) if causation else None,
+            correlation_id=UUID(correlation) if correlation else None,
+            idempotency_key=data.get("idempotency_key"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewEvent:
+    """An event on its way into the store; the store adds position, version, time and hash."""
+
+    event_id: UUID
+    event_type: str
+    schema_version: int
+    payload: Mapping[str, JSONValue]
+    occurred: OccurredTime | None = None
+    reported: ReportedTime | None = None
+    metadata: EventMetadata = field(default_factory=EventMetadata)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RecordedEvent:
+    """An event as the store holds it: immutable, positioned, timestamped and chained."""
+
+    position: int
+    event_id: UUID
+    stream_id: str
+    stream_version: int
+    event_type: str
+    schema_version: int
+    payload: Mapping[str, JSONValue]
+    occurred: OccurredTime | None
+    reported: ReportedTime | None
+    recorded_at: dt.datetime
+    metadata: EventMetadata
+    hash: str
+    """Hex SHA-256 over this event's canonical content and the previous event's hash."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppendResult:
+    """Where an append landed. ``replayed`` is true when an idempotency key matched a retry."""
+
+    stream_id: str
+    first_position: int
+    last_position: int
+    stream_version: int
+    recorded_at: dt.datetime
+    replayed: bool = False

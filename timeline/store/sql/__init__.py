@@ -1,0 +1,1 @@
+"""SQL storage: table definitions and one recorder module per backend."""
