@@ -1,0 +1,413 @@
+"""The event store over SQL, shared by the SQLite and PostgreSQL backends.
+
+How appends stay correct under concurrency
+------------------------------------------
+Every append takes one global write lock inside its transaction (PostgreSQL: a transaction
+advisory lock; SQLite: ``BEGIN IMMEDIATE``), then, under the lock, reads the head of the log
+(last position, hash and recorded_at) and the stream's version, and inserts its events at
+positions head + 1, head + 2, ... The lock is held until commit or rollback. Therefore:
+
+* Appends are serialised, so position order is commit order. A transaction that holds
+  position p has committed (and is visible) before any other transaction can read the head
+  and take p + 1. A reader tailing with ``read_all(after_position=last_seen)`` can never see
+  p + 1 and later discover a p that committed after it: there is no gap problem, unlike
+  with a sequence, where positions are handed out before commit and commit in any order.
+* A rolled-back append leaves nothing behind (positions are not drawn from a sequence), so
+  the log is gapless: the positions are exactly 1..head.
+* The previous event is known and final when an event is written, so the hash chain
+  (each hash covers the previous hash) is well defined, and ``recorded_at`` can be held to
+  ``max(clock.now(), previous recorded_at)`` so that it never decreases.
+* The stream-version check and the idempotency-key lookup happen under the same lock, so
+  they cannot race; the unique (stream_id, stream_version) and position keys stay as a
+  backstop and their violations are reported as ``ConcurrencyError`` too.
+
+The price is one writer at a time. Appends are short (a handful of statements, one
+executemany for a batch), so throughput is bounded by round trips, not by the lock.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import datetime as dt
+import enum
+import functools
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from timeline.application.chain import (
+    GENESIS_HASH,
+    canonical_content,
+    chain_hash,
+    normalise_json,
+)
+from timeline.application.errors import (
+    ConcurrencyError,
+    IdempotencyConflict,
+    IntegrityViolation,
+    StoreUnavailable,
+)
+from timeline.application.ports import Clock
+from timeline.application.records import (
+    AppendResult,
+    EventMetadata,
+    JSONValue,
+    NewEvent,
+    OccurredTime,
+    RecordedEvent,
+    ReportedTime,
+)
+from timeline.store.fingerprints import append_fingerprint
+from timeline.store.sql.tables import events, idempotency_keys
+
+# Compact JSON for the payload and metadata columns (JSONB re-encodes it anyway); payloads
+# reach it already normalised to plain dicts and lists.
+json_serializer = functools.partial(
+    json.dumps, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
+class Failure(enum.Enum):
+    """What a driver error means for the store; each backend classifies its own errors."""
+
+    UNAVAILABLE = "unavailable"
+    DUPLICATE_POSITION = "duplicate position or stream version"
+    DUPLICATE_EVENT_ID = "duplicate event id"
+    REFUSED = "refused by the database"
+
+
+_COLUMNS = (
+    events.c.position,
+    events.c.event_id,
+    events.c.stream_id,
+    events.c.stream_version,
+    events.c.event_type,
+    events.c.schema_version,
+    events.c.occurred_edtf,
+    events.c.occurred_earliest,
+    events.c.occurred_latest,
+    events.c.reported_edtf,
+    events.c.reported_latest,
+    events.c.recorded_at,
+    events.c.payload,
+    events.c.event_metadata,
+    events.c.hash,
+)
+
+# Built once: statement construction is a measurable part of a single-event append.
+_STREAM_VERSION = (
+    sa.select(sa.func.coalesce(sa.func.max(events.c.stream_version), 0))
+    .where(events.c.stream_id == sa.bindparam("stream_id"))
+    .scalar_subquery()
+)
+_HEAD_AND_VERSION = (
+    sa.select(events.c.position, events.c.hash, events.c.recorded_at, _STREAM_VERSION)
+    .order_by(events.c.position.desc())
+    .limit(1)
+)
+_IDEMPOTENCY = sa.select(
+    idempotency_keys.c.stream_id,
+    idempotency_keys.c.first_position,
+    idempotency_keys.c.last_position,
+    idempotency_keys.c.stream_version,
+    idempotency_keys.c.fingerprint,
+    idempotency_keys.c.recorded_at,
+).where(idempotency_keys.c.key == sa.bindparam("key"))
+_READ_STREAM = (
+    sa.select(*_COLUMNS)
+    .where(events.c.stream_id == sa.bindparam("stream_id"))
+    .order_by(events.c.stream_version)
+)
+_READ_AFTER = (
+    sa.select(*_COLUMNS)
+    .where(events.c.position > sa.bindparam("after"))
+    .order_by(events.c.position)
+    .limit(sa.bindparam("limit"))
+)
+_HEAD = sa.select(sa.func.coalesce(sa.func.max(events.c.position), 0))
+_INSERT_EVENTS = events.insert()
+_INSERT_KEY = idempotency_keys.insert()
+
+
+class SqlEventStore(abc.ABC):
+    """The ``EventStore`` port over an async SQLAlchemy engine; subclassed per backend."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    # -- what a backend provides ------------------------------------------------------
+
+    @abc.abstractmethod
+    def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A transaction holding the global append lock until it ends."""
+
+    @abc.abstractmethod
+    async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
+        """Tell listeners, inside the append's transaction, that the head moved."""
+
+    @abc.abstractmethod
+    def _classify(self, error: DBAPIError) -> Failure | None:
+        """What a driver error means, or None when the store has no better name for it."""
+
+    # -- the port -------------------------------------------------------------------
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        *,
+        expected_version: int,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        """Append ``events`` to ``stream_id`` atomically (see ``EventStore.append``).
+
+        When ``idempotency_key`` is given it is also written into each event's metadata.
+        """
+        if not events:
+            raise ValueError("an append needs at least one event")
+        fingerprint = append_fingerprint(stream_id, events) if idempotency_key else None
+        try:
+            async with self._write_transaction() as conn:
+                return await self._append_locked(
+                    conn, stream_id, events, expected_version, idempotency_key, fingerprint
+                )
+        except DBAPIError as error:
+            failure = self._classify(error)
+            if failure is Failure.DUPLICATE_POSITION:
+                actual = await self._stream_version(stream_id)
+                raise ConcurrencyError(stream_id, expected_version, actual) from error
+            raise self._translate(error, failure) from error
+        except OSError as error:
+            raise StoreUnavailable(f"the event store cannot be reached: {error}") from error
+
+    async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        """Every event of one stream in version order (empty for an unknown stream)."""
+        async with self._reading() as conn:
+            result = await conn.execute(_READ_STREAM, {"stream_id": stream_id})
+            return [_recorded(row) for row in result]
+
+    async def read_all(
+        self, *, after_position: int = 0, batch_size: int = 1000
+    ) -> AsyncIterator[RecordedEvent]:
+        """The log after ``after_position`` in global order, in keyset batches.
+
+        No connection is held while the caller consumes a batch, so a slow or abandoned
+        consumer pins nothing in the pool and memory stays at one batch.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        position = after_position
+        while True:
+            async with self._reading() as conn:
+                result = await conn.execute(_READ_AFTER, {"after": position, "limit": batch_size})
+                batch = [_recorded(row) for row in result]
+            for event in batch:
+                yield event
+            if len(batch) < batch_size:
+                return
+            position = batch[-1].position
+
+    async def head_position(self) -> int:
+        """The position of the last committed event (0 for an empty log)."""
+        async with self._reading() as conn:
+            return int((await conn.execute(_HEAD)).scalar_one())
+
+    async def close(self) -> None:
+        """Dispose of the engine's connection pool."""
+        await self._engine.dispose()
+
+    # -- internals --------------------------------------------------------------------
+
+    async def _append_locked(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        new_events: Sequence[NewEvent],
+        expected_version: int,
+        idempotency_key: str | None,
+        fingerprint: str | None,
+    ) -> AppendResult:
+        head = (await conn.execute(_HEAD_AND_VERSION, {"stream_id": stream_id})).first()
+        if head is None:
+            head_position, previous_hash, previous_recorded_at, version = 0, GENESIS_HASH, None, 0
+        else:
+            head_position, previous_hash, previous_recorded_at, version = head
+            previous_recorded_at = _utc(previous_recorded_at)
+
+        # The key is answered before the version is checked: a retry of an append that
+        # committed must get its result back, although the stream has moved on since.
+        if idempotency_key is not None:
+            original = (await conn.execute(_IDEMPOTENCY, {"key": idempotency_key})).first()
+            if original is not None:
+                if original.fingerprint != fingerprint:
+                    raise IdempotencyConflict(idempotency_key)
+                return AppendResult(
+                    stream_id=original.stream_id,
+                    first_position=original.first_position,
+                    last_position=original.last_position,
+                    stream_version=original.stream_version,
+                    recorded_at=_utc(original.recorded_at),
+                    replayed=True,
+                )
+        if version != expected_version:
+            raise ConcurrencyError(stream_id, expected_version, version)
+
+        recorded_at = _utc(self._clock.now())
+        if previous_recorded_at is not None and recorded_at < previous_recorded_at:
+            recorded_at = previous_recorded_at
+        rows: list[dict[str, Any]] = []
+        for offset, event in enumerate(new_events, start=1):
+            position = head_position + offset
+            metadata = event.metadata
+            if idempotency_key is not None and metadata.idempotency_key != idempotency_key:
+                metadata = dataclasses.replace(metadata, idempotency_key=idempotency_key)
+            payload: Mapping[str, JSONValue] = normalise_json(event.payload)
+            previous_hash = chain_hash(
+                previous_hash,
+                canonical_content(
+                    position=position,
+                    event_id=event.event_id,
+                    stream_id=stream_id,
+                    stream_version=version + offset,
+                    event_type=event.event_type,
+                    schema_version=event.schema_version,
+                    occurred=event.occurred,
+                    reported=event.reported,
+                    recorded_at=recorded_at,
+                    payload=payload,
+                    metadata=metadata,
+                ),
+            )
+            rows.append(
+                _row(event, position, stream_id, version + offset, recorded_at)
+                | {"payload": payload, "event_metadata": metadata.to_json(), "hash": previous_hash}
+            )
+
+        await conn.execute(_INSERT_EVENTS, rows[0] if len(rows) == 1 else rows)
+        result = AppendResult(
+            stream_id=stream_id,
+            first_position=head_position + 1,
+            last_position=head_position + len(rows),
+            stream_version=version + len(rows),
+            recorded_at=recorded_at,
+        )
+        if idempotency_key is not None:
+            await conn.execute(
+                _INSERT_KEY,
+                {
+                    "key": idempotency_key,
+                    "stream_id": stream_id,
+                    "first_position": result.first_position,
+                    "last_position": result.last_position,
+                    "stream_version": result.stream_version,
+                    "fingerprint": fingerprint,
+                    "recorded_at": recorded_at,
+                },
+            )
+        await self._announce(conn, result.last_position)
+        return result
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads, with driver errors translated."""
+        try:
+            async with self._engine.connect() as conn:
+                yield conn
+        except DBAPIError as error:
+            raise self._translate(error, self._classify(error)) from error
+        except OSError as error:
+            raise StoreUnavailable(f"the event store cannot be reached: {error}") from error
+
+    async def _stream_version(self, stream_id: str) -> int:
+        async with self._reading() as conn:
+            return int(
+                (
+                    await conn.execute(sa.select(_STREAM_VERSION), {"stream_id": stream_id})
+                ).scalar_one()
+            )
+
+    @staticmethod
+    def _translate(error: DBAPIError, failure: Failure | None) -> Exception:
+        if failure is Failure.UNAVAILABLE:
+            return StoreUnavailable(f"the event store cannot be reached: {error.orig}")
+        if failure is Failure.DUPLICATE_EVENT_ID:
+            return IntegrityViolation(f"an event with this id is already in the log: {error.orig}")
+        if failure is Failure.REFUSED:
+            return IntegrityViolation(f"the database refused to rewrite the log: {error.orig}")
+        if failure is Failure.DUPLICATE_POSITION:
+            return IntegrityViolation(f"position or stream version already taken: {error.orig}")
+        return error
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Aware UTC; SQLite hands datetimes back naive, and they are stored as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    if moment.tzinfo is dt.UTC:
+        return moment
+    return moment.astimezone(dt.UTC)
+
+
+def _row(
+    event: NewEvent, position: int, stream_id: str, version: int, recorded_at: dt.datetime
+) -> dict[str, Any]:
+    occurred, reported = event.occurred, event.reported
+    return {
+        "position": position,
+        "event_id": event.event_id,
+        "stream_id": stream_id,
+        "stream_version": version,
+        "event_type": event.event_type,
+        "schema_version": event.schema_version,
+        "occurred_edtf": occurred.edtf if occurred else None,
+        "occurred_earliest": occurred.earliest if occurred else None,
+        "occurred_latest": occurred.latest if occurred else None,
+        "reported_edtf": reported.edtf if reported else None,
+        "reported_latest": reported.latest if reported else None,
+        "recorded_at": recorded_at,
+    }
+
+
+def _recorded(row: Sequence[Any]) -> RecordedEvent:
+    (
+        position,
+        event_id,
+        stream_id,
+        stream_version,
+        event_type,
+        schema_version,
+        occurred_edtf,
+        occurred_earliest,
+        occurred_latest,
+        reported_edtf,
+        reported_latest,
+        recorded_at,
+        payload,
+        metadata,
+        hash_,
+    ) = row
+    return RecordedEvent(
+        position=position,
+        event_id=event_id,
+        stream_id=stream_id,
+        stream_version=stream_version,
+        event_type=event_type,
+        schema_version=schema_version,
+        payload=payload,
+        occurred=None
+        if occurred_edtf is None
+        else OccurredTime(edtf=occurred_edtf, earliest=occurred_earliest, latest=occurred_latest),
+        reported=None
+        if reported_edtf is None
+        else ReportedTime(edtf=reported_edtf, latest=reported_latest),
+        recorded_at=_utc(recorded_at),
+        metadata=EventMetadata.from_json(metadata),
+        hash=hash_,
+    )
