@@ -1,0 +1,281 @@
+"""Fuzzy dates: EDTF (ISO 8601-2) levels 0 and 1 at day, month or year precision.
+
+Accepted: ``2025``, ``2025-10``, ``2025-10-09``, each optionally qualified ``?`` (uncertain),
+``~`` (approximate) or ``%`` (both); and intervals of those, ``2018-05/2019``, with open ends
+(``2018/..``, ``../2018``: the interval runs on without an end) or unknown ends (``2018/``,
+``/2018``: it has an end, but nobody knows when). Seasons, unspecified digits (``201X``),
+times and years outside 1..9999 are refused: no source in this domain needs them, and every
+date must map to days on the calendar. The ``edtf`` package parses; this module only decides
+what the parsed value means here.
+
+Meaning:
+
+* ``earliest`` and ``latest`` are the first and last calendar day the date can denote.
+  ``?`` and ``~`` do not widen them: ``2025-10~`` still spans 1 to 31 October, with
+  ``approximate`` set. Widening would need an invented margin (edtf's own padding is a global
+  setting), and a caller that wants one can apply it knowing the flags.
+* An open or unknown end clamps to ``date.min`` / ``date.max`` and sets ``open_start`` /
+  ``open_end``; the text keeps which of the two it was (see ``start_unknown``).
+* ``precision`` of a single date is its own; an interval reports its coarsest bounded end
+  (``2018-05/2019-02-03`` is MONTH, ``2018/..`` is YEAR), because that is how finely the
+  interval as a whole is pinned down.
+* ``knowledge_day`` is ``latest``: a source dated ``2025-10`` may have appeared on the 31st,
+  so nothing it says counts as known before then.
+* Timelines order by ``earliest``, then precision with the coarser first (a year-level entry
+  heads the entries of its year, like a section heading), then ``latest``, then the text, so
+  the order is total and agrees with equality.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from time import struct_time
+
+import edtf
+
+from timeline.domain.errors import InvalidFuzzyDate
+
+MAX_EDTF_LENGTH = 64
+
+# Only what the supported subset can contain; checked before edtf sees the text, because edtf
+# answers some malformed inputs with a TypeError and a line printed to stdout.
+_EDTF_CHARACTERS = re.compile(r"[0-9./?~%-]+")
+_UNBOUNDED = ("", "..")
+
+
+class Precision(StrEnum):
+    DAY = "DAY"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+
+
+_COARSENESS = {Precision.YEAR: 0, Precision.MONTH: 1, Precision.DAY: 2}
+_EDTF_PRECISION = {"day": Precision.DAY, "month": Precision.MONTH, "year": Precision.YEAR}
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    earliest: dt.date
+    latest: dt.date
+    precision: Precision
+    uncertain: bool
+    approximate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyDate:
+    """A date known to day, month or year precision, or an interval of such dates.
+
+    Build one with ``FuzzyDate.parse("2025-10")`` (or ``FuzzyDate("2025-10")``); ``text``
+    becomes the canonical EDTF and every other attribute is derived from it, so two fuzzy
+    dates are equal exactly when their texts are.
+    """
+
+    text: str
+    earliest: dt.date = field(init=False, compare=False, repr=False)
+    latest: dt.date = field(init=False, compare=False, repr=False)
+    precision: Precision = field(init=False, compare=False, repr=False)
+    uncertain: bool = field(init=False, compare=False, repr=False)
+    approximate: bool = field(init=False, compare=False, repr=False)
+    is_interval: bool = field(init=False, compare=False, repr=False)
+    open_start: bool = field(init=False, compare=False, repr=False)
+    open_end: bool = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise InvalidFuzzyDate("date", f"must be EDTF text, not {type(self.text).__name__}")
+        parsed = _interpret(self.text)
+        for name in _Parsed.__dataclass_fields__:
+            object.__setattr__(self, name, getattr(parsed, name))
+
+    @classmethod
+    def parse(cls, text: str, *, field: str = "date") -> FuzzyDate:
+        """Parse EDTF text; raise ``InvalidFuzzyDate`` naming ``field`` and the reason."""
+        try:
+            return cls(text)
+        except InvalidFuzzyDate as exc:
+            raise InvalidFuzzyDate(field, exc.reason) from None
+
+    @classmethod
+    def of_day(cls, day: dt.date) -> FuzzyDate:
+        return cls(day.isoformat())
+
+    @classmethod
+    def of_month(cls, year: int, month: int) -> FuzzyDate:
+        return cls(f"{year:04d}-{month:02d}")
+
+    @classmethod
+    def of_year(cls, year: int) -> FuzzyDate:
+        return cls(f"{year:04d}")
+
+    @classmethod
+    def spanning(cls, first: FuzzyDate | None, last: FuzzyDate | None) -> FuzzyDate:
+        """The interval from the start of ``first`` to the end of ``last`` (None: open)."""
+        start = first.text.split("/")[0] if first is not None else ".."
+        end = last.text.split("/")[-1] if last is not None else ".."
+        if start == end:
+            return cls(start)
+        return cls(f"{start}/{end}")
+
+    @property
+    def knowledge_day(self) -> dt.date:
+        """The last day the date can denote; a source so dated is known from this day."""
+        return self.latest
+
+    @property
+    def start(self) -> FuzzyDate | None:
+        """The interval's first end (the date itself if not an interval; None if open)."""
+        if not self.is_interval:
+            return self
+        part = self.text.split("/")[0]
+        return None if part in _UNBOUNDED else FuzzyDate(part)
+
+    @property
+    def end(self) -> FuzzyDate | None:
+        """The interval's last end (the date itself if not an interval; None if open)."""
+        if not self.is_interval:
+            return self
+        part = self.text.split("/")[1]
+        return None if part in _UNBOUNDED else FuzzyDate(part)
+
+    @property
+    def start_unknown(self) -> bool:
+        """The interval has a start nobody knows (``/2018``), not no start (``../2018``)."""
+        return self.is_interval and self.text.startswith("/")
+
+    @property
+    def end_unknown(self) -> bool:
+        """The interval has an end nobody knows (``2018/``), not no end (``2018/..``)."""
+        return self.is_interval and self.text.endswith("/")
+
+    def contains(self, other: FuzzyDate) -> bool:
+        """Every day ``other`` can denote is a day this date can denote."""
+        return self.earliest <= other.earliest and other.latest <= self.latest
+
+    def overlaps(self, other: FuzzyDate) -> bool:
+        """Some day can be denoted by both."""
+        return self.earliest <= other.latest and other.earliest <= self.latest
+
+    def sort_key(self) -> tuple[dt.date, int, dt.date, str]:
+        return (self.earliest, _COARSENESS[self.precision], self.latest, self.text)
+
+    def __lt__(self, other: FuzzyDate) -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def __le__(self, other: FuzzyDate) -> bool:
+        return self.sort_key() <= other.sort_key()
+
+    def __gt__(self, other: FuzzyDate) -> bool:
+        return self.sort_key() > other.sort_key()
+
+    def __ge__(self, other: FuzzyDate) -> bool:
+        return self.sort_key() >= other.sort_key()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Parsed:
+    text: str
+    earliest: dt.date
+    latest: dt.date
+    precision: Precision
+    uncertain: bool
+    approximate: bool
+    is_interval: bool
+    open_start: bool
+    open_end: bool
+
+
+# edtf's pyparsing grammar takes milliseconds per date, and replaying a log parses the same
+# few thousand texts over and over; the result depends on the text alone, so memoise it.
+@functools.lru_cache(maxsize=16_384)
+def _interpret(raw: str) -> _Parsed:
+    """Canonical text and derived attributes of ``raw``, or InvalidFuzzyDate."""
+    text = raw.strip()
+    if not text:
+        raise InvalidFuzzyDate("date", "must not be empty")
+    if len(text) > MAX_EDTF_LENGTH:
+        raise InvalidFuzzyDate("date", f"is longer than {MAX_EDTF_LENGTH} characters")
+    if not _EDTF_CHARACTERS.fullmatch(text):
+        raise InvalidFuzzyDate(
+            "date",
+            f"{text!r} is not EDTF at day, month or year precision "
+            "(digits, '-', '/', '..', '?', '~', '%' only)",
+        )
+    if text.count("/") == 1 and all(part in _UNBOUNDED for part in text.split("/")):
+        raise InvalidFuzzyDate("date", f"{text!r}: an interval needs at least one known end")
+    try:
+        parsed = edtf.parse_edtf(text)
+    except Exception as exc:  # edtf raises several unrelated types for bad input
+        raise InvalidFuzzyDate("date", f"{text!r} is not valid EDTF") from exc
+
+    canonical = str(parsed)
+    if isinstance(parsed, edtf.Interval):  # Level1Interval is a subclass
+        lower = _point(canonical, parsed.lower)
+        upper = _point(canonical, parsed.upper)
+        if lower is not None and upper is not None and lower.earliest > upper.latest:
+            raise InvalidFuzzyDate("date", f"{canonical!r} ends before it starts")
+        bounded = [p for p in (lower, upper) if p is not None]
+        return _Parsed(
+            text=canonical,
+            earliest=lower.earliest if lower else dt.date.min,
+            latest=upper.latest if upper else dt.date.max,
+            precision=min((p.precision for p in bounded), key=_COARSENESS.__getitem__),
+            uncertain=any(p.uncertain for p in bounded),
+            approximate=any(p.approximate for p in bounded),
+            is_interval=True,
+            open_start=lower is None,
+            open_end=upper is None,
+        )
+    point = _point(canonical, parsed)
+    if point is None:  # pragma: no cover - edtf never yields a bare open section
+        raise InvalidFuzzyDate("date", f"{canonical!r} is not a date")
+    return _Parsed(
+        text=canonical,
+        earliest=point.earliest,
+        latest=point.latest,
+        precision=point.precision,
+        uncertain=point.uncertain,
+        approximate=point.approximate,
+        is_interval=False,
+        open_start=False,
+        open_end=False,
+    )
+
+
+def _point(text: str, node: object) -> _Point | None:
+    """One date of the supported subset, or None for an open or unknown interval end."""
+    if isinstance(node, edtf.UnspecifiedIntervalSection):
+        return None
+    uncertain = approximate = False
+    if type(node) is edtf.UncertainOrApproximate:
+        both = bool(node.is_uncertain_and_approximate)
+        uncertain = bool(node.is_uncertain) or both
+        approximate = bool(node.is_approximate) or both
+        node = node.date
+    # Exact type: Unspecified (201X) and friends subclass Date but are outside the subset.
+    if type(node) is not edtf.Date:
+        raise InvalidFuzzyDate(
+            "date", f"{text!r} uses EDTF features beyond day, month and year precision"
+        )
+    return _Point(
+        earliest=_calendar_day(text, node.lower_strict()),
+        latest=_calendar_day(text, node.upper_strict()),
+        precision=_EDTF_PRECISION[node.precision],
+        uncertain=uncertain,
+        approximate=approximate,
+    )
+
+
+def _calendar_day(text: str, value: struct_time) -> dt.date:
+    # edtf accepts 2023-02-29 and year 0; the calendar does not.
+    try:
+        return dt.date(value.tm_year, value.tm_mon, value.tm_mday)
+    except ValueError as exc:
+        raise InvalidFuzzyDate("date", f"{text!r} is not a day on the calendar ({exc})") from exc

@@ -1,0 +1,66 @@
+"""Bounded text: the maximum lengths of every free-text field, and the one check.
+
+The limits are generous for the material (news articles, government statements) but stop a
+pasted whole article or a runaway script from becoming an immutable event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from timeline.domain.errors import InvalidText
+
+MAX_LABEL = 200
+"""Publishers, actors, places, topics, measure labels."""
+MAX_TITLE = 500
+MAX_SUMMARY = 5_000
+MAX_QUOTE = 5_000
+MAX_REASON = 2_000
+MAX_NOTE = 500
+"""Date notes and original date phrases."""
+MAX_URL = 2_048
+MAX_DOCUMENT = 255
+"""A file name in the corpus; 255 is the usual file-system limit."""
+MAX_ITEMS = 50
+"""Topics, actors or places on one fact."""
+
+
+def check_text(
+    field: str,
+    value: object,
+    max_length: int,
+    *,
+    multiline: bool = False,
+) -> str:
+    """Return ``value`` unchanged if it is a non-blank string within ``max_length``.
+
+    Values are never trimmed or rewritten: a quote must stay verbatim, so the check refuses
+    rather than repairs. Single-line fields refuse line breaks because they end up in
+    headings and CSV cells.
+    """
+    if not isinstance(value, str):
+        raise InvalidText(field, f"must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise InvalidText(field, "must not be empty")
+    if len(value) > max_length:
+        raise InvalidText(field, f"is {len(value)} characters long; the limit is {max_length}")
+    if not multiline and ("\n" in value or "\r" in value):
+        raise InvalidText(field, "must be a single line")
+    if "\x00" in value:
+        raise InvalidText(field, "must not contain NUL characters")
+    return value
+
+
+def check_labels(field: str, values: Sequence[str]) -> tuple[str, ...]:
+    """A tuple of distinct single-line labels (topics, actors, places), at most MAX_ITEMS."""
+    if isinstance(values, str) or not isinstance(values, tuple):
+        raise InvalidText(field, "must be a tuple of strings")
+    if len(values) > MAX_ITEMS:
+        raise InvalidText(field, f"has {len(values)} items; the limit is {MAX_ITEMS}")
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        check_text(f"{field}[{index}]", value, MAX_LABEL)
+        if value in seen:
+            raise InvalidText(f"{field}[{index}]", f"duplicates {value!r}")
+        seen.add(value)
+    return values
