@@ -1,0 +1,76 @@
+"""Figures: a quantity of a named measure over a period, as a source reported it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.errors import InvalidFigure
+from timeline.domain.quantities import Basis, Quantity
+
+MAX_MEASURE_KEY = 80
+# Lower-case words joined by single hyphens: stable in URLs, CSV headers and stream ids.
+_MEASURE_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def check_measure_key(key: object, *, field: str = "measure") -> str:
+    if not isinstance(key, str):
+        raise InvalidFigure(field, "must be a string")
+    if len(key) > MAX_MEASURE_KEY:
+        raise InvalidFigure(field, f"is longer than {MAX_MEASURE_KEY} characters")
+    if not _MEASURE_KEY.fullmatch(key):
+        raise InvalidFigure(
+            field, f"{key!r} is not a key like 'uk-payments-to-france' (a-z, 0-9, single '-')"
+        )
+    return key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Figure:
+    """``quantity`` of ``measure`` over ``period``.
+
+    FLOW: the amount within the period. CUMULATIVE: the total over the period as at its end.
+    ``equivalent`` is the same amount in another unit as the source itself gave it ("EUR 50m
+    (GBP 45.5m)"); it is kept, never computed.
+    """
+
+    measure: str
+    quantity: Quantity
+    basis: Basis
+    period: FuzzyDate
+    equivalent: Quantity | None = None
+
+    def __post_init__(self) -> None:
+        check_measure_key(self.measure)
+        if not isinstance(self.quantity, Quantity):
+            raise InvalidFigure("quantity", "must be a Quantity")
+        if not isinstance(self.basis, Basis):
+            raise InvalidFigure("basis", f"must be a Basis, not {self.basis!r}")
+        if not isinstance(self.period, FuzzyDate):
+            raise InvalidFigure("period", "must be a FuzzyDate")
+        if self.period.open_end:
+            # An amount "from 2018 onwards" has not happened yet; it cannot have been counted.
+            raise InvalidFigure("period", f"{self.period} must have a known end")
+        if self.equivalent is not None:
+            if not isinstance(self.equivalent, Quantity):
+                raise InvalidFigure("equivalent", "must be a Quantity")
+            if self.equivalent.unit == self.quantity.unit:
+                raise InvalidFigure(
+                    "equivalent.unit", f"is the figure's own unit {self.quantity.unit}"
+                )
+
+    @property
+    def units(self) -> frozenset[str]:
+        """Every unit this figure can be read in: its own and its reported equivalent's."""
+        if self.equivalent is None:
+            return frozenset({self.quantity.unit})
+        return frozenset({self.quantity.unit, self.equivalent.unit})
+
+    def in_unit(self, unit: str) -> Quantity | None:
+        """The figure as reported in ``unit``, or None; never a conversion."""
+        if self.quantity.unit == unit:
+            return self.quantity
+        if self.equivalent is not None and self.equivalent.unit == unit:
+            return self.equivalent
+        return None
