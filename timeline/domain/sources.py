@@ -1,0 +1,61 @@
+"""Sources: where a fact was read, with the verbatim words it rests on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.errors import InvalidSource
+from timeline.domain.texts import (
+    MAX_DOCUMENT,
+    MAX_LABEL,
+    MAX_QUOTE,
+    MAX_TITLE,
+    MAX_URL,
+    check_text,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """A publication a fact rests on.
+
+    ``quote`` is the passage verbatim (never trimmed or tidied). ``document`` names the local
+    copy it was read from, e.g. an article file in the corpus, so a reviewer can find it.
+    """
+
+    publisher: str
+    title: str
+    url: str
+    published: FuzzyDate
+    quote: str
+    document: str | None = None
+
+    def __post_init__(self) -> None:
+        check_text("source.publisher", self.publisher, MAX_LABEL)
+        check_text("source.title", self.title, MAX_TITLE)
+        check_text("source.url", self.url, MAX_URL)
+        check_text("source.quote", self.quote, MAX_QUOTE, multiline=True)
+        if self.document is not None:
+            check_text("source.document", self.document, MAX_DOCUMENT)
+        _check_url(self.url)
+        if not isinstance(self.published, FuzzyDate):
+            raise InvalidSource("source.published", "must be a FuzzyDate")
+        if self.published.open_start or self.published.open_end:
+            # Knowledge time is the last day it could have appeared; that needs a real day.
+            raise InvalidSource("source.published", f"{self.published} must have known ends")
+
+    @property
+    def known_from(self) -> dt.date:
+        """The day from which what this source says counts as known (latest publication day)."""
+        return self.published.knowledge_day
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidSource("source.url", f"{url!r} is not an absolute http(s) URL")
+    if any(character.isspace() for character in url):
+        raise InvalidSource("source.url", "must not contain whitespace")
