@@ -45,7 +45,6 @@ from timeline.application.chain import (
     GENESIS_HASH,
     canonical_content,
     chain_hash,
-    normalise_json,
 )
 from timeline.application.errors import (
     ConcurrencyError,
@@ -66,10 +65,17 @@ from timeline.application.records import (
 from timeline.store.fingerprints import append_fingerprint
 from timeline.store.sql.tables import events, idempotency_keys
 
-# Compact JSON for the payload and metadata columns (JSONB re-encodes it anyway); payloads
-# reach it already normalised to plain dicts and lists.
+
+def _plain(value: object) -> JSONValue:
+    # Payloads are Mappings, not necessarily dicts (a MappingProxyType, say).
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+# Compact JSON for the payload and metadata columns (JSONB re-encodes it anyway).
 json_serializer = functools.partial(
-    json.dumps, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    json.dumps, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain
 )
 
 
@@ -259,7 +265,10 @@ class SqlEventStore(abc.ABC):
         if version != expected_version:
             raise ConcurrencyError(stream_id, expected_version, version)
 
-        recorded_at = _utc(self._clock.now())
+        now = self._clock.now()
+        if now.tzinfo is None:
+            raise ValueError("the clock must tell a timezone-aware time")
+        recorded_at = _utc(now)
         if previous_recorded_at is not None and recorded_at < previous_recorded_at:
             recorded_at = previous_recorded_at
         rows: list[dict[str, Any]] = []
@@ -268,7 +277,7 @@ class SqlEventStore(abc.ABC):
             metadata = event.metadata
             if idempotency_key is not None and metadata.idempotency_key != idempotency_key:
                 metadata = dataclasses.replace(metadata, idempotency_key=idempotency_key)
-            payload: Mapping[str, JSONValue] = normalise_json(event.payload)
+            payload = event.payload
             previous_hash = chain_hash(
                 previous_hash,
                 canonical_content(
