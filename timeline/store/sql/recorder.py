@@ -154,9 +154,11 @@ class SqlEventStore(abc.ABC):
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A transaction holding the global append lock until it ends."""
 
-    @abc.abstractmethod
     async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
-        """Tell listeners, inside the append's transaction, that the head moved."""
+        """Tell listeners, inside the append's transaction, that the head moved.
+
+        By default nobody is told: readers poll ``read_all`` from their position."""
+        return None
 
     @abc.abstractmethod
     def _classify(self, error: DBAPIError) -> Failure | None:

@@ -68,10 +68,6 @@ class SqliteEventStore(SqlEventStore):
         async with self._writer.begin() as conn:
             yield conn
 
-    async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
-        # SQLite has no notifications; readers of a file poll read_all from their position.
-        return None
-
     def _classify(self, error: DBAPIError) -> Failure | None:
         return classify_sqlite_error(error)
 

@@ -1,0 +1,109 @@
+"""Driver errors reach callers as the application's errors, never as raw driver errors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tests.factories import new_events
+from timeline.application.errors import ConcurrencyError, StoreUnavailable
+from timeline.application.ports import EventStore
+from timeline.store.clock import SystemClock
+from timeline.store.factory import create_engine
+from timeline.store.sql.postgres import PostgresEventStore, classify_postgres_error
+from timeline.store.sql.recorder import Failure
+from timeline.store.sql.sqlite import SqliteEventStore, classify_sqlite_error
+from timeline.store.sql.tables import events
+
+
+async def copy_of_first_row(conn: AsyncConnection, **changes: Any) -> None:
+    row = (await conn.execute(sa.select(events).where(events.c.position == 1))).one()
+    await conn.execute(events.insert().values({**row._asdict(), **changes}))
+
+
+@pytest.mark.parametrize(
+    ("changes", "failure"),
+    [
+        ({"position": 100, "event_id": uuid.uuid4()}, Failure.DUPLICATE_POSITION),
+        ({"position": 100, "stream_version": 100}, Failure.DUPLICATE_EVENT_ID),
+        ({"event_id": uuid.uuid4(), "stream_version": 100}, Failure.DUPLICATE_POSITION),
+    ],
+    ids=["stream-version", "event-id", "position"],
+)
+async def test_unique_violations_are_told_apart(
+    event_store: EventStore,
+    database_url: str,
+    backend: str,
+    changes: dict[str, Any],
+    failure: Failure,
+) -> None:
+    await event_store.append("a", new_events(1), expected_version=0)
+    classify = classify_postgres_error if backend == "postgres" else classify_sqlite_error
+    engine = create_engine(database_url)
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            async with engine.begin() as conn:
+                await copy_of_first_row(conn, **changes)
+    finally:
+        await engine.dispose()
+
+    assert classify(raised.value) is failure
+
+
+class RacedPostgresStore(PostgresEventStore):
+    """Has its stream version taken under its feet, as a writer bypassing the lock could."""
+
+    async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
+        await copy_of_first_row(conn, position=last_position + 1, event_id=uuid.uuid4())
+
+
+class RacedSqliteStore(SqliteEventStore):
+    async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
+        await copy_of_first_row(conn, position=last_position + 1, event_id=uuid.uuid4())
+
+
+async def test_a_unique_key_violation_during_an_append_is_a_concurrency_error(
+    database_url: str, backend: str
+) -> None:
+    engine = create_engine(database_url)
+    kind = RacedPostgresStore if backend == "postgres" else RacedSqliteStore
+    store = kind(engine, SystemClock())
+    try:
+        with pytest.raises(ConcurrencyError) as raised:
+            await store.append("a", new_events(1), expected_version=0)
+        assert raised.value.actual_version == 0
+        assert await store.head_position() == 0
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_a_dropped_postgres_connection_is_store_unavailable_then_recovers(
+    postgres_database_url: str,
+) -> None:
+    engine = create_engine(postgres_database_url)
+    store = PostgresEventStore(engine, SystemClock())
+    database = sa.make_url(postgres_database_url).database
+    admin = create_engine(postgres_database_url.rpartition("/")[0] + "/postgres")
+    try:
+        await store.append("a", new_events(1), expected_version=0)  # a pooled connection
+        async with admin.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :database AND pid <> pg_backend_pid()"
+                ),
+                {"database": database},
+            )
+
+        with pytest.raises(StoreUnavailable):
+            await store.head_position()
+        assert await store.head_position() == 1
+    finally:
+        await admin.dispose()
+        await store.close()

@@ -1,0 +1,146 @@
+"""The migrations are the only source of the schema; they match the tables and can be undone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from tests.factories import new_events
+from timeline.application.ports import EventStore
+from timeline.store import migrations
+from timeline.store.factory import create_engine, open_event_store
+from timeline.store.sql import tables
+from timeline.store.sql.postgres import classify_postgres_error
+from timeline.store.sql.recorder import Failure
+from timeline.store.sql.sqlite import classify_sqlite_error
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+async def table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def scalar(url: str, statement: str) -> object:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(sa.text(statement))).scalar()
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_check_downgrade_and_upgrade_again(
+    unmigrated_database_url: str, backend: str
+) -> None:
+    url = unmigrated_database_url
+    assert await migrations.current(url) is None
+
+    await migrations.upgrade(url)
+    assert await migrations.current(url) == "0001"
+    await migrations.check(url)
+    assert {"events", "idempotency_keys"} <= await table_names(url)
+
+    await migrations.downgrade(url)
+    assert await migrations.current(url) is None
+    assert await table_names(url) <= {"alembic_version"}
+    if backend == "postgres":
+        functions = "SELECT count(*) FROM pg_proc WHERE proname = 'events_refuse_change'"
+        assert await scalar(url, functions) == 0
+
+    await migrations.upgrade(url)
+    await migrations.check(url)
+    assert await migrations.current(url) == "0001"
+
+
+async def test_check_reports_tables_that_differ_from_the_migrations(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drifted = sa.MetaData(naming_convention=tables.NAMING_CONVENTION)
+    for table in tables.metadata.tables.values():
+        table.to_metadata(drifted)
+    sa.Table("projections", drifted, sa.Column("name", sa.Text(), primary_key=True))
+    monkeypatch.setattr(tables, "metadata", drifted)
+
+    with pytest.raises(migrations.SchemaDrift, match="projections"):
+        await migrations.check(database_url)
+
+
+def test_alembic_works_by_hand_from_the_repository_root(unmigrated_database_url: str) -> None:
+    environment = {**os.environ, "TIMELINE_DATABASE_URL": unmigrated_database_url}
+
+    def alembic(*arguments: str) -> str:
+        completed = subprocess.run(
+            [sys.executable, "-m", "alembic", *arguments],
+            cwd=REPOSITORY,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        return completed.stdout
+
+    alembic("upgrade", "head")
+    assert "0001 (head)" in alembic("current")
+    alembic("check")
+    alembic("downgrade", "base")
+    assert "0001" not in alembic("current")
+
+
+# -- immutability -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET event_type = 'Rewritten'",
+        "UPDATE events SET payload = event_metadata WHERE position = 1",
+        "DELETE FROM events",
+        "DELETE FROM events WHERE position = 2",
+    ],
+)
+async def test_the_database_refuses_to_change_or_delete_events(
+    event_store: EventStore, database_url: str, backend: str, statement: str
+) -> None:
+    await event_store.append("a", new_events(3), expected_version=0)
+    before = await event_store.read_stream("a")
+    engine = create_engine(database_url)
+
+    try:
+        with pytest.raises(DBAPIError, match="append-only") as raised:
+            async with engine.begin() as conn:
+                await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+    classify = classify_postgres_error if backend == "postgres" else classify_sqlite_error
+    assert classify(raised.value) is Failure.REFUSED
+    assert await event_store.read_stream("a") == before
+
+
+@pytest.mark.postgres
+async def test_postgres_refuses_to_truncate_events(postgres_database_url: str) -> None:
+    store = await open_event_store(postgres_database_url)
+    engine = create_engine(postgres_database_url)
+    try:
+        await store.append("a", new_events(2), expected_version=0)
+        with pytest.raises(DBAPIError, match="TRUNCATE on events is refused") as raised:
+            async with engine.begin() as conn:
+                await conn.execute(sa.text("TRUNCATE events"))
+        assert classify_postgres_error(raised.value) is Failure.REFUSED
+        assert await store.head_position() == 2
+    finally:
+        await engine.dispose()
+        await store.close()
