@@ -112,14 +112,19 @@ def evolve(fact: Fact | None, event: FactEvent) -> Fact:
         )
     if isinstance(event, FactRevised):
         content = event.changes.apply(fact.content)
-        sources = fact.sources
-        if event.source is not None and all(s.url != event.source.url for s in sources):
-            sources += (event.source,)
+        sources, source = fact.sources, event.source
+        if source is not None:
+            # One Source per URL: a revision citing a known article (perhaps another passage
+            # of it) is filed under the source already held; the event keeps its own quote.
+            known = next((s for s in sources if s.url == source.url), None)
+            if known is None:
+                sources += (source,)
+            source = known or source
         return dataclasses.replace(
             fact,
             content=content,
             sources=sources,
-            readings=_revised_readings(fact, content.figure, event.source),
+            readings=_revised_readings(fact, content.figure, source),
             revision=revision,
         )
     return dataclasses.replace(fact, status=FactStatus.RETRACTED, revision=revision)

@@ -108,7 +108,9 @@ def unit_kind(unit: str, *, field: str = "unit") -> UnitKind:
         and pycountry.currencies.get(alpha_3=unit) is not None
     ):
         return UnitKind.CURRENCY
-    hint = f"; did you mean {unit.upper()!r}?" if unit.upper() != unit else ""
+    upper = unit.upper()
+    known_upper = upper != unit and len(upper) == 3 and pycountry.currencies.get(alpha_3=upper)
+    hint = f"; did you mean {upper!r}?" if known_upper else ""
     raise InvalidQuantity(
         field,
         f"unknown unit {unit!r}: use an ISO 4217 code, a count unit "
