@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.errors import InvalidFigure
+from timeline.domain.figures import MAX_MEASURE_KEY, Figure
+from timeline.domain.quantities import Basis, Qualifier, Quantity
+
+EUR_50M = Quantity(Decimal(50_000_000), "EUR")
+GBP_45_5M = Quantity(Decimal(45_500_000), "GBP")
+
+
+def figure(**changes: object) -> Figure:
+    fields: dict[str, object] = {
+        "measure": "uk-payments-to-france",
+        "quantity": EUR_50M,
+        "basis": Basis.FLOW,
+        "period": FuzzyDate("2025"),
+        "equivalent": GBP_45_5M,
+    }
+    fields.update(changes)
+    return Figure(**fields)  # type: ignore[arg-type]
+
+
+def test_a_figure_keeps_the_equivalent_its_source_reported() -> None:
+    payment = figure()
+    assert payment.units == frozenset({"EUR", "GBP"})
+    assert payment.in_unit("GBP") == GBP_45_5M
+    assert payment.in_unit("EUR") == EUR_50M
+    assert payment.in_unit("USD") is None
+
+
+def test_without_an_equivalent_a_figure_reads_only_in_its_own_unit() -> None:
+    payment = figure(equivalent=None)
+    assert payment.units == frozenset({"EUR"})
+    assert payment.in_unit("GBP") is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "UK-payments",
+        "uk_payments",
+        "uk--payments",
+        "-uk",
+        "uk-",
+        "",
+        "uk payments",
+        "é",
+        "a" * (MAX_MEASURE_KEY + 1),
+    ],
+)
+def test_measure_keys_must_be_slugs(key: str) -> None:
+    with pytest.raises(InvalidFigure) as caught:
+        figure(measure=key)
+    assert caught.value.field == "measure"
+
+
+def test_a_slug_with_digits_is_a_key() -> None:
+    assert figure(measure="returns-2025-pilot").measure == "returns-2025-pilot"
+
+
+@pytest.mark.parametrize("period", ["2018/..", "2018/"])
+def test_a_period_without_a_known_end_is_refused(period: str) -> None:
+    with pytest.raises(InvalidFigure, match="must have a known end") as caught:
+        figure(period=FuzzyDate(period), basis=Basis.CUMULATIVE)
+    assert caught.value.field == "period"
+
+
+def test_a_cumulative_total_may_run_from_an_open_start() -> None:
+    total = figure(period=FuzzyDate("../2025-10"), basis=Basis.CUMULATIVE)
+    assert total.period.open_start
+
+
+def test_an_equivalent_in_the_same_unit_is_refused() -> None:
+    with pytest.raises(InvalidFigure, match="is the figure's own unit EUR") as caught:
+        figure(equivalent=Quantity(Decimal(1), "EUR", Qualifier.ABOUT))
+    assert caught.value.field == "equivalent.unit"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"quantity": Decimal(5)}, "quantity"),
+        ({"basis": "FLOW"}, "basis"),
+        ({"period": "2025"}, "period"),
+        ({"equivalent": Decimal(5)}, "equivalent"),
+    ],
+)
+def test_wrong_types_are_refused(changes: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidFigure) as caught:
+        figure(**changes)
+    assert caught.value.field == field
