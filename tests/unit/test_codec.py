@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from hypothesis import given
+
+from timeline.application.errors import IntegrityViolation
+from timeline.application.records import (
+    EventMetadata,
+    JSONValue,
+    NewEvent,
+    OccurredTime,
+    RecordedEvent,
+    ReportedTime,
+)
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.events import (
+    DomainEvent,
+    FactCorroborated,
+    FactRecorded,
+    FactRetracted,
+    FactRevised,
+    MeasureRegistered,
+)
+from timeline.domain.facts import FactContent, FactPatch
+from timeline.domain.figures import Figure
+from timeline.domain.quantities import Basis, Qualifier, Quantity
+from timeline.domain.sources import Source
+from timeline.store.codec import (
+    UndecodableEvent,
+    decode,
+    decode_payload,
+    encode,
+    stream_id_for,
+)
+
+from .domain_strategies import UNHURRIED, fact_events, measure_events
+
+FACT_ID = UUID("0b7d3c1e-2f4a-4d8b-9a61-5c3e2f1a0b9c")
+EVENT_ID = UUID("9d2f6a3b-1c4e-4f5a-8b7c-6d5e4f3a2b1c")
+BBC = Source(
+    publisher="BBC News",
+    title="UK to pay France more to stop crossings",
+    url="https://www.bbc.co.uk/news/articles/c1",
+    published=FuzzyDate("2025-10-09/2025-10-31"),
+    quote="The UK will pay France more than \u00a3650m, including EUR 50m (\u00a345.5m).",
+    document="000_8aac7eb8d5369df6.txt",
+)
+PAYMENT = Figure(
+    measure="uk-payments-to-france",
+    quantity=Quantity(Decimal("650000000"), "GBP", Qualifier.MORE_THAN),
+    basis=Basis.CUMULATIVE,
+    period=FuzzyDate("2018/2025-10"),
+    equivalent=Quantity(Decimal("755000000.50"), "EUR", Qualifier.ABOUT),
+)
+CONTENT = FactContent(
+    kind="FUNDING_COMMITTED",
+    title="UK payments to France pass \u00a3650m",
+    summary="Payments since 2018 exceed \u00a3650m.",
+    occurred=FuzzyDate("2018/2025-10"),
+    occurred_phrase="since 2018",
+    inferred=("end",),
+    topics=("funding",),
+    actors=("Home Office", "French government"),
+    places=("France",),
+    figure=PAYMENT,
+)
+RECORDED = FactRecorded(fact_id=FACT_ID, content=CONTENT, source=BBC)
+
+
+def stored(new: NewEvent) -> RecordedEvent:
+    """The record a store would hand back for ``new``, after a JSON round trip."""
+    return RecordedEvent(
+        position=1,
+        event_id=new.event_id,
+        stream_id="fact-x",
+        stream_version=1,
+        event_type=new.event_type,
+        schema_version=new.schema_version,
+        payload=json.loads(json.dumps(new.payload)),
+        occurred=new.occurred,
+        reported=new.reported,
+        recorded_at=dt.datetime(2025, 11, 1, tzinfo=dt.UTC),
+        metadata=new.metadata,
+        hash="0" * 64,
+    )
+
+
+def floats_in(value: JSONValue) -> list[float]:
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, Mapping):
+        return [f for item in value.values() for f in floats_in(item)]
+    if isinstance(value, list):
+        return [f for item in value for f in floats_in(item)]
+    return []
+
+
+def test_a_recorded_fact_becomes_a_record_with_its_times() -> None:
+    metadata = EventMetadata(actor="curator", reason="seed")
+    new = encode(RECORDED, metadata, event_id=EVENT_ID)
+    assert (new.event_id, new.event_type, new.schema_version) == (EVENT_ID, "FactRecorded", 2)
+    assert new.metadata == metadata
+    assert new.occurred == OccurredTime(
+        edtf="2018/2025-10", earliest=dt.date(2018, 1, 1), latest=dt.date(2025, 10, 31)
+    )
+    assert new.reported == ReportedTime(edtf="2025-10-09/2025-10-31", latest=dt.date(2025, 10, 31))
+
+
+def test_money_is_written_as_decimal_text_and_dates_as_edtf() -> None:
+    payload = encode(RECORDED).payload
+    figure = payload["content"]["figure"]
+    assert figure["quantity"] == {"value": "650000000", "unit": "GBP", "qualifier": "MORE_THAN"}
+    assert figure["equivalent"]["value"] == "755000000.50"
+    assert figure["period"] == "2018/2025-10"
+    assert payload["source"]["published"] == "2025-10-09/2025-10-31"
+    assert payload["fact_id"] == str(FACT_ID)
+
+
+def test_an_exponent_is_written_out_in_full() -> None:
+    figure = Figure(
+        measure="uk-payments-to-france",
+        quantity=Quantity(Decimal("6.5E+8"), "GBP"),
+        basis=Basis.FLOW,
+        period=FuzzyDate("2025"),
+    )
+    event = FactCorroborated(fact_id=FACT_ID, source=BBC, figure=figure)
+    assert encode(event).payload["figure"]["quantity"]["value"] == "650000000"
+
+
+def test_without_an_event_id_a_fresh_one_is_drawn_and_metadata_defaults() -> None:
+    first, second = encode(RECORDED), encode(RECORDED)
+    assert first.event_id != second.event_id
+    assert first.metadata == EventMetadata()
+
+
+@pytest.mark.parametrize(
+    ("event", "occurred", "reported"),
+    [
+        (FactCorroborated(fact_id=FACT_ID, source=BBC), None, "2025-10-09/2025-10-31"),
+        (FactRetracted(fact_id=FACT_ID, reason="wrong"), None, None),
+        (FactRetracted(fact_id=FACT_ID, reason="wrong", source=BBC), None, "2025-10-09/2025-10-31"),
+        (FactRevised(fact_id=FACT_ID, changes=FactPatch(title="t"), reason="r"), None, None),
+        (
+            FactRevised(fact_id=FACT_ID, changes=FactPatch(occurred=FuzzyDate("2019")), reason="r"),
+            "2019",
+            None,
+        ),
+        (MeasureRegistered(key="small-boat-arrivals", label="Arrivals", unit="people"), None, None),
+    ],
+)
+def test_times_come_only_from_what_the_event_states(
+    event: DomainEvent, occurred: str | None, reported: str | None
+) -> None:
+    new = encode(event)
+    assert (new.occurred.edtf if new.occurred else None) == occurred
+    assert (new.reported.edtf if new.reported else None) == reported
+
+
+def test_a_patch_writes_only_what_it_sets() -> None:
+    patch = FactPatch(title="t", topics=(), cleared=frozenset({"figure", "date_note"}))
+    payload = encode(FactRevised(fact_id=FACT_ID, changes=patch, reason="r")).payload
+    assert payload["changes"] == {"title": "t", "topics": [], "cleared": ["date_note", "figure"]}
+
+
+def test_stream_ids() -> None:
+    assert stream_id_for(RECORDED) == f"fact-{FACT_ID}"
+    measure = MeasureRegistered(key="small-boat-arrivals", label="Arrivals", unit="people")
+    assert stream_id_for(measure) == "measure-small-boat-arrivals"
+
+
+def test_encoding_something_else_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="not a domain event"):
+        encode(CONTENT)  # type: ignore[arg-type]
+
+
+@UNHURRIED
+@given(fact_events() | measure_events())
+def test_every_event_survives_a_round_trip_through_json(event: DomainEvent) -> None:
+    new = encode(event, event_id=EVENT_ID)
+    assert floats_in(new.payload) == []
+    assert decode(stored(new)) == event
+
+
+def test_a_v1_fact_recorded_without_a_date_note_is_upcast() -> None:
+    payload = encode(RECORDED).payload
+    v1 = copy.deepcopy(dict(payload))
+    del v1["content"]["date_note"]
+    before = copy.deepcopy(v1)
+    event = decode_payload("FactRecorded", 1, v1)
+    assert event == RECORDED
+    assert isinstance(event, FactRecorded)
+    assert event.content.date_note is None
+    assert v1 == before  # the stored payload is never rewritten
+
+
+@pytest.mark.parametrize(
+    ("event_type", "version", "reason"),
+    [
+        ("FactInvented", 1, "unknown event type"),
+        ("FactRecorded", 3, "written by a newer release"),
+        ("FactCorroborated", 0, "no upcaster from v0"),
+    ],
+)
+def test_unknown_types_and_versions_are_refused(event_type: str, version: int, reason: str) -> None:
+    with pytest.raises(UndecodableEvent, match=reason) as caught:
+        decode_payload(event_type, version, {})
+    assert isinstance(caught.value, IntegrityViolation)
+    assert (caught.value.event_type, caught.value.schema_version) == (event_type, version)
+
+
+def corrupt(path: tuple[str, ...], value: JSONValue) -> dict[str, JSONValue]:
+    payload: dict[str, JSONValue] = copy.deepcopy(dict(encode(RECORDED).payload))
+    target = payload
+    for key in path[:-1]:
+        target = target[key]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("content", "figure", "quantity", "value"), 650000000.0, "value must be a string"),
+        (
+            ("content", "figure", "quantity", "value"),
+            "lots",
+            "quantity.value 'lots' is not a decimal",
+        ),
+        (("content", "figure", "quantity", "qualifier"), "ROUGHLY", "qualifier: unknown"),
+        (("content", "figure", "basis"), "STOCK", "figure.basis 'STOCK' is not one of"),
+        (("content", "title"), KeyError, "missing content.title"),
+        (("content", "topics"), "funding", "content.topics must be a list of strings"),
+        (("content", "kind"), "funding", "UPPER_SNAKE_CASE"),
+        (("content", "occurred"), "2023-02-29", "content.occurred: '2023-02-29'"),
+        (("source",), [], "source must be an object"),
+        (("fact_id",), "not-a-uuid", "badly formed"),
+    ],
+)
+def test_malformed_payloads_are_refused_naming_the_key(
+    path: tuple[str, ...], value: JSONValue, reason: str
+) -> None:
+    with pytest.raises(UndecodableEvent, match=reason):
+        decode_payload("FactRecorded", 2, corrupt(path, value))
