@@ -1,0 +1,39 @@
+# The two commands the README promises: `make run` and `make test`.
+# Both work on a fresh machine: they make the virtual environment and install what they need.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint postgres clean
+
+$(BIN)/timeline: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/timeline ## make the virtual environment and install timeline with its dev extras
+
+run: setup ## migrate, seed and serve on the SQLite file timeline.db (TIMELINE_DATABASE_URL overrides)
+	$(BIN)/timeline db upgrade
+	$(BIN)/timeline seed
+	$(BIN)/timeline serve --host $(HOST) --port $(PORT)
+
+postgres: ## start the local PostgreSQL cluster when it is not answering
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+	  echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1
+
+lint: setup ## ruff and mypy, as CI runs them
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: setup postgres lint ## the whole suite, on SQLite and PostgreSQL
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

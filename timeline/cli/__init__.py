@@ -1,0 +1,23 @@
+"""The ``timeline`` command line: thin commands that call the application and print."""
+
+from __future__ import annotations
+
+import typer
+
+from timeline.cli import db, events, integrity
+
+app = typer.Typer(
+    name="timeline",
+    help="An event-sourced policy timeline: record dated facts, replay them to any date.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(events.app, name="events")
+app.command(name="verify")(integrity.verify)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
