@@ -116,6 +116,9 @@ async def postgres_server() -> AsyncIterator[PostgresServer]:
     try:
         template = await server.create_database()
         await migrations.upgrade(server.url(template))
+        # CREATE DATABASE ... TEMPLATE fails while anyone is connected to the template, so
+        # nobody may connect to it any more.
+        await server.execute(f"ALTER DATABASE {template} WITH ALLOW_CONNECTIONS false")
         server.template = template
         yield server
     finally:

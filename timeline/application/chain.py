@@ -33,24 +33,37 @@ GENESIS_HASH = "0" * 64
 """The hash the first event of the log chains to."""
 
 
+_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def canonical_json(value: JSONValue) -> bytes:
     """Deterministic UTF-8 JSON for ``value``; raises ``ValueError`` on NaN or infinity."""
-    return json.dumps(
-        normalise_json(value),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    ).encode("utf-8")
+    return _encode(normalise_json(value)).encode("utf-8")
 
 
 def normalise_json(value: JSONValue) -> JSONValue:
     """``value`` as plain dicts and lists, integral floats as ints (see the module doc)."""
-    if isinstance(value, str | bool | int) or value is None:
+    # Exact-type checks first: this walks every payload on the append path.
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    if kind is dict:
+        return {
+            key if type(key) is str else str(key): item
+            if type(item) in _PLAIN
+            else normalise_json(item)
+            for key, item in value.items()
+        }
+    if kind is list:
+        return [item if type(item) in _PLAIN else normalise_json(item) for item in value]
     if isinstance(value, float):
         if value.is_integer():
             return int(Decimal(repr(value)))
+        return value
+    if isinstance(value, str | bool | int):
         return value
     if isinstance(value, Mapping):
         return {str(key): normalise_json(item) for key, item in value.items()}
@@ -97,7 +110,8 @@ def canonical_content(
     metadata: EventMetadata,
 ) -> bytes:
     """The bytes an event's hash covers: everything stored about it but the hash."""
-    return canonical_json(
+    # Only the payload can hold what needs normalising; the rest is plain by construction.
+    content = _encode(
         {
             "position": position,
             "event_id": str(event_id),
@@ -108,10 +122,11 @@ def canonical_content(
             "occurred": occurred_json(occurred),
             "reported": reported_json(reported),
             "recorded_at": utc_iso(recorded_at),
-            "payload": payload,
+            "payload": normalise_json(payload),
             "metadata": metadata.to_json(),
         }
     )
+    return content.encode("utf-8")
 
 
 def recorded_content(event: RecordedEvent) -> bytes:

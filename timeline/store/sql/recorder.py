@@ -199,7 +199,7 @@ class SqlEventStore(abc.ABC):
         """Every event of one stream in version order (empty for an unknown stream)."""
         async with self._reading() as conn:
             result = await conn.execute(_READ_STREAM, {"stream_id": stream_id})
-            return [_recorded(row) for row in result]
+            return [_recorded(row) for row in result.all()]
 
     async def read_all(
         self, *, after_position: int = 0, batch_size: int = 1000
@@ -215,7 +215,7 @@ class SqlEventStore(abc.ABC):
         while True:
             async with self._reading() as conn:
                 result = await conn.execute(_READ_AFTER, {"after": position, "limit": batch_size})
-                batch = [_recorded(row) for row in result]
+                batch = [_recorded(row) for row in result.all()]
             for event in batch:
                 yield event
             if len(batch) < batch_size:
