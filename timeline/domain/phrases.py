@@ -14,7 +14,8 @@ Rules, with ``P`` the source's publication date (it must have known ends):
 * ``this year``: P's calendar year. ``so far this year``: 1 January of that year up to P.
 * ``since X``: from X up to P, where X is a named anchor (``Labour took office``; see
   ``DEFAULT_ANCHORS``, or pass your own), a date in words or EDTF (``2018``, ``July 2024``,
-  ``9 October 2025``), or ends in one ("since Labour came into power in July 2024").
+  ``9 October 2025``), or ends in one ("since Labour came into power in July 2024": July
+  2024, narrowed to the anchor's 5 July because that event is a known anchor in July 2024).
   ``under X``: the same, for named anchors only ("under Labour").
 * ``on 9 October`` / ``on October 9``, with or without a year: without one, the year is
   inferred as the latest such day on or before P's last day (the usual case, an event being
@@ -36,7 +37,7 @@ from types import MappingProxyType
 
 import pendulum
 
-from timeline.domain.dates import FuzzyDate
+from timeline.domain.dates import FuzzyDate, Precision
 from timeline.domain.errors import InvalidFuzzyDate, UnknownPhrase
 from timeline.domain.texts import MAX_NOTE, check_text
 
@@ -85,7 +86,12 @@ _MONTH = "(" + "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
 _DAY_MONTH = re.compile(rf"(?:on )?(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?{_MONTH}(?:,? (\d{{4}}))?")
 _MONTH_DAY = re.compile(rf"(?:on )?{_MONTH} (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?")
 _MONTH_YEAR = re.compile(rf"(?:in )?{_MONTH}(?: (\d{{4}}))?")
-_TRAILING_DATE = re.compile(r".* in (.+)")
+_TRAILING_DATE = re.compile(r"(.+) in (.+)")
+_PARTS = {
+    Precision.YEAR: ("year",),
+    Precision.MONTH: ("year", "month"),
+    Precision.DAY: ("year", "month", "day"),
+}
 _QUOTES = "'\"\u2018\u2019\u201c\u201d"
 
 
@@ -188,10 +194,16 @@ def _since(context: _Context, match: re.Match[str]) -> _Resolution:
     if anchor is not None:
         return context.up_to_publication(anchor), ("start", "end")
     start, inferred = _date_in_words(context, what)
-    if start is None:
-        trailing = _TRAILING_DATE.fullmatch(what)
-        if trailing is not None:
-            start, inferred = _date_in_words(context, trailing.group(1))
+    trailing = _TRAILING_DATE.fullmatch(what)
+    if start is None and trailing is not None:
+        # "since Labour came into power in July 2024": the stated date, narrowed to the
+        # anchor's day when the anchor falls inside it.
+        event, stated = trailing.groups()
+        start, inferred = _date_in_words(context, stated)
+        anchor = context.anchors.get(event)
+        if start is not None and anchor is not None and start.contains(anchor):
+            added = tuple(p for p in _PARTS[anchor.precision] if p not in _PARTS[start.precision])
+            return context.up_to_publication(anchor), (*inferred, *added, "end")
     if start is None:
         raise UnknownPhrase(
             "occurred_phrase",
