@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from timeline.application.ports import Clock, EventStore
+from timeline.application.service import TimelineService
 from timeline.config import Settings
+from timeline.store import codec
 from timeline.store.clock import SystemClock
 from timeline.store.factory import open_event_store
 
@@ -19,6 +21,7 @@ class Services:
     settings: Settings
     clock: Clock
     store: EventStore
+    service: TimelineService
 
 
 @asynccontextmanager
@@ -28,6 +31,11 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
     clock = SystemClock()
     store = await open_event_store(settings.database_url, clock)
     try:
-        yield Services(settings=settings, clock=clock, store=store)
+        yield Services(
+            settings=settings,
+            clock=clock,
+            store=store,
+            service=TimelineService(store, codec),
+        )
     finally:
         await store.close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
+from uuid import UUID
 
-from timeline.application.records import AppendResult, NewEvent, RecordedEvent
+from timeline.application.records import AppendResult, EventMetadata, NewEvent, RecordedEvent
+from timeline.domain.events import DomainEvent
 
 
 class Clock(Protocol):
@@ -58,4 +60,22 @@ class EventStore(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class EventCodec(Protocol):
+    """Turns domain events into store records and back (``timeline.store.codec``)."""
+
+    def encode(
+        self,
+        event: DomainEvent,
+        metadata: EventMetadata | None = None,
+        *,
+        event_id: UUID | None = None,
+    ) -> NewEvent:
+        """The record for ``event``, ready to append."""
+        ...
+
+    def decode(self, record: RecordedEvent) -> DomainEvent:
+        """The domain event a stored record holds, upcast to its current shape."""
         ...

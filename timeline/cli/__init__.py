@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from timeline.cli import db, events, integrity
+from timeline.cli import db, events, integrity, seeding
 
 app = typer.Typer(
     name="timeline",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.command(name="verify")(integrity.verify)
+app.command(name="seed")(seeding.seed_command)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from timeline.application.records import RecordedEvent
 from timeline.bootstrap import open_services
 
 app = typer.Typer(help="Read the raw event log.", no_args_is_help=True)
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 
 
 class TailFormat(StrEnum):
