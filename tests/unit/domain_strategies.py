@@ -131,13 +131,16 @@ _WORDS = st.text(
 
 @st.composite
 def sources(draw: st.DrawFn) -> Source:
+    number = draw(st.integers(0, 10**9))
+    url = draw(st.sampled_from((f"https://example.org/{number}", None)))
+    document = f"article-{number}.txt" if url is None else draw(st.none() | st.just("a.txt"))
     return Source(
         publisher=draw(st.sampled_from(("BBC News", "Home Office", "The Guardian", "Reuters"))),
         title=draw(_WORDS),
-        url=f"https://example.org/{draw(st.integers(0, 10**9))}",
+        url=url,
         published=draw(fuzzy_dates(open_ends=False)),
         quote=draw(_WORDS | st.just("Line one.\nLine two.")),
-        document=draw(st.none() | st.just("2025-10-20-bbc-small-boats.txt")),
+        document=document,
     )
 
 

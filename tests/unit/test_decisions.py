@@ -128,7 +128,11 @@ def test_an_earlier_corroborating_source_moves_knowledge_time_back() -> None:
 def test_corroboration_refuses_the_same_source_twice() -> None:
     with pytest.raises(InvalidSource, match="already a source") as caught:
         corroborate_fact(recorded(), dataclasses.replace(BBC, quote="Another passage."))
-    assert caught.value.field == "source.url"
+    assert caught.value.field == "source"
+    copy = dataclasses.replace(BBC, url=None, document="article.txt")
+    fact = evolve(recorded(), corroborate_fact(recorded(), copy))
+    with pytest.raises(InvalidSource, match=r"document:article\.txt is already a source"):
+        corroborate_fact(fact, dataclasses.replace(copy, title="Same file, other title"))
 
 
 def test_corroboration_refuses_a_reading_of_another_measure_or_of_no_figure() -> None:
@@ -310,4 +314,4 @@ def test_knowledge_time_is_the_earliest_source(events: list[FactEvent]) -> None:
     fact = replay(events)
     assert fact is not None
     assert fact.known_from == min(s.published.latest for s in fact.sources)
-    assert len({s.url for s in fact.sources}) == len(fact.sources)
+    assert len({s.identity for s in fact.sources}) == len(fact.sources)

@@ -37,6 +37,15 @@ def test_the_document_is_optional() -> None:
     assert dataclasses.replace(BBC, document=None).document is None
 
 
+def test_a_syndicated_copy_without_a_url_is_found_by_its_document() -> None:
+    copy = dataclasses.replace(BBC, url=None)
+    assert copy.identity == "document:002_f3c8f77afb9e766a.txt"
+    assert BBC.identity == BBC.url
+    with pytest.raises(InvalidSource, match="needs a url or a document") as caught:
+        dataclasses.replace(BBC, url=None, document=None)
+    assert caught.value.field == "source.url"
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "reason"),
     [
@@ -51,6 +60,7 @@ def test_the_document_is_optional() -> None:
         ({"url": "www.bbc.co.uk/news"}, "source.url", "absolute http(s) URL"),
         ({"url": "ftp://bbc.co.uk/news"}, "source.url", "absolute http(s) URL"),
         ({"url": "https://bbc.co.uk/a b"}, "source.url", "whitespace"),
+        ({"url": ""}, "source.url", "must not be empty"),
         ({"published": FuzzyDate("2025/..")}, "source.published", "must have known ends"),
         ({"published": FuzzyDate("/2025")}, "source.published", "must have known ends"),
         ({"published": "2025-10"}, "source.published", "must be a FuzzyDate"),

@@ -47,8 +47,8 @@ def corroborate_fact(fact: Fact, source: Source, figure: Figure | None = None) -
     (``measures.register_or_check``), not the fact's.
     """
     _refuse_retracted(fact)
-    if any(known.url == source.url for known in fact.sources):
-        raise InvalidSource("source.url", f"{source.url} is already a source of this fact")
+    if any(known.identity == source.identity for known in fact.sources):
+        raise InvalidSource("source", f"{source.identity} is already a source of this fact")
     if figure is not None:
         current = fact.content.figure
         if current is None:
@@ -114,9 +114,9 @@ def evolve(fact: Fact | None, event: FactEvent) -> Fact:
         content = event.changes.apply(fact.content)
         sources, source = fact.sources, event.source
         if source is not None:
-            # One Source per URL: a revision citing a known article (perhaps another passage
-            # of it) is filed under the source already held; the event keeps its own quote.
-            known = next((s for s in sources if s.url == source.url), None)
+            # One Source per publication: a revision citing a known article (perhaps another
+            # passage of it) is filed under the source already held; the event keeps its quote.
+            known = next((s for s in sources if s.identity == source.identity), None)
             if known is None:
                 sources += (source,)
             source = known or source
@@ -159,7 +159,7 @@ def _revised_readings(
         return fact.readings
     readings = list(fact.readings)
     if source is not None:
-        readings = [r for r in readings if r.source.url != source.url]
+        readings = [r for r in readings if r.source.identity != source.identity]
         readings.append(FigureReading(figure=figure, source=source))
     else:
         for index in reversed(range(len(readings))):

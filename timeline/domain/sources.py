@@ -23,12 +23,14 @@ class Source:
     """A publication a fact rests on.
 
     ``quote`` is the passage verbatim (never trimmed or tidied). ``document`` names the local
-    copy it was read from, e.g. an article file in the corpus, so a reviewer can find it.
+    copy it was read from, e.g. an article file in the corpus, so a reviewer can find it. A
+    syndicated copy may have no known URL; then the document is how it is found again, so a
+    source needs at least one of the two.
     """
 
     publisher: str
     title: str
-    url: str
+    url: str | None
     published: FuzzyDate
     quote: str
     document: str | None = None
@@ -36,16 +38,24 @@ class Source:
     def __post_init__(self) -> None:
         check_text("source.publisher", self.publisher, MAX_LABEL)
         check_text("source.title", self.title, MAX_TITLE)
-        check_text("source.url", self.url, MAX_URL)
         check_text("source.quote", self.quote, MAX_QUOTE, multiline=True)
         if self.document is not None:
             check_text("source.document", self.document, MAX_DOCUMENT)
-        _check_url(self.url)
+        if self.url is not None:
+            check_text("source.url", self.url, MAX_URL)
+            _check_url(self.url)
+        elif self.document is None:
+            raise InvalidSource("source.url", "a source needs a url or a document to be found")
         if not isinstance(self.published, FuzzyDate):
             raise InvalidSource("source.published", "must be a FuzzyDate")
         if self.published.open_start or self.published.open_end:
             # Knowledge time is the last day it could have appeared; that needs a real day.
             raise InvalidSource("source.published", f"{self.published} must have known ends")
+
+    @property
+    def identity(self) -> str:
+        """What makes two sources the same publication: its URL, else its document."""
+        return self.url if self.url is not None else f"document:{self.document}"
 
     @property
     def known_from(self) -> dt.date:

@@ -377,7 +377,7 @@ def _read_source(data: _Reader) -> Source:
     return Source(
         publisher=data.text("publisher"),
         title=data.text("title"),
-        url=data.text("url"),
+        url=data.optional_text("url"),
         published=data.date("published"),
         quote=data.text("quote"),
         document=data.optional_text("document"),
