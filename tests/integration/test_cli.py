@@ -1,0 +1,95 @@
+"""The command line on a real database, on both backends: seed, tail, verify, db."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from timeline.cli import app
+from timeline.cli.seeding import DEFAULT_SEEDS
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("TIMELINE_DATABASE_URL", database_url)
+    return CliRunner()
+
+
+def tail_jsonl(cli: CliRunner) -> list[dict[str, object]]:
+    result = cli.invoke(app, ["events", "tail", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_seeding_twice_gives_the_same_log(cli: CliRunner) -> None:
+    first = cli.invoke(app, ["seed"])
+    assert first.exit_code == 0, first.output
+    assert "recorded 29 facts and 8 corroborations" in first.output
+    log = tail_jsonl(cli)
+
+    second = cli.invoke(app, ["seed"])
+
+    assert second.exit_code == 0, second.output
+    assert "nothing to add: all 37 seed entries are already in the log" in second.output
+    assert tail_jsonl(cli) == log
+
+
+def test_tail_shows_the_corpus_in_global_order(cli: CliRunner) -> None:
+    cli.invoke(app, ["seed"])
+
+    events = tail_jsonl(cli)
+    text = cli.invoke(app, ["events", "tail", "--from", "5"]).stdout
+
+    assert [event["position"] for event in events] == list(range(1, len(events) + 1))
+    types = {str(event["event_type"]) for event in events}
+    assert types == {"FactRecorded", "FactCorroborated", "MeasureRegistered"}
+    assert "Keir Starmer scrapped the Rwanda asylum scheme" in text
+    assert text.splitlines()[0].split()[0] == "6"
+
+
+def test_verify_passes_on_the_seeded_log(cli: CliRunner) -> None:
+    cli.invoke(app, ["seed"])
+
+    result = cli.invoke(app, ["verify"])
+
+    assert result.exit_code == 0, result.output
+    assert "hash chain intact" in result.output
+
+
+def test_a_bad_seed_file_is_named_and_nothing_is_written(cli: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "000_bad.yaml"
+    good = (DEFAULT_SEEDS / "000_8aac7eb8d5369df6.yaml").read_text(encoding="utf-8")
+    bad.write_text(
+        good.replace("000_8aac7eb8d5369df6.txt", "000_bad.txt").replace(
+            "qualifier: MORE_THAN", "qualifier: LOTS"
+        ),
+        encoding="utf-8",
+    )
+
+    result = cli.invoke(app, ["seed", "--path", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "000_bad.yaml" in result.output
+    assert "unknown qualifier 'LOTS'" in result.output
+    assert tail_jsonl(cli) == []
+
+
+def test_db_current_names_the_head_revision(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["db", "current"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "0001"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["db"], ["events"], ["events", "tail"], ["seed"], ["verify"], ["db", "upgrade"]],
+)
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
