@@ -15,8 +15,8 @@ from timeline.application.errors import ConcurrencyError, StoreUnavailable
 from timeline.application.ports import EventStore
 from timeline.store.clock import SystemClock
 from timeline.store.factory import create_engine
+from timeline.store.sql.failures import Failure
 from timeline.store.sql.postgres import PostgresEventStore, classify_postgres_error
-from timeline.store.sql.recorder import Failure
 from timeline.store.sql.sqlite import SqliteEventStore, classify_sqlite_error
 from timeline.store.sql.tables import events
 

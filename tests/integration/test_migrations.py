@@ -16,8 +16,8 @@ from timeline.application.ports import EventStore
 from timeline.store import migrations
 from timeline.store.factory import create_engine, open_event_store
 from timeline.store.sql import tables
+from timeline.store.sql.failures import Failure
 from timeline.store.sql.postgres import classify_postgres_error
-from timeline.store.sql.recorder import Failure
 from timeline.store.sql.sqlite import classify_sqlite_error
 
 REPOSITORY = Path(__file__).resolve().parents[2]

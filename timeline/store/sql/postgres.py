@@ -24,7 +24,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from timeline.application.ports import Clock
-from timeline.store.sql.recorder import Failure, SqlEventStore, json_serializer
+from timeline.store.sql.failures import Failure
+from timeline.store.sql.recorder import SqlEventStore
+from timeline.store.sql.rows import json_serializer
 
 APPEND_LOCK_KEY = 0x74696D656C696E65
 """The advisory lock key every append takes: the ASCII bytes of "timeline" as a bigint."""

@@ -29,11 +29,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import datetime as dt
-import enum
-import functools
-import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -41,70 +37,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from timeline.application.chain import (
-    GENESIS_HASH,
-    canonical_content,
-    chain_hash,
-)
-from timeline.application.errors import (
-    ConcurrencyError,
-    IdempotencyConflict,
-    IntegrityViolation,
-    StoreUnavailable,
-)
+from timeline.application.chain import GENESIS_HASH, canonical_content, chain_hash
+from timeline.application.errors import ConcurrencyError, IdempotencyConflict, StoreUnavailable
 from timeline.application.ports import Clock
-from timeline.application.records import (
-    AppendResult,
-    EventMetadata,
-    JSONValue,
-    NewEvent,
-    OccurredTime,
-    RecordedEvent,
-    ReportedTime,
-)
+from timeline.application.records import AppendResult, NewEvent, RecordedEvent
 from timeline.store.fingerprints import append_fingerprint
+from timeline.store.sql.failures import Failure, translate
+from timeline.store.sql.rows import EVENT_COLUMNS, event_row, recorded_event, utc
 from timeline.store.sql.tables import events, idempotency_keys
-
-
-def _plain(value: object) -> JSONValue:
-    # Payloads are Mappings, not necessarily dicts (a MappingProxyType, say).
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"{type(value).__name__} is not a JSON value")
-
-
-# Compact JSON for the payload and metadata columns (JSONB re-encodes it anyway).
-json_serializer = functools.partial(
-    json.dumps, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain
-)
-
-
-class Failure(enum.Enum):
-    """What a driver error means for the store; each backend classifies its own errors."""
-
-    UNAVAILABLE = "unavailable"
-    DUPLICATE_POSITION = "duplicate position or stream version"
-    DUPLICATE_EVENT_ID = "duplicate event id"
-    REFUSED = "refused by the database"
-
-
-_COLUMNS = (
-    events.c.position,
-    events.c.event_id,
-    events.c.stream_id,
-    events.c.stream_version,
-    events.c.event_type,
-    events.c.schema_version,
-    events.c.occurred_edtf,
-    events.c.occurred_earliest,
-    events.c.occurred_latest,
-    events.c.reported_edtf,
-    events.c.reported_latest,
-    events.c.recorded_at,
-    events.c.payload,
-    events.c.event_metadata,
-    events.c.hash,
-)
 
 # Built once: statement construction is a measurable part of a single-event append.
 _STREAM_VERSION = (
@@ -126,12 +66,12 @@ _IDEMPOTENCY = sa.select(
     idempotency_keys.c.recorded_at,
 ).where(idempotency_keys.c.key == sa.bindparam("key"))
 _READ_STREAM = (
-    sa.select(*_COLUMNS)
+    sa.select(*EVENT_COLUMNS)
     .where(events.c.stream_id == sa.bindparam("stream_id"))
     .order_by(events.c.stream_version)
 )
 _READ_AFTER = (
-    sa.select(*_COLUMNS)
+    sa.select(*EVENT_COLUMNS)
     .where(events.c.position > sa.bindparam("after"))
     .order_by(events.c.position)
     .limit(sa.bindparam("limit"))
@@ -191,7 +131,10 @@ class SqlEventStore(abc.ABC):
             if failure is Failure.DUPLICATE_POSITION:
                 actual = await self._stream_version(stream_id)
                 raise ConcurrencyError(stream_id, expected_version, actual) from error
-            raise self._translate(error, failure) from error
+            translated = translate(error, failure)
+            if translated is None:
+                raise  # not one the store can name better: a bug to see as it is
+            raise translated from error
         except OSError as error:
             raise StoreUnavailable(f"the event store cannot be reached: {error}") from error
 
@@ -199,7 +142,7 @@ class SqlEventStore(abc.ABC):
         """Every event of one stream in version order (empty for an unknown stream)."""
         async with self._reading() as conn:
             result = await conn.execute(_READ_STREAM, {"stream_id": stream_id})
-            return [_recorded(row) for row in result.all()]
+            return [recorded_event(row) for row in result.all()]
 
     async def read_all(
         self, *, after_position: int = 0, batch_size: int = 1000
@@ -215,7 +158,7 @@ class SqlEventStore(abc.ABC):
         while True:
             async with self._reading() as conn:
                 result = await conn.execute(_READ_AFTER, {"after": position, "limit": batch_size})
-                batch = [_recorded(row) for row in result.all()]
+                batch = [recorded_event(row) for row in result.all()]
             for event in batch:
                 yield event
             if len(batch) < batch_size:
@@ -247,7 +190,7 @@ class SqlEventStore(abc.ABC):
             head_position, previous_hash, previous_recorded_at, version = 0, GENESIS_HASH, None, 0
         else:
             head_position, previous_hash, previous_recorded_at, version = head
-            previous_recorded_at = _utc(previous_recorded_at)
+            previous_recorded_at = utc(previous_recorded_at)
 
         # The key is answered before the version is checked: a retry of an append that
         # committed must get its result back, although the stream has moved on since.
@@ -261,7 +204,7 @@ class SqlEventStore(abc.ABC):
                     first_position=original.first_position,
                     last_position=original.last_position,
                     stream_version=original.stream_version,
-                    recorded_at=_utc(original.recorded_at),
+                    recorded_at=utc(original.recorded_at),
                     replayed=True,
                 )
         if version != expected_version:
@@ -270,7 +213,7 @@ class SqlEventStore(abc.ABC):
         now = self._clock.now()
         if now.tzinfo is None:
             raise ValueError("the clock must tell a timezone-aware time")
-        recorded_at = _utc(now)
+        recorded_at = utc(now)
         if previous_recorded_at is not None and recorded_at < previous_recorded_at:
             recorded_at = previous_recorded_at
         rows: list[dict[str, Any]] = []
@@ -279,7 +222,6 @@ class SqlEventStore(abc.ABC):
             metadata = event.metadata
             if idempotency_key is not None and metadata.idempotency_key != idempotency_key:
                 metadata = dataclasses.replace(metadata, idempotency_key=idempotency_key)
-            payload = event.payload
             previous_hash = chain_hash(
                 previous_hash,
                 canonical_content(
@@ -292,13 +234,20 @@ class SqlEventStore(abc.ABC):
                     occurred=event.occurred,
                     reported=event.reported,
                     recorded_at=recorded_at,
-                    payload=payload,
+                    payload=event.payload,
                     metadata=metadata,
                 ),
             )
             rows.append(
-                _row(event, position, stream_id, version + offset, recorded_at)
-                | {"payload": payload, "event_metadata": metadata.to_json(), "hash": previous_hash}
+                event_row(
+                    event,
+                    position=position,
+                    stream_id=stream_id,
+                    stream_version=version + offset,
+                    recorded_at=recorded_at,
+                    metadata=metadata,
+                    hash_=previous_hash,
+                )
             )
 
         await conn.execute(_INSERT_EVENTS, rows[0] if len(rows) == 1 else rows)
@@ -332,7 +281,10 @@ class SqlEventStore(abc.ABC):
             async with self._engine.connect() as conn:
                 yield conn
         except DBAPIError as error:
-            raise self._translate(error, self._classify(error)) from error
+            translated = translate(error, self._classify(error))
+            if translated is None:
+                raise
+            raise translated from error
         except OSError as error:
             raise StoreUnavailable(f"the event store cannot be reached: {error}") from error
 
@@ -343,82 +295,3 @@ class SqlEventStore(abc.ABC):
                     await conn.execute(sa.select(_STREAM_VERSION), {"stream_id": stream_id})
                 ).scalar_one()
             )
-
-    @staticmethod
-    def _translate(error: DBAPIError, failure: Failure | None) -> Exception:
-        if failure is Failure.UNAVAILABLE:
-            return StoreUnavailable(f"the event store cannot be reached: {error.orig}")
-        if failure is Failure.DUPLICATE_EVENT_ID:
-            return IntegrityViolation(f"an event with this id is already in the log: {error.orig}")
-        if failure is Failure.REFUSED:
-            return IntegrityViolation(f"the database refused to rewrite the log: {error.orig}")
-        if failure is Failure.DUPLICATE_POSITION:
-            return IntegrityViolation(f"position or stream version already taken: {error.orig}")
-        return error
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Aware UTC; SQLite hands datetimes back naive, and they are stored as UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    if moment.tzinfo is dt.UTC:
-        return moment
-    return moment.astimezone(dt.UTC)
-
-
-def _row(
-    event: NewEvent, position: int, stream_id: str, version: int, recorded_at: dt.datetime
-) -> dict[str, Any]:
-    occurred, reported = event.occurred, event.reported
-    return {
-        "position": position,
-        "event_id": event.event_id,
-        "stream_id": stream_id,
-        "stream_version": version,
-        "event_type": event.event_type,
-        "schema_version": event.schema_version,
-        "occurred_edtf": occurred.edtf if occurred else None,
-        "occurred_earliest": occurred.earliest if occurred else None,
-        "occurred_latest": occurred.latest if occurred else None,
-        "reported_edtf": reported.edtf if reported else None,
-        "reported_latest": reported.latest if reported else None,
-        "recorded_at": recorded_at,
-    }
-
-
-def _recorded(row: Sequence[Any]) -> RecordedEvent:
-    (
-        position,
-        event_id,
-        stream_id,
-        stream_version,
-        event_type,
-        schema_version,
-        occurred_edtf,
-        occurred_earliest,
-        occurred_latest,
-        reported_edtf,
-        reported_latest,
-        recorded_at,
-        payload,
-        metadata,
-        hash_,
-    ) = row
-    return RecordedEvent(
-        position=position,
-        event_id=event_id,
-        stream_id=stream_id,
-        stream_version=stream_version,
-        event_type=event_type,
-        schema_version=schema_version,
-        payload=payload,
-        occurred=None
-        if occurred_edtf is None
-        else OccurredTime(edtf=occurred_edtf, earliest=occurred_earliest, latest=occurred_latest),
-        reported=None
-        if reported_edtf is None
-        else ReportedTime(edtf=reported_edtf, latest=reported_latest),
-        recorded_at=_utc(recorded_at),
-        metadata=EventMetadata.from_json(metadata),
-        hash=hash_,
-    )

@@ -23,7 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from timeline.application.ports import Clock
-from timeline.store.sql.recorder import Failure, SqlEventStore, json_serializer
+from timeline.store.sql.failures import Failure
+from timeline.store.sql.recorder import SqlEventStore
+from timeline.store.sql.rows import json_serializer
 
 BUSY_TIMEOUT_MS = 30_000
 _BEGIN_MODE = "timeline_sqlite_begin"
