@@ -19,7 +19,7 @@ from timeline.application.chain import verify_chain
 from timeline.store.factory import open_event_store
 
 
-async def tail_while_writing(url: str, *, writers: int, appends: int) -> None:
+async def tail_while_writing(url: str, *, writers: int, appends: int) -> list[WriterReport]:
     context = multiprocessing.get_context("spawn")
     store = await open_event_store(url)
     seen: list[str] = []
@@ -27,11 +27,17 @@ async def tail_while_writing(url: str, *, writers: int, appends: int) -> None:
     last = 0
     polls_with_news_during_writes = 0
     try:
-        with ProcessPoolExecutor(max_workers=writers, mp_context=context) as pool:
+        with (
+            context.Manager() as manager,
+            ProcessPoolExecutor(max_workers=writers, mp_context=context) as pool,
+        ):
+            start = manager.Barrier(writers)
             loop = asyncio.get_running_loop()
             writing = asyncio.gather(
                 *(
-                    loop.run_in_executor(pool, run_writer, url, writer, appends, 1000 + writer)
+                    loop.run_in_executor(
+                        pool, run_writer, url, writer, appends, 1000 + writer, start
+                    )
                     for writer in range(writers)
                 )
             )
@@ -68,6 +74,7 @@ async def tail_while_writing(url: str, *, writers: int, appends: int) -> None:
         streams_in_log_order = [stream_of[event_id] for event_id in seen]
         switches = sum(a != b for a, b in itertools.pairwise(streams_in_log_order))
         assert switches > writers * 2
+        return reports
     finally:
         await store.close()
 

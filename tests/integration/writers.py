@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -73,12 +74,16 @@ class WriterReport:
     conflicts: int = 0
 
 
-def run_writer(url: str, writer: int, appends: int, seed: int) -> WriterReport:
-    """Entry point in the child process."""
-    return asyncio.run(_write(url, writer, appends, seed))
+class Barrier(Protocol):
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
-async def _write(url: str, writer: int, appends: int, seed: int) -> WriterReport:
+def run_writer(url: str, writer: int, appends: int, seed: int, start: Barrier) -> WriterReport:
+    """Entry point in the child process; ``start`` lines all writers up before they write."""
+    return asyncio.run(_write(url, writer, appends, seed, start))
+
+
+async def _write(url: str, writer: int, appends: int, seed: int, start: Barrier) -> WriterReport:
     rng = random.Random(seed)
     engine = create_engine(url)
     kind = InterferingSqliteStore if engine.dialect.name == "sqlite" else InterferingPostgresStore
@@ -87,7 +92,8 @@ async def _write(url: str, writer: int, appends: int, seed: int) -> WriterReport
     own_stream = f"writer-{writer}"
     versions = {own_stream: 0, SHARED_STREAM: 0}
     try:
-        await store.head_position()  # connect before the first append, so writers overlap
+        await store.head_position()  # connected and warmed up: now wait for the others
+        await asyncio.to_thread(start.wait, 60)
         for n in range(appends):
             stream = SHARED_STREAM if rng.random() < 0.2 else own_stream
             batch = [
