@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from timeline.cli import app
 from timeline.cli.seeding import DEFAULT_SEEDS
+from timeline.store import migrations
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_db_current_names_the_head_revision(cli: CliRunner) -> None:
     result = cli.invoke(app, ["db", "current"])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "0001"
+    assert result.stdout.strip() == migrations.head_revision()
 
 
 @pytest.mark.parametrize(

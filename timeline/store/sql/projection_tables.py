@@ -1,0 +1,156 @@
+"""The read models' tables: caches of the pure folds, each saved with its checkpoint.
+
+Registered on the event log's ``metadata`` so that ``alembic check`` compares them too; the
+database gets them from migration 0002 only. Two projections own them:
+
+* ``timeline``: ``fact_revisions`` (one row per revision of a fact, current on the half-open
+  interval [known_from, known_until) x [recorded_from, recorded_until); a NULL until means
+  still current), its ``fact_labels`` (topics, actors and places, to filter on) and
+  ``figure_readings`` (one row per reading per revision, with the revision's interval).
+* ``measures``: the measure registry.
+
+Revision and reading rows are written once and only ever updated to close their interval
+when the next revision of the fact arrives; labels never change.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from timeline.store.sql.tables import JSONDocument, metadata
+
+
+class ExactDecimal(sa.TypeDecorator[Decimal]):
+    """A Decimal stored exactly: NUMERIC on PostgreSQL, fixed-point text on SQLite.
+
+    SQLite's NUMERIC affinity would turn ``650000000.01`` into a float; text keeps every
+    digit, and nothing sorts or adds these values in SQL.
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.Text())
+        return dialect.type_descriptor(sa.Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return format(value, "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return value if isinstance(value, Decimal) else Decimal(value)
+
+
+Instant = sa.DateTime(timezone=True)
+
+
+def _interval_columns() -> list[sa.Column[Any]]:
+    """When a revision is current: from its own (known day, recorded time) until its
+    successor's. Both readers and the runner test them with ``AsOf.is_current``."""
+    return [
+        sa.Column("known_from", sa.Date(), nullable=False),
+        sa.Column("known_until", sa.Date(), nullable=True),
+        sa.Column("recorded_from", Instant, nullable=False),
+        sa.Column("recorded_until", Instant, nullable=True),
+    ]
+
+
+fact_revisions = sa.Table(
+    "fact_revisions",
+    metadata,
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("revision", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("event_type", sa.Text(), nullable=False),
+    sa.Column("changed_fields", JSONDocument, nullable=False),
+    sa.Column("reason", sa.Text(), nullable=True),
+    sa.Column("source", JSONDocument, nullable=True),
+    *_interval_columns(),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("status", sa.Text(), nullable=False),
+    sa.Column("occurred_edtf", sa.Text(), nullable=False),
+    sa.Column("occurred_earliest", sa.Date(), nullable=False),
+    sa.Column("occurred_latest", sa.Date(), nullable=False),
+    # 0 YEAR, 1 MONTH, 2 DAY: a timeline lists the coarser date first on the same day, so
+    # the rank, not the name, is what the page is ordered by.
+    sa.Column("occurred_precision", sa.SmallInteger(), nullable=False),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("summary", sa.Text(), nullable=False),
+    # The whole Fact (timeline.store.fact_json): what a reader decodes; the columns above
+    # are only there to filter and order on.
+    sa.Column("fact", JSONDocument, nullable=False),
+    # "As known at K" starts as a range scan on known_from; the page's order is a keyset.
+    sa.Index("ix_fact_revisions_known_from", "known_from"),
+    sa.Index("ix_fact_revisions_page", "occurred_earliest", "occurred_precision", "fact_id"),
+)
+
+fact_labels = sa.Table(
+    "fact_labels",
+    metadata,
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("revision", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("facet", sa.Text(), primary_key=True),
+    sa.Column("label", sa.Text(), primary_key=True),
+    sa.Index("ix_fact_labels_facet", "facet", "label"),
+)
+
+figure_readings = sa.Table(
+    "figure_readings",
+    metadata,
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("revision", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("reading_index", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_at", Instant, nullable=False),
+    *_interval_columns(),
+    sa.Column("measure", sa.Text(), nullable=False),
+    sa.Column("period_edtf", sa.Text(), nullable=False),
+    sa.Column("period_earliest", sa.Date(), nullable=False),
+    sa.Column("period_latest", sa.Date(), nullable=False),
+    sa.Column("basis", sa.Text(), nullable=False),
+    sa.Column("value", ExactDecimal(), nullable=False),
+    sa.Column("unit", sa.Text(), nullable=False),
+    sa.Column("qualifier", sa.Text(), nullable=False),
+    sa.Column("lower", ExactDecimal(), nullable=True),
+    sa.Column("lower_inclusive", sa.Boolean(), nullable=False),
+    sa.Column("upper", ExactDecimal(), nullable=True),
+    sa.Column("upper_inclusive", sa.Boolean(), nullable=False),
+    sa.Column("equivalent", JSONDocument, nullable=True),
+    sa.Column("reported_on", sa.Date(), nullable=True),
+    sa.Column("source", JSONDocument, nullable=False),
+    sa.Index("ix_figure_readings_measure", "measure", "known_from"),
+)
+
+measures = sa.Table(
+    "measures",
+    metadata,
+    sa.Column("key", sa.Text(), primary_key=True),
+    sa.Column("label", sa.Text(), nullable=False),
+    sa.Column("unit", sa.Text(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_at", Instant, nullable=False),
+)
+
+projection_checkpoints = sa.Table(
+    "projection_checkpoints",
+    metadata,
+    sa.Column("name", sa.Text(), primary_key=True),
+    # The last log position whose effects are in the projection's tables.
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("updated_at", Instant, nullable=False),
+)
+
+PROJECTION_TABLES: dict[str, tuple[sa.Table, ...]] = {
+    "timeline": (fact_revisions, fact_labels, figure_readings),
+    "measures": (measures,),
+}
+"""Each projection's tables: written together with its checkpoint, rebuilt together."""
