@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("fact", _JSON, nullable=False),
+        sa.Column("reading_origins", _JSON, nullable=False),
         sa.PrimaryKeyConstraint("fact_id", "revision", name=op.f("pk_fact_revisions")),
     )
     op.create_index("ix_fact_revisions_known_from", "fact_revisions", ["known_from"])

@@ -88,6 +88,9 @@ fact_revisions = sa.Table(
     # The whole Fact (timeline.store.fact_json): what a reader decodes; the columns above
     # are only there to filter and order on.
     sa.Column("fact", JSONDocument, nullable=False),
+    # [[position, recorded_at], ...] per reading of the fact: where each came into the log,
+    # which the next revision carries over (FactRevision.reading_origins).
+    sa.Column("reading_origins", JSONDocument, nullable=False),
     # "As known at K" starts as a range scan on known_from; the page's order is a keyset.
     sa.Index("ix_fact_revisions_known_from", "known_from"),
     sa.Index("ix_fact_revisions_page", "occurred_earliest", "occurred_precision", "fact_id"),
