@@ -138,6 +138,43 @@ def decode_payload(
         raise UndecodableEvent(event_type, schema_version, _describe(exc)) from exc
 
 
+# The value objects' JSON, public for the read models (``timeline.store.fact_json``): a fact
+# in a read model is written exactly as its events write it. Decoding raises KeyError,
+# TypeError, ValueError or a DomainError on a malformed document; callers name the context.
+
+
+def encode_content(content: FactContent) -> JSONObject:
+    return _content(content)
+
+
+def decode_content(data: Mapping[str, JSONValue]) -> FactContent:
+    return _read_content(_Reader(data, "content"))
+
+
+def encode_source(source: Source) -> JSONObject:
+    return _source(source)
+
+
+def decode_source(data: Mapping[str, JSONValue]) -> Source:
+    return _read_source(_Reader(data, "source"))
+
+
+def encode_figure(figure: Figure) -> JSONObject:
+    return _figure(figure)
+
+
+def decode_figure(data: Mapping[str, JSONValue]) -> Figure:
+    return _read_figure(_Reader(data, "figure"))
+
+
+def encode_quantity(quantity: Quantity) -> JSONObject:
+    return _quantity(quantity)
+
+
+def decode_quantity(data: Mapping[str, JSONValue]) -> Quantity:
+    return _read_quantity(_Reader(data, "quantity"))
+
+
 # Upcasters, one per (event type, version it lifts from). Each returns a new dict.
 
 
