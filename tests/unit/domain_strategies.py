@@ -24,6 +24,7 @@ from timeline.domain.decisions import (
 )
 from timeline.domain.errors import DomainError
 from timeline.domain.events import (
+    DomainEvent,
     FactCorroborated,
     FactEvent,
     FactRecorded,
@@ -33,6 +34,8 @@ from timeline.domain.events import (
 )
 from timeline.domain.facts import KNOWN_KINDS, FactContent, FactPatch
 from timeline.domain.figures import Figure
+from timeline.domain.projections.logged import LoggedEvent
+from timeline.domain.projections.visibility import AsOf
 from timeline.domain.quantities import COUNT_UNITS, Basis, Qualifier, Quantity
 from timeline.domain.sources import Source
 
@@ -244,3 +247,45 @@ def measure_events() -> st.SearchStrategy[MeasureRegistered]:
         label=_WORDS,
         unit=st.sampled_from(("GBP", "people", "percent")),
     )
+
+
+RECORDING_STARTS = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+
+
+@st.composite
+def logs(draw: st.DrawFn, max_facts: int = 4) -> list[LoggedEvent]:
+    """Several facts' valid streams interleaved into one log, with measures registered among
+    them: positions increase (with gaps), recorded times never decrease (with ties), and
+    sources are published before, during and after the recording."""
+    streams = draw(st.lists(fact_streams(), min_size=1, max_size=max_facts))
+    keys = draw(st.lists(st.sampled_from(MEASURE_KEYS), unique=True, max_size=2))
+    measures = [MeasureRegistered(key=key, label=key, unit="GBP") for key in keys]
+    lanes = [index for index, stream in enumerate(streams) for _ in stream]
+    lanes += [-1] * len(measures)
+    pending: list[list[DomainEvent]] = [list(stream) for stream in streams]
+    order = draw(st.permutations(lanes))
+    log: list[LoggedEvent] = []
+    position, recorded_at = draw(st.integers(0, 5)), RECORDING_STARTS
+    for lane in order:
+        event = measures.pop() if lane == -1 else pending[lane].pop(0)
+        position += draw(st.integers(1, 3))
+        recorded_at += draw(_LOG_STEPS)
+        log.append(LoggedEvent.of(position, recorded_at, event))
+    return log
+
+
+MEASURE_KEYS = ("uk-payments-to-france", "small-boat-arrivals")
+_LOG_STEPS = st.sampled_from(
+    (dt.timedelta(0), dt.timedelta(hours=5), dt.timedelta(days=40), dt.timedelta(days=200))
+)
+
+
+@st.composite
+def as_ofs(draw: st.DrawFn) -> AsOf:
+    """Points of view before, among and after the logs' publication and recording times."""
+    known_at = draw(st.none() | days(2022, 2027))
+    recorded_before = draw(
+        st.none()
+        | st.integers(-2, 60).map(lambda steps: RECORDING_STARTS + steps * dt.timedelta(days=20))
+    )
+    return AsOf(known_at, recorded_before)
