@@ -6,12 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from timeline.application.feed import AppendSignal
 from timeline.application.ports import Clock, EventStore
+from timeline.application.queries import TimelineQueries
 from timeline.application.service import TimelineService
+from timeline.application.tokens import TokenStore
 from timeline.config import Settings
 from timeline.store import codec
 from timeline.store.clock import SystemClock
 from timeline.store.factory import open_event_store
+from timeline.store.sql.signals import open_append_signal
+from timeline.store.sql.tokens import open_token_store
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -22,6 +27,10 @@ class Services:
     clock: Clock
     store: EventStore
     service: TimelineService
+    queries: TimelineQueries
+    tokens: TokenStore
+    signal: AppendSignal
+    """Wakes the API's subscriptions when the log grows (connects on first use)."""
 
 
 @asynccontextmanager
@@ -30,12 +39,19 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
     settings = settings or Settings.from_env()
     clock = SystemClock()
     store = await open_event_store(settings.database_url, clock)
+    tokens = open_token_store(settings.database_url)
+    signal = open_append_signal(settings.database_url)
     try:
         yield Services(
             settings=settings,
             clock=clock,
             store=store,
             service=TimelineService(store, codec),
+            queries=TimelineQueries(store, codec),
+            tokens=tokens,
+            signal=signal,
         )
     finally:
+        await signal.close()
+        await tokens.close()
         await store.close()

@@ -1,0 +1,75 @@
+"""The Starlette application: GraphQL at /graphql, /healthz and /readyz, CORS and the body
+limit. ``create_app`` takes how to open the bootstrap ``Services``; the lifespan opens them
+when the server starts and closes them when it stops."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route, WebSocketRoute
+
+from timeline.api.bodies import BodyLimit
+from timeline.api.graphql.context import ApiServices
+from timeline.api.graphql.schema import build_schema
+from timeline.api.graphql.view import TimelineGraphQL
+from timeline.api.health import healthz, readyz
+from timeline.api.settings import ApiSettings
+from timeline.application.feed import LogFeed
+from timeline.bootstrap import Services, open_services
+
+ServicesOpener = Callable[[], AbstractAsyncContextManager[Services]]
+
+
+def create_app(
+    opener: ServicesOpener = open_services, settings: ApiSettings | None = None
+) -> Starlette:
+    settings = settings or ApiSettings.from_env()
+    graphql = TimelineGraphQL(build_schema(settings), settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with opener() as services:
+            feed = LogFeed(services.store, services.signal, settings.subscription_poll_seconds)
+            api = ApiServices(
+                service=services.service,
+                queries=services.queries,
+                tokens=services.tokens,
+                feed=feed,
+                settings=settings,
+            )
+            await feed.start()
+            app.state.api = api
+            graphql.services = api
+            try:
+                yield
+            finally:
+                await feed.stop()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "Accept"],
+                max_age=600,
+            ),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_from_env() -> Starlette:
+    """The factory ``timeline serve`` hands uvicorn (``--factory``), once per worker."""
+    return create_app()

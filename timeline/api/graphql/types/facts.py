@@ -1,0 +1,203 @@
+"""Fact: what happened, when, with its figure, sources, status and full history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from timeline.api.graphql.context import Context
+from timeline.api.graphql.types.figures import Figure, Reading, figure_or_none
+from timeline.api.graphql.types.pages import PageInfo
+from timeline.api.graphql.types.sources import Source, sources
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.facts import Fact as DomainFact
+from timeline.domain.projections.revisions import FactRevision
+
+_EVENT_TYPES = {
+    "FactRecorded": "RECORDED",
+    "FactCorroborated": "CORROBORATED",
+    "FactRevised": "REVISED",
+    "FactRetracted": "RETRACTED",
+}
+
+
+@strawberry.enum
+class FactStatus(Enum):
+    ACTIVE = "ACTIVE"
+    RETRACTED = "RETRACTED"
+
+
+@strawberry.enum(description="What an event of a fact's stream did.")
+class FactEventType(Enum):
+    RECORDED = "RECORDED"
+    CORROBORATED = "CORROBORATED"
+    REVISED = "REVISED"
+    RETRACTED = "RETRACTED"
+
+
+def event_type(name: str) -> FactEventType:
+    return FactEventType(_EVENT_TYPES[name])
+
+
+@strawberry.type(description="One event of a fact's stream and the revision it made.")
+class FactHistoryEntry:
+    entry: strawberry.Private[FactRevision]
+
+    @strawberry.field
+    def revision(self) -> int:
+        return self.entry.revision
+
+    @strawberry.field(description="The event's position in the log.")
+    def position(self) -> int:
+        return self.entry.position
+
+    @strawberry.field
+    def type(self) -> FactEventType:
+        return event_type(self.entry.event_type)
+
+    @strawberry.field(description="Fields the event changed (none for the first event).")
+    def changed_fields(self) -> list[str]:
+        return list(self.entry.changed_fields)
+
+    @strawberry.field
+    def reason(self) -> str | None:
+        return self.entry.reason
+
+    @strawberry.field(description="The source the event rests on, if any.")
+    def source(self) -> Source | None:
+        return None if self.entry.source is None else Source(source=self.entry.source)
+
+    @strawberry.field(description="When the event's source was published.")
+    def reported(self) -> FuzzyDate | None:
+        return None if self.entry.source is None else self.entry.source.published
+
+    @strawberry.field(description="The day from which the event counts as known.")
+    def known_from(self) -> dt.date:
+        return self.entry.known_from
+
+    @strawberry.field(description="When the store recorded the event.")
+    def recorded_at(self) -> dt.datetime:
+        return self.entry.recorded_from
+
+    @strawberry.field(description="The fact as it stood after this event.")
+    def fact(self) -> Fact:
+        return Fact(fact=self.entry.fact)
+
+
+@strawberry.type(name="Fact")
+class Fact:
+    fact: strawberry.Private[DomainFact]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.fact.fact_id))
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.fact.content.kind
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.fact.content.title
+
+    @strawberry.field
+    def summary(self) -> str:
+        return self.fact.content.summary
+
+    @strawberry.field
+    def occurred(self) -> FuzzyDate:
+        return self.fact.content.occurred
+
+    @strawberry.field(description="The first day it can have happened (null: open start).")
+    def occurred_earliest(self) -> dt.date | None:
+        occurred = self.fact.content.occurred
+        return None if occurred.open_start else occurred.earliest
+
+    @strawberry.field(description="The last day it can have happened (null: open end).")
+    def occurred_latest(self) -> dt.date | None:
+        occurred = self.fact.content.occurred
+        return None if occurred.open_end else occurred.latest
+
+    @strawberry.field(description="The source's own words for the date, when resolved.")
+    def occurred_phrase(self) -> str | None:
+        return self.fact.content.occurred_phrase
+
+    @strawberry.field
+    def date_note(self) -> str | None:
+        return self.fact.content.date_note
+
+    @strawberry.field
+    def topics(self) -> list[str]:
+        return list(self.fact.content.topics)
+
+    @strawberry.field
+    def actors(self) -> list[str]:
+        return list(self.fact.content.actors)
+
+    @strawberry.field
+    def places(self) -> list[str]:
+        return list(self.fact.content.places)
+
+    @strawberry.field
+    def figure(self) -> Figure | None:
+        return figure_or_none(self.fact.content.figure)
+
+    @strawberry.field(description="Each source's own reading of the figure.")
+    def readings(self) -> list[Reading]:
+        return [Reading(reading=reading) for reading in self.fact.readings]
+
+    @strawberry.field
+    def sources(self) -> list[Source]:
+        return sources(self.fact.sources)
+
+    @strawberry.field
+    def status(self) -> FactStatus:
+        return FactStatus(self.fact.status.value)
+
+    @strawberry.field(description="How many events of the fact's stream this state folds.")
+    def revision(self) -> int:
+        return self.fact.revision
+
+    @strawberry.field(description="The last day its earliest source can have been published.")
+    def first_reported(self) -> dt.date:
+        return self.fact.known_from
+
+    @strawberry.field(description="When the store first recorded the fact.")
+    async def recorded_at(self, info: Info[Context, None]) -> dt.datetime:
+        history = await info.context.loaders.histories.load(self.fact.fact_id)
+        return history[0].recorded_from
+
+    @strawberry.field(description="Every event of the fact's stream up to this state.")
+    async def history(self, info: Info[Context, None]) -> list[FactHistoryEntry]:
+        history = await info.context.loaders.histories.load(self.fact.fact_id)
+        return [
+            FactHistoryEntry(entry=entry)
+            for entry in history
+            if entry.revision <= self.fact.revision
+        ]
+
+
+@strawberry.type
+class FactEdge:
+    cursor: str
+    node: Fact
+
+
+@strawberry.type
+class FactPayload:
+    fact: Fact
+    revision: int
+    position: int = strawberry.field(description="The log position of the event written.")
+    replayed: bool = strawberry.field(
+        description="True when an idempotency key matched an earlier write: nothing new."
+    )
+
+
+@strawberry.type
+class FactConnection:
+    edges: list[FactEdge]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="Facts matching the filter, all pages.")

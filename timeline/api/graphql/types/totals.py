@@ -1,0 +1,113 @@
+"""RunningTotal: a measure summed over time, with its checkpoints and warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from timeline.api.graphql.context import Context
+from timeline.api.graphql.types.facts import Fact
+from timeline.api.graphql.types.readings import FigureReading
+from timeline.domain.projections import totals
+
+
+@strawberry.enum
+class Granularity(Enum):
+    DAY = "DAY"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+
+
+@strawberry.type(name="TotalPoint", description="The total as at the last day of a bucket.")
+class TotalPoint:
+    point: strawberry.Private[totals.TotalPoint]
+
+    @strawberry.field
+    def date(self) -> dt.date:
+        return self.point.date
+
+    @strawberry.field(description="The sum of the reported values.")
+    def total(self) -> Decimal:
+        return self.point.total
+
+    @strawberry.field(description="The least the true total can be (null: no bound).")
+    def lower(self) -> Decimal | None:
+        return self.point.bounds.lower
+
+    @strawberry.field(description="The most the true total can be (null: unbounded).")
+    def upper(self) -> Decimal | None:
+        return self.point.bounds.upper
+
+    @strawberry.field(description="The facts whose figures the total sums.")
+    async def facts(self, info: Info[Context, None]) -> list[Fact]:
+        histories = await info.context.loaders.histories.load_many(list(self.point.fact_ids))
+        return [Fact(fact=history[-1].fact) for history in histories if history]
+
+
+@strawberry.type(
+    name="Checkpoint",
+    description="A cumulative reading beside the total computed over its own period.",
+)
+class Checkpoint:
+    checkpoint: strawberry.Private[totals.Checkpoint]
+
+    @strawberry.field
+    def date(self) -> dt.date:
+        return self.checkpoint.date
+
+    @strawberry.field
+    def reading(self) -> FigureReading:
+        return FigureReading(reading=self.checkpoint.reading)
+
+    @strawberry.field(description="The reported cumulative value, in the series' unit.")
+    def value(self) -> Decimal:
+        return self.checkpoint.quantity.value
+
+    @strawberry.field(description="The total computed over the checkpoint's period.")
+    def computed(self) -> TotalPoint:
+        return TotalPoint(point=self.checkpoint.computed)
+
+    @strawberry.field(description="The reported value less the computed total.")
+    def discrepancy(self) -> Decimal:
+        return self.checkpoint.difference
+
+    @strawberry.field(description="Whether the reading's and the total's bounds can both hold.")
+    def consistent(self) -> bool:
+        return self.checkpoint.consistent
+
+
+@strawberry.type(name="RunningTotal")
+class RunningTotal:
+    total: strawberry.Private[totals.RunningTotal]
+
+    @strawberry.field
+    def measure(self) -> str:
+        return self.total.measure
+
+    @strawberry.field
+    def unit(self) -> str:
+        return self.total.unit
+
+    @strawberry.field
+    def granularity(self) -> Granularity:
+        return Granularity(self.total.granularity.value)
+
+    @strawberry.field
+    def points(self) -> list[TotalPoint]:
+        return [TotalPoint(point=point) for point in self.total.points]
+
+    @strawberry.field
+    def checkpoints(self) -> list[Checkpoint]:
+        return [Checkpoint(checkpoint=checkpoint) for checkpoint in self.total.checkpoints]
+
+    @strawberry.field
+    def warnings(self) -> list[str]:
+        return [*self.total.warnings, *(c.describe() for c in self.total.conflicts)]
+
+
+def domain_granularity(value: Granularity) -> totals.Granularity:
+    return totals.Granularity(value.value)

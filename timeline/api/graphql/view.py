@@ -1,0 +1,101 @@
+"""GraphQL over HTTP and graphql-transport-ws, on Strawberry's ASGI view.
+
+What this adds to Strawberry's view, following the GraphQL-over-HTTP spec:
+
+* a client that accepts ``application/graphql-response+json`` gets that media type, and a
+  request error (a document that does not parse or validate, bad variables) answers 400
+  with no ``data`` entry; with ``application/json`` such errors answer 200, as legacy
+  clients expect;
+* a response whose only answer is that the database is down answers 503;
+* WebSocket subscriptions speak graphql-transport-ws only.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+
+from timeline.api.graphql.context import ApiServices, Context, build_context
+from timeline.api.graphql.errors import http_status
+from timeline.api.graphql.schema import TimelineSchema
+from timeline.api.settings import ApiSettings
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class TimelineGraphQL(GraphQL[Context, None]):
+    services: ApiServices | None = None
+    """Set by the application's lifespan once the database is open."""
+
+    def __init__(self, schema: TimelineSchema, settings: ApiSettings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.cors_origins,
+        )
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        if self.services is None:
+            raise RuntimeError("the API's services are not open: run the app's lifespan")
+        if isinstance(response, Response):
+            request.state.graphql_sub_response = response
+        return build_context(request, response, self.services)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = process_result(result)
+        errors = result.errors or []
+        request_error = result.data is None and bool(errors) and all(e.path is None for e in errors)
+        if request_error:
+            # The spec's "request error": the operation never ran, so there is no data.
+            response.pop("data", None)
+        media_type = _media_type(request)
+        status = None
+        if result.data is None and errors:
+            codes = [str((e.extensions or {}).get("code", "")) for e in errors]
+            status = http_status(codes)
+        if status is None and request_error and media_type == GRAPHQL_RESPONSE:
+            status = 400
+        sub_response: Response | None = getattr(request.state, "graphql_sub_response", None)
+        if sub_response is not None:
+            if status is not None:
+                sub_response.status_code = status
+            sub_response.media_type = media_type
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = Response(
+            self.encode_json(response_data),
+            status_code=sub_response.status_code or 200,
+            media_type=f"{sub_response.media_type or JSON}; charset=utf-8",
+        )
+        for name, value in sub_response.headers.items():
+            if name not in {"content-type", "content-length"}:
+                response.headers.append(name, value)
+        response.background = sub_response.background
+        return response
+
+
+def _media_type(request: Request) -> str:
+    """graphql-response+json when the client asks for it before application/json."""
+    accepted = [part.split(";")[0].strip() for part in request.headers.get("accept", "").split(",")]
+    for media_type in accepted:
+        if media_type == GRAPHQL_RESPONSE:
+            return GRAPHQL_RESPONSE
+        if media_type in {JSON, "*/*", "application/*"}:
+            return JSON
+    return JSON

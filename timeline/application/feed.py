@@ -1,0 +1,97 @@
+"""The log feed: one reader per process tails the log and hands each new event to every
+subscriber, so a thousand subscriptions cost one query per wake-up, not a thousand.
+
+It wakes when the ``AppendSignal`` says the log may have moved (PostgreSQL's NOTIFY, or a
+write in this process) and at least every ``poll_seconds`` anyway, so an event committed by
+any process reaches subscribers within about that time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from timeline.application.ports import EventStore
+from timeline.application.records import RecordedEvent
+
+logger = logging.getLogger("timeline.feed")
+
+
+class AppendSignal(Protocol):
+    """Tells a waiting reader that the log may have grown (``timeline.store.sql.signals``)."""
+
+    async def wait(self, seconds: float) -> None:
+        """Return when an append may have committed, or after ``seconds``."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class LogFeed:
+    """Fans the log's new events out to subscribers, in position order."""
+
+    def __init__(self, store: EventStore, signal: AppendSignal, poll_seconds: float) -> None:
+        self._store = store
+        self._signal = signal
+        self._poll_seconds = poll_seconds
+        self._subscribers: set[asyncio.Queue[RecordedEvent]] = set()
+        self._position = 0
+        self._task: asyncio.Task[None] | None = None
+        self._nudged = asyncio.Event()
+
+    async def start(self) -> None:
+        """Start tailing from the log's current head: subscribers see only what comes next."""
+        try:
+            self._position = await self._store.head_position()
+        except Exception:  # the database may come up later; tail from the start then
+            logger.warning("log feed starts without the head position", exc_info=True)
+        self._task = asyncio.create_task(self._run(), name="timeline-log-feed")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._signal.close()
+
+    def nudge(self) -> None:
+        """Look at the log now (this process just appended)."""
+        self._nudged.set()
+
+    async def events(self) -> AsyncIterator[RecordedEvent]:
+        """Every event appended from now on, until the caller stops iterating."""
+        queue: asyncio.Queue[RecordedEvent] = asyncio.Queue()
+        self._subscribers.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._subscribers.discard(queue)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._wait()
+                async for event in self._store.read_all(after_position=self._position):
+                    self._position = event.position
+                    for queue in self._subscribers:
+                        queue.put_nowait(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("log feed could not read the log; retrying", exc_info=True)
+                await asyncio.sleep(self._poll_seconds)
+
+    async def _wait(self) -> None:
+        nudged = asyncio.ensure_future(self._nudged.wait())
+        signalled = asyncio.ensure_future(self._signal.wait(self._poll_seconds))
+        try:
+            await asyncio.wait({nudged, signalled}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (nudged, signalled):
+                task.cancel()
+            await asyncio.gather(nudged, signalled, return_exceptions=True)
+            self._nudged.clear()

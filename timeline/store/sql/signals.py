@@ -1,0 +1,90 @@
+"""Append signals: how a process learns that the log may have grown.
+
+On PostgreSQL every append NOTIFYs ``timeline_events`` with its last position (see
+``timeline.store.sql.postgres``), so one LISTEN connection per process wakes the log feed
+within milliseconds of a commit by any process. SQLite has no notifications: the feed's
+periodic look at the log is the signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from timeline.application.feed import AppendSignal
+from timeline.store.factory import create_engine
+from timeline.store.sql.postgres import NOTIFY_CHANNEL
+
+logger = logging.getLogger("timeline.store")
+
+
+class PollingSignal:
+    """No notifications: just wait out the timeout."""
+
+    async def wait(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def close(self) -> None:
+        return None
+
+
+class PostgresSignal:
+    """LISTEN on ``timeline_events`` over a dedicated connection, reconnecting when lost."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._appended = asyncio.Event()
+
+    async def wait(self, seconds: float) -> None:
+        await self._ensure_listening()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._appended.wait(), seconds)
+        self._appended.clear()
+
+    async def close(self) -> None:
+        await self._drop()
+        await self._engine.dispose()
+
+    async def _ensure_listening(self) -> None:
+        if self._connection is not None and not self._connection.invalidated:
+            raw = (await self._connection.get_raw_connection()).driver_connection
+            if raw is not None and not raw.is_closed():
+                return
+        await self._drop()
+        try:
+            connection = await self._engine.connect()
+            raw = (await connection.get_raw_connection()).driver_connection
+            if raw is None:
+                raise OSError("the connection has no driver connection")
+            await raw.add_listener(NOTIFY_CHANNEL, self._on_notify)  # asyncpg's LISTEN
+            await connection.commit()  # LISTEN takes effect when its transaction ends
+        except (OSError, DBAPIError, TimeoutError):
+            # Polling still delivers everything, only later; try again on the next wait.
+            logger.warning("cannot LISTEN on %s; polling instead", NOTIFY_CHANNEL, exc_info=True)
+            return
+        self._connection = connection
+        # Appends may have committed while nobody listened: look at the log once.
+        self._appended.set()
+
+    async def _drop(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+            self._connection = None
+
+    def _on_notify(self, *_: object) -> None:
+        self._appended.set()
+
+
+def open_append_signal(url: str) -> AppendSignal:
+    """The signal for the database at ``url``: LISTEN on PostgreSQL, polling on SQLite."""
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        return PostgresSignal(engine)
+    # No connection was made: the engine connects lazily and has nothing to dispose.
+    return PollingSignal()
