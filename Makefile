@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+AUDIT := tests/api/audit
 
 .PHONY: setup run test lint postgres clean
 
@@ -14,6 +15,9 @@ $(BIN)/timeline: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
+
+$(AUDIT)/node_modules/.package-lock.json: $(AUDIT)/package-lock.json
+	cd $(AUDIT) && npm ci --no-audit --no-fund
 
 setup: $(BIN)/timeline ## make the virtual environment and install timeline with its dev extras
 
@@ -32,7 +36,7 @@ lint: setup ## ruff and mypy, as CI runs them
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup postgres lint ## the whole suite, on SQLite and PostgreSQL
+test: setup $(AUDIT)/node_modules/.package-lock.json postgres lint ## the whole suite, on SQLite and PostgreSQL (the API's HTTP audit needs node and npm)
 	$(BIN)/pytest
 
 clean:

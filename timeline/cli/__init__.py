@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from timeline.cli import db, events, integrity, seeding
+from timeline.cli import db, events, integrity, seeding, serve, tokens
 
 app = typer.Typer(
     name="timeline",
@@ -17,6 +17,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.command(name="verify")(integrity.verify)
 app.command(name="seed")(seeding.seed_command)
+app.command(name="serve")(serve.serve)
+app.command(name="schema")(serve.schema)
+app.add_typer(tokens.app, name="tokens")
 
 
 def main() -> None:

@@ -1,0 +1,43 @@
+"""``timeline serve``: run the GraphQL API under uvicorn; ``timeline schema``: print its SDL."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+APP_FACTORY = "timeline.api.app:app_from_env"
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes (each opens its own connections; on PostgreSQL every "
+            "worker's subscribers hear every other worker's writes).",
+        ),
+    ] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+) -> None:
+    """Serve GraphQL at /graphql (GraphiQL in a browser), /healthz and /readyz."""
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=False,
+        ws="websockets-sansio",
+    )
+
+
+def schema() -> None:
+    """Print the GraphQL schema (SDL); ``timeline schema > schema.graphql`` re-exports it."""
+    from timeline.api.graphql.schema import schema_sdl
+
+    typer.echo(schema_sdl(), nl=False)
