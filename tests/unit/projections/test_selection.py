@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+
+from tests.unit.domain_strategies import quantities
+from tests.unit.projections.builders import T0, reading
+from timeline.domain.projections.selection import can_both_hold, select
+from timeline.domain.quantities import Basis, Bounds, Qualifier, Quantity
+
+EXACT, MORE_THAN, ALMOST, AT_LEAST = (
+    Qualifier.EXACT,
+    Qualifier.MORE_THAN,
+    Qualifier.ALMOST,
+    Qualifier.AT_LEAST,
+)
+
+
+def test_the_reading_reported_latest_stands_whatever_the_input_order() -> None:
+    later = reading(1200, "2025-10", number=1, reported="2025-12-01")
+    earlier = reading(1000, "2025-10", number=2, reported="2025-11-01")
+    chosen = select([later, earlier], "GBP")
+    assert chosen.counted == (later,)
+    assert chosen.superseded == (earlier,)
+
+
+def test_on_the_same_reported_day_the_reading_recorded_latest_stands() -> None:
+    # Recorded time decides before log position.
+    recorded_later = reading(1200, "2025-10", number=1, position=1, recorded=T0.replace(hour=9))
+    recorded_earlier = reading(1000, "2025-10", number=2, position=2, recorded=T0)
+    assert select([recorded_earlier, recorded_later], "GBP").counted == (recorded_later,)
+
+
+def test_periods_are_the_same_when_they_span_the_same_days() -> None:
+    month = reading(1000, "2025-10", number=1, reported="2025-11-01")
+    approximately = reading(1100, "2025-10~", number=2, reported="2025-11-02")
+    spelled_out = reading(1200, "2025-10-01/2025-10-31", number=3, reported="2025-11-03")
+    chosen = select([month, approximately, spelled_out], "GBP")
+    assert chosen.counted == (spelled_out,)
+    assert chosen.superseded == (month, approximately)
+    assert chosen.nested == ()
+
+
+def test_a_nested_period_gives_way_to_the_enclosing_one() -> None:
+    day = reading(10, "2025-10-09", number=1)
+    month = reading(100, "2025-10", number=2)
+    year = reading(1000, "2025", number=3)
+    other_month = reading(50, "2026-01", number=4)
+    chosen = select([day, month, year, other_month], "GBP")
+    assert chosen.counted == (year, other_month)
+    assert chosen.nested == (day, month)
+    assert chosen.warnings == ()
+
+
+def test_overlapping_periods_both_count_with_a_warning_naming_them() -> None:
+    first = reading(100, "2025-01/2025-06", number=1)
+    second = reading(200, "2025-04/2025-09", number=2)
+    chosen = select([second, first], "GBP")
+    assert chosen.counted == (first, second)
+    (warning,) = chosen.warnings
+    assert str(first.fact_id) in warning
+    assert str(second.fact_id) in warning
+    assert "overlap" in warning
+
+
+def test_bounds_that_cannot_both_hold_are_a_conflict_not_an_average() -> None:
+    almost = reading(22000, "2025", number=1, qualifier=ALMOST, reported="2025-11-01")
+    at_least = reading(22000, "2025", number=2, qualifier=AT_LEAST, reported="2025-12-01")
+    about = reading(22000, "2025", number=3, qualifier=Qualifier.ABOUT, reported="2025-10-01")
+    chosen = select([almost, at_least, about], "GBP")
+    (conflict,) = chosen.conflicts
+    assert conflict.readings == (almost, at_least)
+    assert conflict.standing == at_least
+    assert chosen.counted == (at_least,)
+    assert "cannot both hold" in conflict.describe()
+
+
+def test_cumulative_readings_are_checkpoints_not_terms() -> None:
+    flow = reading(100, "2025-10", number=1)
+    since = reading(650, "2018/2025-10", number=2, basis=Basis.CUMULATIVE)
+    chosen = select([flow, since], "GBP")
+    assert chosen.counted == (flow,)
+    assert chosen.checkpoints == (since,)
+
+
+def test_a_reading_counts_in_the_measures_unit_through_its_reported_equivalent() -> None:
+    euros = reading(
+        50, "2025-10", number=1, unit="EUR", equivalent=Quantity(Decimal("45.5"), "GBP")
+    )
+    no_pounds = reading(60, "2025-11", number=2, unit="EUR")
+    chosen = select([euros, no_pounds], "GBP")
+    assert chosen.counted == (euros,)
+    assert chosen.warnings == (f"{no_pounds.describe()} has no reported value in GBP; not counted",)
+
+
+def test_bounds_can_both_hold_when_they_share_an_amount() -> None:
+    def bounds(value: int, qualifier: Qualifier) -> Bounds:
+        return Quantity(Decimal(value), "GBP", qualifier).bounds
+
+    assert not can_both_hold(bounds(22000, ALMOST), bounds(22000, AT_LEAST))
+    assert not can_both_hold(bounds(10, EXACT), bounds(10, MORE_THAN))
+    assert can_both_hold(bounds(10, EXACT), bounds(10, AT_LEAST))
+    assert can_both_hold(bounds(10, Qualifier.AT_MOST), bounds(10, AT_LEAST))
+    assert not can_both_hold(bounds(10, Qualifier.LESS_THAN), bounds(10, AT_LEAST))
+    assert can_both_hold(bounds(5, MORE_THAN), bounds(7, MORE_THAN))
+
+
+@given(quantities(unit="GBP"), quantities(unit="GBP"))
+def test_bounds_can_both_hold_exactly_when_some_amount_is_in_both(
+    first: Quantity, second: Quantity
+) -> None:
+    a, b = first.bounds, second.bounds
+    assert can_both_hold(a, b) == can_both_hold(b, a)
+    candidates = [x for x in (a.lower, a.upper, b.lower, b.upper) if x is not None]
+    midpoints = [(x + y) / 2 for x in candidates for y in candidates]
+    witnessed = any(a.contains(x) and b.contains(x) for x in candidates + midpoints)
+    unbounded = (a.upper is None and b.upper is None) or (a.lower is None and b.lower is None)
+    assert can_both_hold(a, b) == (witnessed or unbounded)
