@@ -38,3 +38,11 @@ class StoreUnavailable(ApplicationError):
 
 class IntegrityViolation(ApplicationError):
     """The log breaks one of its invariants (a broken hash chain, a refused rewrite)."""
+
+
+class ProjectionBusy(ApplicationError):
+    """Another process is already rebuilding the projection; wait for it to finish."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"projection {name!r} is being rebuilt by another process")
+        self.name = name

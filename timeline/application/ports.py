@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 from uuid import UUID
 
+from timeline.application.read_models import (
+    Checkpoint,
+    FactFilter,
+    FactPage,
+    PageKey,
+    ProjectionChanges,
+)
 from timeline.application.records import AppendResult, EventMetadata, NewEvent, RecordedEvent
 from timeline.domain.events import DomainEvent
+from timeline.domain.projections.readings import Reading
+from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
+from timeline.domain.projections.visibility import AsOf
 
 
 class Clock(Protocol):
@@ -78,4 +89,112 @@ class EventCodec(Protocol):
 
     def decode(self, record: RecordedEvent) -> DomainEvent:
         """The domain event a stored record holds, upcast to its current shape."""
+        ...
+
+
+class ProjectionBatch(Protocol):
+    """One transaction on one projection's tables, holding that projection's lock.
+
+    Leaving the ``async with`` block commits the rows and the checkpoint together; an
+    exception rolls both back, so the tables never run ahead of or behind the checkpoint.
+    """
+
+    @property
+    def position(self) -> int:
+        """The checkpoint when the batch began: the last log position already applied."""
+        ...
+
+    async def open_revisions(self, fact_ids: Collection[UUID]) -> dict[UUID, FactRevision]:
+        """The latest stored revision of each of ``fact_ids`` that has one."""
+        ...
+
+    async def save(self, changes: ProjectionChanges, position: int) -> None:
+        """Write ``changes`` and move the checkpoint to ``position`` (committed on exit)."""
+        ...
+
+
+class ProjectionRebuild(Protocol):
+    """A projection being rebuilt into shadow tables that readers do not see yet."""
+
+    def batch(self) -> AbstractAsyncContextManager[ProjectionBatch]:
+        """A transaction on the shadow tables, starting where the last one saved."""
+        ...
+
+    def swap(self) -> AbstractAsyncContextManager[ProjectionBatch]:
+        """The last transaction: it holds the live projection's lock, so the caller can
+        apply the log's tail to the shadow tables; on exit they replace the live tables
+        and the checkpoint becomes the shadow's, atomically."""
+        ...
+
+
+class ProjectionStore(Protocol):
+    """The read models: SQL caches of the pure folds in ``timeline.domain.projections``.
+
+    Every query takes the point of view ``as_of`` where it matters and answers exactly as
+    the pure fold of the log up to the projection's checkpoint would (``replay_at``).
+    """
+
+    async def fact_page(
+        self,
+        as_of: AsOf,
+        criteria: FactFilter,
+        *,
+        first: int,
+        after: PageKey | None = None,
+    ) -> FactPage:
+        """The revisions current at ``as_of`` that match ``criteria``, in ``PageKey`` order:
+        up to ``first`` (at most ``MAX_PAGE_SIZE``) after the cursor, and the total count.
+        Costs the same few statements whatever the page size."""
+        ...
+
+    async def facts_by_id(
+        self, fact_ids: Collection[UUID], as_of: AsOf
+    ) -> dict[UUID, FactRevision]:
+        """The revision of each fact current at ``as_of``; unknown facts are left out."""
+        ...
+
+    async def fact_history(self, fact_id: UUID) -> list[FactRevision]:
+        """Every revision of the fact with its interval, oldest first."""
+        ...
+
+    async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
+        """The readings of ``measure`` held by the revisions current at ``as_of``, in log
+        order (position, fact id, reading index)."""
+        ...
+
+    async def measure_streams(self, measure: str) -> list[FactRevision]:
+        """Every revision of every fact that ever had a reading of ``measure`` (whole
+        streams, for the figure history), by fact id then revision."""
+        ...
+
+    async def streams_known_between(
+        self, after: dt.date, until: dt.date, recorded_before: dt.datetime | None = None
+    ) -> list[FactRevision]:
+        """Every revision of every fact with a revision known from a day in (``after``,
+        ``until``] and recorded before ``recorded_before``: a superset of the facts that
+        changed between the two days, by fact id then revision."""
+        ...
+
+    async def measures(self, as_of: AsOf) -> list[RegisteredMeasure]:
+        """The measures registered before ``as_of.recorded_before``, by key."""
+        ...
+
+    async def checkpoints(self) -> list[Checkpoint]:
+        """Each projection's position (0 for one that has never run), in name order."""
+        ...
+
+    def batch(
+        self, name: str, *, wait: bool = True
+    ) -> AbstractAsyncContextManager[ProjectionBatch | None]:
+        """A transaction on projection ``name``'s live tables holding its lock. With
+        ``wait=False`` it yields None at once when another process holds the lock."""
+        ...
+
+    def rebuild(self, name: str) -> AbstractAsyncContextManager[ProjectionRebuild]:
+        """Fresh, empty shadow tables for ``name``, dropped again unless swapped in. Raises
+        ``ProjectionBusy`` when another process is rebuilding ``name``."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
         ...
