@@ -101,7 +101,7 @@ def upgrade() -> None:
         sa.Column("upper", _DECIMAL, nullable=True),
         sa.Column("upper_inclusive", sa.Boolean(), nullable=False),
         sa.Column("equivalent", _JSON, nullable=True),
-        sa.Column("reported_on", sa.Date(), nullable=True),
+        sa.Column("reported_on", sa.Date(), nullable=False),
         sa.Column("source", _JSON, nullable=False),
         sa.PrimaryKeyConstraint(
             "fact_id", "revision", "reading_index", name=op.f("pk_figure_readings")

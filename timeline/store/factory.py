@@ -5,9 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from timeline.application.ports import Clock, EventStore
+from timeline.application.ports import Clock, EventStore, ProjectionStore
 from timeline.store.clock import SystemClock
 from timeline.store.sql.postgres import PostgresEventStore, create_postgres_engine
+from timeline.store.sql.projection_backends import (
+    PostgresProjectionStore,
+    SqliteProjectionStore,
+)
 from timeline.store.sql.sqlite import SqliteEventStore, create_sqlite_engine
 
 # The schemes accepted, each with the async driver it is opened with.
@@ -63,3 +67,13 @@ async def open_event_store(url: str, clock: Clock | None = None) -> EventStore:
     if engine.dialect.name == "sqlite":
         return SqliteEventStore(engine, clock)
     return PostgresEventStore(engine, clock)
+
+
+async def open_projection_store(url: str, clock: Clock | None = None) -> ProjectionStore:
+    """The read models on the database at ``url`` (migrated), on an engine of their own:
+    their batches and rebuilds never wait for a connection the event store holds."""
+    engine = create_engine(url)
+    clock = clock or SystemClock()
+    if engine.dialect.name == "sqlite":
+        return SqliteProjectionStore(engine, clock)
+    return PostgresProjectionStore(engine, clock)

@@ -128,7 +128,7 @@ figure_readings = sa.Table(
     sa.Column("upper", ExactDecimal(), nullable=True),
     sa.Column("upper_inclusive", sa.Boolean(), nullable=False),
     sa.Column("equivalent", JSONDocument, nullable=True),
-    sa.Column("reported_on", sa.Date(), nullable=True),
+    sa.Column("reported_on", sa.Date(), nullable=False),
     sa.Column("source", JSONDocument, nullable=False),
     sa.Index("ix_figure_readings_measure", "measure", "known_from"),
 )

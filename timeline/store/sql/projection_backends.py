@@ -1,0 +1,163 @@
+"""How each backend locks, reads consistently and swaps: the read models' backend parts.
+
+PostgreSQL: several API processes may share one database, so each projection batch takes
+``pg_try_advisory_xact_lock`` (or waits, for a writer that must read its own write) on a key
+of its own: exactly one process advances a projection at a time, the others skip the batch.
+The lock ends with the transaction, so it cannot outlive a killed process. A rebuild holds a
+session advisory lock on another key for its whole run (two rebuilds would share shadows).
+
+SQLite: one file, one writer at a time: the ``BEGIN IMMEDIATE`` of each batch is the lock.
+A rebuild is guarded by an exclusive ``flock`` on a file beside the database, which the
+kernel drops when the process dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from timeline.application.errors import ProjectionBusy
+from timeline.application.ports import Clock
+from timeline.store.sql.failures import Failure
+from timeline.store.sql.postgres import classify_postgres_error
+from timeline.store.sql.projection_tables import (
+    fact_labels,
+    fact_revisions,
+    figure_readings,
+    measures,
+    projection_checkpoints,
+)
+from timeline.store.sql.projections import SqlProjectionStore
+from timeline.store.sql.shadows import index_shadows, swap_postgres, swap_sqlite
+from timeline.store.sql.sqlite import classify_sqlite_error, writing
+
+# Every read-model table, in the one order in which readers lock them and a swap drops
+# them, so that the two can never wait for each other in a cycle.
+_READ_MODEL_TABLES = (
+    fact_revisions,
+    fact_labels,
+    figure_readings,
+    measures,
+    projection_checkpoints,
+)
+
+
+def advisory_key(purpose: str, name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for ``purpose`` on projection ``name``.
+
+    The event store's append lock uses a key of its own (the bytes of "timeline"); a hash
+    collision with it is as likely as one between two SHA-256 prefixes."""
+    digest = hashlib.sha256(f"timeline {purpose} {name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class PostgresProjectionStore(SqlProjectionStore):
+    """The read models on PostgreSQL."""
+
+    def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self._engine.begin()
+
+    async def _lock(self, conn: AsyncConnection, name: str, *, wait: bool) -> bool:
+        key = sa.literal(advisory_key("projection", name), sa.BigInteger)
+        if wait:
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+            return True
+        return bool(
+            (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(key)))).scalar()
+        )
+
+    async def _begin_read(self, conn: AsyncConnection) -> AsyncConnection:
+        # LOCK TABLE before the first query: a REPEATABLE READ snapshot is taken by the
+        # first query, so it is taken after any swap this read waited for, and the tables
+        # cannot be swapped under the read until it ends.
+        conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        names = ", ".join(
+            conn.dialect.identifier_preparer.quote(t.name) for t in _READ_MODEL_TABLES
+        )
+        await conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
+        return conn
+
+    @asynccontextmanager
+    async def _rebuild_guard(self, name: str) -> AsyncIterator[None]:
+        key = sa.literal(advisory_key("rebuild", name), sa.BigInteger)
+        async with self._engine.connect() as conn:
+            # Autocommit: the guard must not hold a transaction (and its snapshot) open
+            # for the length of a rebuild.
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            if not (await conn.execute(sa.select(sa.func.pg_try_advisory_lock(key)))).scalar():
+                raise ProjectionBusy(name)
+            try:
+                yield
+            finally:
+                await conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+
+    async def _prepare_swap(self, tables: Sequence[sa.Table]) -> None:
+        async with self._engine.begin() as conn:
+            await index_shadows(conn, tables)
+
+    async def _swap(self, conn: AsyncConnection, tables: Sequence[sa.Table]) -> None:
+        await swap_postgres(conn, tables)
+
+    def _classify(self, error: DBAPIError) -> Failure | None:
+        return classify_postgres_error(error)
+
+
+class SqliteProjectionStore(SqlProjectionStore):
+    """The read models in a SQLite file. ``wait=False`` waits anyway: the write lock is
+    held for one batch at a time, and SQLite has no way to try it without waiting."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        super().__init__(engine, clock)
+        self._writer = writing(engine)
+
+    def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self._writer.begin()
+
+    async def _lock(self, conn: AsyncConnection, name: str, *, wait: bool) -> bool:
+        return True  # BEGIN IMMEDIATE took the database's write lock already
+
+    @asynccontextmanager
+    async def _rebuild_guard(self, name: str) -> AsyncIterator[None]:
+        lock = _FileLock(f"{self._engine.url.database}.rebuild-{name}.lock")
+        if not lock.acquire():
+            raise ProjectionBusy(name)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    async def _swap(self, conn: AsyncConnection, tables: Sequence[sa.Table]) -> None:
+        await swap_sqlite(conn, tables)
+
+    def _classify(self, error: DBAPIError) -> Failure | None:
+        return classify_sqlite_error(error)
+
+
+class _FileLock:
+    """An exclusive, non-blocking ``flock``; released on close or when the process dies."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None

@@ -1,0 +1,177 @@
+"""The read models' SELECTs, as SQLAlchemy Core: "current at", the page filters, the keyset.
+
+"Current at ``as_of``" is ``AsOf.is_current`` turned into a WHERE clause: the revision is
+seen (known_from <= K, recorded_from < R) and its successor is not (known_until > K or
+recorded_until >= R, or there is no successor). Within a fact's stream at most one
+revision passes (see ``timeline.domain.projections.visibility``), so no DISTINCT is needed,
+and the known_from bound is a range on its index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from timeline.application.read_models import FactFilter, PageKey
+from timeline.domain.facts import FactStatus
+from timeline.domain.projections.visibility import AsOf
+from timeline.store.sql.projection_tables import (
+    fact_labels,
+    fact_revisions,
+    figure_readings,
+    measures,
+)
+from timeline.store.sql.rows import utc
+
+_LIKE_ESCAPE = "\\"
+
+
+def current_at(table: sa.Table, as_of: AsOf) -> sa.ColumnElement[bool]:
+    """Rows of ``table`` (revisions or readings: both carry the interval) current at
+    ``as_of``."""
+    column = table.c
+    clauses: list[sa.ColumnElement[bool]] = []
+    not_superseded: list[sa.ColumnElement[bool]] = [column.known_until.is_(None)]
+    if as_of.known_at is not None:
+        clauses.append(column.known_from <= as_of.known_at)
+        not_superseded.append(column.known_until > as_of.known_at)
+    if as_of.recorded_before is not None:
+        before = utc(as_of.recorded_before)
+        clauses.append(column.recorded_from < before)
+        not_superseded.append(column.recorded_until >= before)
+    clauses.append(sa.or_(*not_superseded))
+    return sa.and_(*clauses)
+
+
+def matching(criteria: FactFilter) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses on ``fact_revisions`` for everything in ``criteria``."""
+    revision = fact_revisions.c
+    clauses: list[sa.ColumnElement[bool]] = []
+    if not criteria.include_retracted:
+        clauses.append(revision.status == str(FactStatus.ACTIVE))
+    if criteria.kinds:
+        clauses.append(revision.kind.in_(sorted(criteria.kinds)))
+    for facet, labels in (
+        ("topic", criteria.topics),
+        ("actor", criteria.actors),
+        ("place", criteria.places),
+    ):
+        if labels:
+            clauses.append(_labelled(facet, labels))
+    if criteria.text:
+        pattern = f"%{_escape_like(criteria.text)}%"
+        clauses.append(
+            sa.or_(
+                revision.title.ilike(pattern, escape=_LIKE_ESCAPE),
+                revision.summary.ilike(pattern, escape=_LIKE_ESCAPE),
+            )
+        )
+    if criteria.occurred_from is not None:
+        clauses.append(revision.occurred_latest >= criteria.occurred_from)
+    if criteria.occurred_to is not None:
+        clauses.append(revision.occurred_earliest <= criteria.occurred_to)
+    return clauses
+
+
+def page(as_of: AsOf, criteria: FactFilter, first: int, after: PageKey | None) -> sa.Select[Any]:
+    """One more row than ``first``, so the caller knows whether another page follows."""
+    revision = fact_revisions.c
+    statement = sa.select(fact_revisions).where(
+        current_at(fact_revisions, as_of), *matching(criteria)
+    )
+    if after is not None:
+        statement = statement.where(
+            sa.tuple_(revision.occurred_earliest, revision.occurred_precision, revision.fact_id)
+            > sa.tuple_(
+                sa.literal(after.occurred_earliest, sa.Date()),
+                sa.literal(after.precision, sa.SmallInteger()),
+                sa.literal(after.fact_id, sa.Uuid()),
+            )
+        )
+    return statement.order_by(
+        revision.occurred_earliest, revision.occurred_precision, revision.fact_id
+    ).limit(first + 1)
+
+
+def count(as_of: AsOf, criteria: FactFilter) -> sa.Select[Any]:
+    return (
+        sa.select(sa.func.count())
+        .select_from(fact_revisions)
+        .where(current_at(fact_revisions, as_of), *matching(criteria))
+    )
+
+
+def by_ids(fact_ids: Collection[UUID], as_of: AsOf) -> sa.Select[Any]:
+    return sa.select(fact_revisions).where(
+        fact_revisions.c.fact_id.in_(sorted(fact_ids)), current_at(fact_revisions, as_of)
+    )
+
+
+def history(fact_id: UUID) -> sa.Select[Any]:
+    return (
+        sa.select(fact_revisions)
+        .where(fact_revisions.c.fact_id == fact_id)
+        .order_by(fact_revisions.c.revision)
+    )
+
+
+def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
+    reading = figure_readings.c
+    return (
+        sa.select(figure_readings)
+        .where(reading.measure == measure, current_at(figure_readings, as_of))
+        .order_by(reading.position, reading.fact_id, reading.reading_index)
+    )
+
+
+def streams_of(facts: sa.Select[Any]) -> sa.Select[Any]:
+    """Every revision of the facts ``facts`` selects (one column of fact ids)."""
+    revision = fact_revisions.c
+    return (
+        sa.select(fact_revisions)
+        .where(revision.fact_id.in_(facts))
+        .order_by(revision.fact_id, revision.revision)
+    )
+
+
+def measure_streams(measure: str) -> sa.Select[Any]:
+    return streams_of(
+        sa.select(figure_readings.c.fact_id).where(figure_readings.c.measure == measure)
+    )
+
+
+def streams_known_between(
+    after: dt.date, until: dt.date, recorded_before: dt.datetime | None
+) -> sa.Select[Any]:
+    revision = fact_revisions.c
+    touched = sa.select(revision.fact_id).where(
+        revision.known_from > after, revision.known_from <= until
+    )
+    if recorded_before is not None:
+        touched = touched.where(revision.recorded_from < utc(recorded_before))
+    return streams_of(touched)
+
+
+def registered(as_of: AsOf) -> sa.Select[Any]:
+    statement = sa.select(measures).order_by(measures.c.key)
+    if as_of.recorded_before is not None:
+        statement = statement.where(measures.c.recorded_at < utc(as_of.recorded_before))
+    return statement
+
+
+def _labelled(facet: str, labels: Collection[str]) -> sa.ColumnElement[bool]:
+    label = fact_labels.c
+    return sa.exists().where(
+        label.fact_id == fact_revisions.c.fact_id,
+        label.revision == fact_revisions.c.revision,
+        label.facet == facet,
+        label.label.in_(sorted(labels)),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,145 @@
+"""One projection batch: the rows it reads and writes inside its transaction.
+
+A batch costs a fixed number of statements whatever its size: one SELECT for the open
+revisions of the facts it touches, one executemany per table for new rows, one per table
+for closed intervals, and the checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from timeline.application.ports import Clock
+from timeline.application.read_models import ProjectionChanges
+from timeline.domain.projections.revisions import FactRevision
+from timeline.store.sql.projection_rows import (
+    interval,
+    label_rows,
+    mapping,
+    measure_row,
+    reading_rows,
+    revision_from_row,
+    revision_row,
+)
+from timeline.store.sql.projection_tables import (
+    fact_labels,
+    fact_revisions,
+    figure_readings,
+    measures,
+    projection_checkpoints,
+)
+from timeline.store.sql.rows import utc
+
+TableSet = Mapping[str, sa.Table]
+"""A projection's tables by their live names: the live tables, or their shadows."""
+
+LIVE: TableSet = {
+    table.name: table for table in (fact_revisions, fact_labels, figure_readings, measures)
+}
+
+
+class SqlBatch:
+    """The ``ProjectionBatch`` port on one open transaction.
+
+    ``checkpoint`` names the checkpoint row that ``save`` moves; a shadow batch has none,
+    because a rebuild's position only becomes a checkpoint when it is swapped in.
+    """
+
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        tables: TableSet,
+        position: int,
+        *,
+        checkpoint: str | None,
+        clock: Clock,
+    ) -> None:
+        self._conn = conn
+        self._tables = tables
+        self._position = position
+        self._checkpoint = checkpoint
+        self._clock = clock
+        self.saved: int | None = None
+
+    @property
+    def position(self) -> int:
+        return self._position if self.saved is None else self.saved
+
+    async def open_revisions(self, fact_ids: Collection[UUID]) -> dict[UUID, FactRevision]:
+        if not fact_ids:
+            return {}
+        table = self._tables[fact_revisions.name]
+        result = await self._conn.execute(
+            sa.select(table).where(
+                table.c.fact_id.in_(sorted(fact_ids)), table.c.known_until.is_(None)
+            )
+        )
+        revisions = (revision_from_row(mapping(row)) for row in result)
+        return {revision.fact_id: revision for revision in revisions}
+
+    async def save(self, changes: ProjectionChanges, position: int) -> None:
+        if position < self.position:
+            raise ValueError(f"checkpoint {position} would go back from {self.position}")
+        await self._insert(fact_revisions.name, [revision_row(r) for r in changes.opened])
+        await self._insert(fact_labels.name, [row for r in changes.opened for row in label_rows(r)])
+        await self._insert(
+            figure_readings.name, [row for r in changes.opened for row in reading_rows(r)]
+        )
+        await self._insert(measures.name, [measure_row(m) for m in changes.measures])
+        if changes.closed:
+            closing = [_closing(revision) for revision in changes.closed]
+            await self._conn.execute(_close(self._tables[fact_revisions.name]), closing)
+            await self._conn.execute(_close(self._tables[figure_readings.name]), closing)
+        if self._checkpoint is not None:
+            await write_checkpoint(self._conn, self._checkpoint, position, self._clock)
+        self.saved = position
+
+    async def _insert(self, name: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self._conn.execute(self._tables[name].insert(), rows)
+
+
+async def read_checkpoint(conn: AsyncConnection, name: str) -> int:
+    result = await conn.execute(
+        sa.select(projection_checkpoints.c.position).where(projection_checkpoints.c.name == name)
+    )
+    return int(result.scalar_one_or_none() or 0)
+
+
+async def write_checkpoint(conn: AsyncConnection, name: str, position: int, clock: Clock) -> None:
+    # Under the projection's lock nobody else writes this row, so update-else-insert is safe
+    # and portable (no dialect-specific upsert).
+    table = projection_checkpoints
+    values = {"position": position, "updated_at": utc(clock.now())}
+    updated = await conn.execute(sa.update(table).where(table.c.name == name).values(**values))
+    if updated.rowcount == 0:
+        await conn.execute(sa.insert(table).values(name=name, **values))
+
+
+def _close(table: sa.Table) -> sa.Update:
+    return (
+        sa.update(table)
+        .where(
+            table.c.fact_id == sa.bindparam("b_fact_id"),
+            table.c.revision == sa.bindparam("b_revision"),
+        )
+        .values(
+            known_until=sa.bindparam("b_known_until"),
+            recorded_until=sa.bindparam("b_recorded_until"),
+        )
+    )
+
+
+def _closing(revision: FactRevision) -> dict[str, Any]:
+    until = interval(revision)
+    return {
+        "b_fact_id": revision.fact_id,
+        "b_revision": revision.revision,
+        "b_known_until": until["known_until"],
+        "b_recorded_until": until["recorded_until"],
+    }

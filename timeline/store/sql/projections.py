@@ -1,0 +1,265 @@
+"""The ``ProjectionStore`` port over SQL, shared by the SQLite and PostgreSQL backends.
+
+Writes: a batch is one transaction that first takes the projection's lock (PostgreSQL: a
+transaction advisory lock per projection; SQLite: the database's single write lock, held
+from ``BEGIN IMMEDIATE``), then reads the checkpoint, then writes rows and checkpoint
+together. The lock ends with the transaction, so a process killed mid-batch leaves the rows
+and checkpoint of the last committed batch, and the next batch (in any process) resumes
+from there. A rebuild fills shadow tables and swaps them in (``timeline.store.sql.shadows``).
+
+Reads: every query runs in one read transaction (one snapshot), so a page's rows, its total
+and the checkpoint it reports agree with each other. See the backends for what that takes.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from timeline.application.errors import StoreUnavailable
+from timeline.application.ports import Clock, ProjectionBatch
+from timeline.application.read_models import (
+    MAX_PAGE_SIZE,
+    PROJECTIONS,
+    TIMELINE,
+    Checkpoint,
+    FactFilter,
+    FactPage,
+    PageKey,
+    check_projection,
+)
+from timeline.domain.projections.readings import Reading
+from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
+from timeline.domain.projections.visibility import AsOf
+from timeline.store.sql import projection_queries as queries
+from timeline.store.sql.failures import Failure, translate
+from timeline.store.sql.projection_rows import (
+    mapping,
+    measure_from_row,
+    reading_from_row,
+    revision_from_row,
+)
+from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
+from timeline.store.sql.projection_writes import (
+    LIVE,
+    SqlBatch,
+    read_checkpoint,
+    write_checkpoint,
+)
+from timeline.store.sql.rows import utc
+from timeline.store.sql.shadows import create_shadows, drop_shadows, shadow_of
+
+logger = logging.getLogger("timeline.projections")
+
+
+class SqlProjectionStore(abc.ABC):
+    """The read models on an async SQLAlchemy engine; subclassed per backend."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    # -- what a backend provides ------------------------------------------------------
+
+    @abc.abstractmethod
+    def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A transaction that may write the read models."""
+
+    @abc.abstractmethod
+    async def _lock(self, conn: AsyncConnection, name: str, *, wait: bool) -> bool:
+        """Take projection ``name``'s lock until ``conn``'s transaction ends; False when
+        ``wait`` is False and another process holds it."""
+
+    async def _begin_read(self, conn: AsyncConnection) -> AsyncConnection:
+        """Prepare ``conn`` for a consistent multi-statement read."""
+        return conn
+
+    @abc.abstractmethod
+    def _rebuild_guard(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Held for a whole rebuild; raises ``ProjectionBusy`` if another one runs."""
+
+    async def _prepare_swap(self, tables: Sequence[sa.Table]) -> None:
+        """Work on the filled shadows that can happen before the swap's transaction."""
+        return None
+
+    @abc.abstractmethod
+    async def _swap(self, conn: AsyncConnection, tables: Sequence[sa.Table]) -> None:
+        """Replace ``tables`` with their shadows inside ``conn``'s transaction."""
+
+    @abc.abstractmethod
+    def _classify(self, error: DBAPIError) -> Failure | None:
+        """What a driver error means, or None when there is no better name for it."""
+
+    # -- reads ------------------------------------------------------------------------
+
+    async def fact_page(
+        self,
+        as_of: AsOf,
+        criteria: FactFilter,
+        *,
+        first: int,
+        after: PageKey | None = None,
+    ) -> FactPage:
+        if not 0 <= first <= MAX_PAGE_SIZE:
+            raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}, not {first}")
+        async with self._reading() as conn:
+            rows = (await conn.execute(queries.page(as_of, criteria, first, after))).all()
+            total = int((await conn.execute(queries.count(as_of, criteria))).scalar_one())
+            position = await read_checkpoint(conn, TIMELINE)
+        revisions = tuple(revision_from_row(mapping(row)) for row in rows[:first])
+        return FactPage(
+            revisions=revisions, total=total, has_more=len(rows) > first, position=position
+        )
+
+    async def facts_by_id(
+        self, fact_ids: Collection[UUID], as_of: AsOf
+    ) -> dict[UUID, FactRevision]:
+        if not fact_ids:
+            return {}
+        revisions = await self._revisions(queries.by_ids(fact_ids, as_of))
+        return {revision.fact_id: revision for revision in revisions}
+
+    async def fact_history(self, fact_id: UUID) -> list[FactRevision]:
+        return await self._revisions(queries.history(fact_id))
+
+    async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
+        async with self._reading() as conn:
+            result = await conn.execute(queries.readings(measure, as_of))
+            return [reading_from_row(mapping(row)) for row in result]
+
+    async def measure_streams(self, measure: str) -> list[FactRevision]:
+        return await self._revisions(queries.measure_streams(measure))
+
+    async def streams_known_between(
+        self, after: dt.date, until: dt.date, recorded_before: dt.datetime | None = None
+    ) -> list[FactRevision]:
+        return await self._revisions(queries.streams_known_between(after, until, recorded_before))
+
+    async def measures(self, as_of: AsOf) -> list[RegisteredMeasure]:
+        async with self._reading() as conn:
+            result = await conn.execute(queries.registered(as_of))
+            return [measure_from_row(mapping(row)) for row in result]
+
+    async def checkpoints(self) -> list[Checkpoint]:
+        table = projection_checkpoints
+        async with self._reading() as conn:
+            rows = (await conn.execute(sa.select(table))).all()
+        stored = {row.name: row for row in rows}
+        return [
+            Checkpoint(
+                name=name,
+                position=stored[name].position if name in stored else 0,
+                updated_at=utc(stored[name].updated_at) if name in stored else None,
+            )
+            for name in sorted(PROJECTIONS)
+        ]
+
+    # -- writes -----------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def batch(self, name: str, *, wait: bool = True) -> AsyncIterator[SqlBatch | None]:
+        check_projection(name)
+        async with self._translated(), self._write_transaction() as conn:
+            if not await self._lock(conn, name, wait=wait):
+                yield None
+                return
+            position = await read_checkpoint(conn, name)
+            yield SqlBatch(conn, LIVE, position, checkpoint=name, clock=self._clock)
+
+    @asynccontextmanager
+    async def rebuild(self, name: str) -> AsyncIterator[SqlRebuild]:
+        tables = PROJECTION_TABLES[check_projection(name)]
+        async with self._translated(), self._rebuild_guard(name):
+            async with self._write_transaction() as conn:
+                await create_shadows(conn, tables)
+            rebuild = SqlRebuild(self, name, tables)
+            try:
+                yield rebuild
+            finally:
+                if not rebuild.swapped:
+                    await self._discard(tables)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    # -- internals --------------------------------------------------------------------
+
+    async def _revisions(self, statement: sa.Select[Any]) -> list[FactRevision]:
+        async with self._reading() as conn:
+            result = await conn.execute(statement)
+            return [revision_from_row(mapping(row)) for row in result]
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        async with self._translated(), self._engine.connect() as conn:
+            yield await self._begin_read(conn)
+
+    @asynccontextmanager
+    async def _translated(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except DBAPIError as error:
+            translated = translate(error, self._classify(error))
+            if translated is None:
+                raise
+            raise translated from error
+        except OSError as error:
+            raise StoreUnavailable(f"the read models cannot be reached: {error}") from error
+
+    async def _discard(self, tables: Sequence[sa.Table]) -> None:
+        # Best effort: a rebuild that failed because the database went away cannot clean
+        # up either, and the next rebuild replaces whatever shadows are left.
+        with contextlib.suppress(DBAPIError, OSError):
+            async with self._write_transaction() as conn:
+                await drop_shadows(conn, tables)
+
+
+class SqlRebuild:
+    """The ``ProjectionRebuild`` port: shadow tables filled batch by batch, then swapped."""
+
+    def __init__(self, store: SqlProjectionStore, name: str, tables: Sequence[sa.Table]) -> None:
+        self._store = store
+        self._name = name
+        self._tables = tables
+        self._shadows = {table.name: shadow_of(table) for table in tables}
+        self.position = 0
+        """The last position applied to the shadows; only in memory: a rebuild that dies
+        is started again from scratch."""
+        self.swapped = False
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[ProjectionBatch]:
+        store = self._store
+        async with store._translated(), store._write_transaction() as conn:
+            batch = SqlBatch(
+                conn, self._shadows, self.position, checkpoint=None, clock=store._clock
+            )
+            yield batch
+        self.position = batch.position  # only once the transaction has committed
+
+    @asynccontextmanager
+    async def swap(self) -> AsyncIterator[ProjectionBatch]:
+        store = self._store
+        async with store._translated():
+            await store._prepare_swap(self._tables)
+            async with store._write_transaction() as conn:
+                await store._lock(conn, self._name, wait=True)
+                batch = SqlBatch(
+                    conn, self._shadows, self.position, checkpoint=None, clock=store._clock
+                )
+                yield batch
+                await store._swap(conn, self._tables)
+                await write_checkpoint(conn, self._name, batch.position, store._clock)
+        self.position = batch.position
+        self.swapped = True
+        logger.info("projection %s rebuilt up to position %d", self._name, self.position)
