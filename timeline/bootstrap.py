@@ -7,14 +7,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from timeline.application.feed import AppendSignal
-from timeline.application.ports import Clock, EventStore
+from timeline.application.ports import Clock, EventStore, ProjectionStore
+from timeline.application.projection_runner import ProjectionRunner
 from timeline.application.queries import TimelineQueries
 from timeline.application.service import TimelineService
 from timeline.application.tokens import TokenStore
 from timeline.config import Settings
 from timeline.store import codec
 from timeline.store.clock import SystemClock
-from timeline.store.factory import open_event_store
+from timeline.store.factory import open_event_store, open_projection_store
 from timeline.store.sql.signals import open_append_signal
 from timeline.store.sql.tokens import open_token_store
 
@@ -31,6 +32,10 @@ class Services:
     tokens: TokenStore
     signal: AppendSignal
     """Wakes the API's subscriptions when the log grows (connects on first use)."""
+    projections: ProjectionStore
+    """The read models; the service's writes are projected before they return."""
+    runner: ProjectionRunner
+    """Catches the read models up (inline after writes; ``following`` in a server)."""
 
 
 @asynccontextmanager
@@ -41,17 +46,22 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
     store = await open_event_store(settings.database_url, clock)
     tokens = open_token_store(settings.database_url)
     signal = open_append_signal(settings.database_url)
+    projections = await open_projection_store(settings.database_url, clock)
+    runner = ProjectionRunner(store, codec, projections)
     try:
         yield Services(
             settings=settings,
             clock=clock,
             store=store,
-            service=TimelineService(store, codec),
+            service=TimelineService(store, codec, after_append=runner.after_append),
             queries=TimelineQueries(store, codec),
             tokens=tokens,
             signal=signal,
+            projections=projections,
+            runner=runner,
         )
     finally:
+        await projections.close()
         await signal.close()
         await tokens.close()
         await store.close()

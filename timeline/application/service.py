@@ -8,6 +8,7 @@ makes the append fail with ``ConcurrencyError`` instead of silently interleaving
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -53,9 +54,18 @@ class Actor:
 class TimelineService:
     """Commands and reads on facts and measures, over an event store."""
 
-    def __init__(self, store: EventStore, codec: EventCodec) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        codec: EventCodec,
+        *,
+        after_append: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        """``after_append`` is awaited with the last position of every append this service
+        makes (bootstrap passes the projection runner's inline catch-up)."""
         self._store = store
         self._codec = codec
+        self._after_append = after_append
 
     async def record_fact(
         self,
@@ -175,10 +185,13 @@ class TimelineService:
                 return
             record = self._codec.encode(event, (actor or Actor()).metadata())
             try:
-                await self._store.append(measure_stream(event.key), [record], expected_version=0)
-                return
+                result = await self._store.append(
+                    measure_stream(event.key), [record], expected_version=0
+                )
             except ConcurrencyError:
                 continue
+            await self._appended(result)
+            return
         raise ConcurrencyError(measure_stream(figure.measure), 0, 1)
 
     async def _write(
@@ -196,11 +209,17 @@ class TimelineService:
             expected_version=expected_version,
             idempotency_key=idempotency_key,
         )
+        await self._appended(result)
         return FactWritten(
             fact=await self._after(before, event, result),
             position=result.last_position,
             replayed=result.replayed,
         )
+
+    async def _appended(self, result: AppendResult) -> None:
+        # Also after a replayed append: the original's catch-up may not have happened.
+        if self._after_append is not None:
+            await self._after_append(result.last_position)
 
     async def _after(self, before: Fact | None, event: FactEvent, result: AppendResult) -> Fact:
         if result.replayed:

@@ -1,0 +1,224 @@
+"""The projection runner: keeps the read models caught up with the log, and rebuilds them.
+
+It only orchestrates ports. Each batch reads the events after the projection's checkpoint
+(``EventStore.read_all``), decodes them, folds them with the pure ``advance`` onto the
+latest stored revisions of the facts they touch, and hands the row changes to the
+``ProjectionStore`` in the same transaction that moves the checkpoint. Which process may
+write a projection, and how it learns the log has grown, is the adapters' business.
+
+Three ways to run it:
+
+* ``after_append``: inline, right after this process appended, so it reads its own writes;
+* ``following``: in a long-running process, woken by an ``AppendSignal`` (PostgreSQL's
+  LISTEN, or polling) to apply what other processes appended;
+* ``rebuild``: replay the whole log into shadow tables and swap them in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from uuid import UUID
+
+from timeline.application.errors import ApplicationError
+from timeline.application.feed import AppendSignal
+from timeline.application.ports import EventCodec, EventStore, ProjectionBatch, ProjectionStore
+from timeline.application.read_models import (
+    MEASURES,
+    PROJECTIONS,
+    TIMELINE,
+    ProjectionChanges,
+    check_projection,
+)
+from timeline.application.records import RecordedEvent
+from timeline.application.streams import FACT_STREAM_PREFIX, MEASURE_STREAM_PREFIX
+from timeline.domain.errors import DomainError, UnexpectedEvent
+from timeline.domain.events import MeasureRegistered
+from timeline.domain.measures import Measure
+from timeline.domain.projections.logged import LoggedEvent
+from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure, advance
+
+logger = logging.getLogger("timeline.projections")
+
+DEFAULT_BATCH_SIZE = 500
+
+Progress = Callable[[int, int], None]
+"""Called after each rebuild batch with (events applied, events in the log)."""
+
+
+class ProjectionRunner:
+    """Applies the log to the read models, batch by batch."""
+
+    def __init__(
+        self,
+        events: EventStore,
+        codec: EventCodec,
+        projections: ProjectionStore,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._events = events
+        self._codec = codec
+        self._projections = projections
+        self._batch_size = batch_size
+
+    async def catch_up(
+        self, names: Iterable[str] = PROJECTIONS, *, wait: bool = True
+    ) -> dict[str, int | None]:
+        """Apply everything after each projection's checkpoint; return the positions
+        reached. With ``wait=False`` a projection another process is advancing is left to
+        it (its position is reported as None)."""
+        return {name: await self._catch_up(check_projection(name), wait) for name in names}
+
+    async def after_append(self, position: int) -> None:
+        """Catch up after this process appended up to ``position``.
+
+        The append has committed whatever happens here, so a failure is logged rather than
+        raised: the projections are behind, not wrong, and the next catch-up (here or in
+        any process) resumes from their checkpoints.
+        """
+        try:
+            await self.catch_up()
+        except (ApplicationError, DomainError):
+            logger.exception("projections did not catch up to position %d", position)
+
+    @asynccontextmanager
+    async def following(self, signal: AppendSignal, poll_seconds: float) -> AsyncIterator[None]:
+        """Keep the projections caught up in the background while the block runs: after
+        every signal, and every ``poll_seconds`` in case a signal was lost."""
+        task = asyncio.create_task(self._follow(signal, poll_seconds), name="timeline-projections")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        """Replay the whole log into shadow tables and swap them in; return the position.
+
+        Memory stays at one batch: events are streamed, and each batch reads back only the
+        revisions of the facts it touches. The live tables serve readers until the swap.
+        """
+        check_projection(name)
+        total = await self._events.head_position()
+        async with self._projections.rebuild(name) as rebuild:
+            pending: list[RecordedEvent] = []
+            async for record in self._events.read_all(batch_size=self._batch_size):
+                pending.append(record)
+                if len(pending) == self._batch_size:
+                    async with rebuild.batch() as batch:
+                        await self._apply(name, batch, pending)
+                    pending = []
+                    total = max(total, record.position)
+                    if progress is not None:
+                        progress(record.position, total)
+            if pending:
+                async with rebuild.batch() as batch:
+                    await self._apply(name, batch, pending)
+            # What was appended meanwhile goes in under the live projection's lock, in the
+            # transaction that swaps the tables, so the checkpoint swapped in is exact.
+            async with rebuild.swap() as batch:
+                while records := await self._next(batch.position):
+                    await self._apply(name, batch, records)
+                position = batch.position
+        if progress is not None:
+            progress(position, max(total, position))
+        return position
+
+    # -- internals --------------------------------------------------------------------
+
+    async def _catch_up(self, name: str, wait: bool) -> int | None:
+        while True:
+            async with self._projections.batch(name, wait=wait) as batch:
+                if batch is None:
+                    return None
+                records = await self._next(batch.position)
+                if records:
+                    await self._apply(name, batch, records)
+                position = batch.position
+            if len(records) < self._batch_size:
+                return position
+
+    async def _follow(self, signal: AppendSignal, poll_seconds: float) -> None:
+        while True:
+            try:
+                # wait=False: on PostgreSQL, a projection another process is advancing is
+                # its business; that process loops until the log is exhausted.
+                await self.catch_up(wait=False)
+            except (ApplicationError, DomainError):
+                logger.exception("projections could not catch up; retrying")
+            await signal.wait(poll_seconds)
+
+    async def _next(self, after: int) -> list[RecordedEvent]:
+        """Up to one batch of events after ``after`` (one query)."""
+        records: list[RecordedEvent] = []
+        iterator = self._events.read_all(after_position=after, batch_size=self._batch_size)
+        try:
+            async for record in iterator:
+                records.append(record)
+                if len(records) == self._batch_size:
+                    break
+        finally:
+            if isinstance(iterator, AsyncGenerator):
+                await iterator.aclose()
+        return records
+
+    async def _apply(
+        self, name: str, batch: ProjectionBatch, records: Sequence[RecordedEvent]
+    ) -> None:
+        if name == TIMELINE:
+            changes = await self._timeline_changes(batch, records)
+        elif name == MEASURES:
+            changes = self._measure_changes(records)
+        else:  # pragma: no cover - check_projection() refuses other names
+            raise AssertionError(name)
+        await batch.save(changes, records[-1].position)
+
+    async def _timeline_changes(
+        self, batch: ProjectionBatch, records: Sequence[RecordedEvent]
+    ) -> ProjectionChanges:
+        logged = [self._logged(r) for r in records if r.stream_id.startswith(FACT_STREAM_PREFIX)]
+        fact_ids = {event.fact_id for event in logged if event.fact_id is not None}
+        latest = await batch.open_revisions(fact_ids)
+        opened: dict[tuple[UUID, int], FactRevision] = {}
+        closed: dict[tuple[UUID, int], FactRevision] = {}
+        for event in logged:
+            if event.fact_id is None:
+                raise UnexpectedEvent(
+                    "event", f"a measure's event in a fact stream at {event.position}"
+                )
+            previous, current = advance(latest.get(event.fact_id), event)
+            if previous is not None:
+                key = (previous.fact_id, previous.revision)
+                # Opened earlier in this batch: insert it closed instead of updating it.
+                (opened if key in opened else closed)[key] = previous
+            opened[(current.fact_id, current.revision)] = current
+            latest[event.fact_id] = current
+        return ProjectionChanges(opened=tuple(opened.values()), closed=tuple(closed.values()))
+
+    def _measure_changes(self, records: Sequence[RecordedEvent]) -> ProjectionChanges:
+        registered = []
+        for record in records:
+            if not record.stream_id.startswith(MEASURE_STREAM_PREFIX):
+                continue
+            event = self._codec.decode(record)
+            if not isinstance(event, MeasureRegistered):
+                raise UnexpectedEvent(
+                    "event", f"a fact's event in a measure stream at {record.position}"
+                )
+            registered.append(
+                RegisteredMeasure(Measure.from_event(event), record.position, record.recorded_at)
+            )
+        return ProjectionChanges(measures=tuple(registered))
+
+    def _logged(self, record: RecordedEvent) -> LoggedEvent:
+        reported_on = None if record.reported is None else record.reported.latest
+        return LoggedEvent(
+            record.position, record.recorded_at, reported_on, self._codec.decode(record)
+        )
