@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from timeline.cli import db, events, integrity, seeding, serve, tokens
+from timeline.cli import db, events, integrity, projections, seeding, serve, tokens
 
 app = typer.Typer(
     name="timeline",
@@ -20,6 +20,7 @@ app.command(name="seed")(seeding.seed_command)
 app.command(name="serve")(serve.serve)
 app.command(name="schema")(serve.schema)
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(projections.app, name="projections")
 
 
 def main() -> None:
