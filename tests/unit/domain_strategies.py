@@ -289,3 +289,17 @@ def as_ofs(draw: st.DrawFn) -> AsOf:
         | st.integers(-2, 60).map(lambda steps: RECORDING_STARTS + steps * dt.timedelta(days=20))
     )
     return AsOf(known_at, recorded_before)
+
+
+@st.composite
+def as_ofs_on(draw: st.DrawFn, log: list[LoggedEvent]) -> AsOf:
+    """Points of view on the edges of ``log``'s own times, where half-open intervals bite:
+    a day on which an event becomes known (or the day before), an instant at which one was
+    recorded (or just after)."""
+    known_at = draw(st.none() | st.sampled_from([e.known_on for e in log]))
+    if known_at is not None and draw(st.booleans()) and known_at > dt.date.min:
+        known_at -= dt.timedelta(days=1)
+    recorded_before = draw(st.none() | st.sampled_from([e.recorded_at for e in log]))
+    if recorded_before is not None and draw(st.booleans()):
+        recorded_before += dt.timedelta(microseconds=1)
+    return AsOf(known_at, recorded_before)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.unit.domain_strategies import UNHURRIED, as_ofs, logs
+from tests.unit.domain_strategies import UNHURRIED, as_ofs, as_ofs_on, logs
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import UnexpectedEvent
 from timeline.domain.events import (
@@ -77,12 +77,13 @@ def logged(
 
 
 @UNHURRIED
-@given(logs(), st.lists(as_ofs(), min_size=1, max_size=6))
+@given(logs(), st.lists(as_ofs(), max_size=3), st.data())
 def test_the_model_answers_as_a_fold_of_only_the_visible_events(
-    log: list[LoggedEvent], points: list[AsOf]
+    log: list[LoggedEvent], points: list[AsOf], data: st.DataObject
 ) -> None:
     model = fold(log)
-    for as_of in [*points, NOW]:
+    edges = data.draw(st.lists(as_ofs_on(log), min_size=1, max_size=4))
+    for as_of in [*points, *edges, NOW]:
         current = facts_at(model, as_of)
         assert {fact_id: r.fact for fact_id, r in current.items()} == replay_at(log, as_of)
 
