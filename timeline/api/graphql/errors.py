@@ -76,7 +76,12 @@ class NotReady(Exception):
     """A read the API cannot answer yet (its read model is not wired in)."""
 
 
-_VARIABLE = re.compile(r"^Variable '\$(\w+)'(?: got invalid value .*? at '([^']+)')?")
+# graphql-core's wording: "Variable '$input' has invalid value at .figure.value: ...".
+_VARIABLE = re.compile(r"^Variable '\$(\w+)' (?:has invalid value(?: at )?((?:\.\w+|\[\d+\])*))?")
+_MISSING_FIELD = re.compile(
+    r"(?:Field '(\w+)' of required type '[^']+' was not provided"
+    r"|to include required field '(\w+)')"
+)
 _LITERAL_PROBLEMS = (
     "Expected value of type",
     "Expected type",
@@ -106,8 +111,9 @@ def describe(error: GraphQLError, document: DocumentNode | None) -> None:
 
 
 def root_cause(error: GraphQLError) -> BaseException | None:
+    """The exception behind ``error``: None when graphql-core itself found the problem."""
     cause: BaseException | None = error.original_error
-    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+    while isinstance(cause, GraphQLError):
         cause = cause.original_error
     return cause
 
@@ -147,7 +153,9 @@ def _input_path(error: GraphQLError, document: DocumentNode | None) -> str | Non
     """The argument path an input error is about: from the variable, or the literal's place."""
     match = _VARIABLE.match(error.message)
     if match is not None:
-        return match.group(2) or match.group(1)
+        path = match.group(1) + (match.group(2) or "")
+        missing = _MISSING_FIELD.search(error.message)
+        return f"{path}.{missing.group(1) or missing.group(2)}" if missing else path
     if document is None or not error.nodes:
         return None
     return literal_path(document, error.nodes[0])
@@ -183,7 +191,10 @@ def _search(value: ValueNode, path: list[str], target: Node) -> list[str] | None
 
 
 def camel_path(field: str) -> str:
-    """``content.occurred_phrase`` as the API spells it: ``content.occurredPhrase``."""
+    """A domain field path as the API spells it: ``content.occurred_phrase`` becomes
+    ``content.occurredPhrase``, and ``figure.quantity.unit`` (the API flattens a figure's
+    quantity into the figure) becomes ``figure.unit``."""
+    field = field.replace(".quantity.", ".")
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), field)
 
 

@@ -6,6 +6,8 @@ actor in the metadata of the event written.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -34,6 +36,8 @@ def payload(written: FactWritten) -> FactPayload:
 
 @strawberry.type
 class Mutation:
+    # Arguments named "source" are spelled source_ in Python: Strawberry's permission
+    # extension takes a parameter of that name itself.
     @strawberry.mutation(permission_classes=WRITE, description="Record a new fact.")
     async def record_fact(self, info: Info[Context, None], input: RecordFactInput) -> FactPayload:
         written = await info.context.service.record_fact(
@@ -52,12 +56,12 @@ class Mutation:
         self,
         info: Info[Context, None],
         id: strawberry.ID,
-        source: SourceInput,
+        source_: Annotated[SourceInput, strawberry.argument(name="source")],
         figure: FigureInput | None = None,
     ) -> FactPayload:
         written = await info.context.service.corroborate_fact(
             fact_id(id),
-            source.to_domain("source"),
+            source_.to_domain("source"),
             None if figure is None else figure.to_domain("figure"),
             actor=await info.context.actor(),
         )
@@ -74,14 +78,14 @@ class Mutation:
         expected_revision: int,
         changes: FactPatchInput,
         reason: str,
-        source: SourceInput | None = None,
+        source_: Annotated[SourceInput | None, strawberry.argument(name="source")] = None,
     ) -> FactPayload:
         written = await info.context.service.revise_fact(
             fact_id(id),
             expected_revision,
             changes.to_domain("changes"),
             reason,
-            None if source is None else source.to_domain("source"),
+            None if source_ is None else source_.to_domain("source"),
             actor=await info.context.actor(),
         )
         return payload(written)
@@ -96,13 +100,13 @@ class Mutation:
         id: strawberry.ID,
         expected_revision: int,
         reason: str,
-        source: SourceInput | None = None,
+        source_: Annotated[SourceInput | None, strawberry.argument(name="source")] = None,
     ) -> FactPayload:
         written = await info.context.service.retract_fact(
             fact_id(id),
             expected_revision,
             reason,
-            None if source is None else source.to_domain("source"),
+            None if source_ is None else source_.to_domain("source"),
             actor=await info.context.actor(),
         )
         return payload(written)

@@ -7,7 +7,8 @@ BAD_USER_INPUT with the path of the argument or input field it was given for.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from strawberry.types.scalar import ScalarDefinition, scalar
 
@@ -15,6 +16,7 @@ from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError, InvalidFuzzyDate, InvalidQuantity
 
 MAX_DECIMAL_LENGTH = 64
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 class InvalidScalar(DomainError):
@@ -64,13 +66,11 @@ def parse_decimal(value: object) -> Decimal:
         )
     if len(value) > MAX_DECIMAL_LENGTH:
         raise InvalidQuantity("value", f"is longer than {MAX_DECIMAL_LENGTH} characters")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise InvalidQuantity("value", f"{value!r} is not a decimal number") from None
-    if not number.is_finite():
-        raise InvalidQuantity("value", f"{value!r} is not a finite number")
-    return number
+    if not _PLAIN_DECIMAL.fullmatch(value):
+        raise InvalidQuantity(
+            "value", f"{value!r} is not a plain decimal number like 650000000 or 12.5"
+        )
+    return Decimal(value)
 
 
 def serialize_decimal(value: Decimal) -> str:
