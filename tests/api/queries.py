@@ -11,24 +11,26 @@ FACT_FIELDS = """
   sources { publisher title url publishedOn quote }
 """
 
+FRAGMENT = "\nfragment FactFields on Fact {" + FACT_FIELDS + "}\n"
+
 RECORD = (
     """
 mutation Record($input: RecordFactInput!) {
-  recordFact(input: $input) { revision position replayed fact { %s } }
+  recordFact(input: $input) { revision position replayed fact { ...FactFields } }
 }
 """
-    % FACT_FIELDS
+    + FRAGMENT
 )
 
 CORROBORATE = (
     """
 mutation Corroborate($id: ID!, $source: SourceInput!, $figure: FigureInput) {
   corroborateFact(id: $id, source: $source, figure: $figure) {
-    revision position fact { %s }
+    revision position fact { ...FactFields }
   }
 }
 """
-    % FACT_FIELDS
+    + FRAGMENT
 )
 
 REVISE = (
@@ -37,35 +39,35 @@ mutation Revise($id: ID!, $rev: Int!, $changes: FactPatchInput!, $reason: String
                 $source: SourceInput) {
   reviseFact(id: $id, expectedRevision: $rev, changes: $changes, reason: $reason,
              source: $source) {
-    revision position fact { %s }
+    revision position fact { ...FactFields }
   }
 }
 """
-    % FACT_FIELDS
+    + FRAGMENT
 )
 
 RETRACT = (
     """
 mutation Retract($id: ID!, $rev: Int!, $reason: String!) {
   retractFact(id: $id, expectedRevision: $rev, reason: $reason) {
-    revision position fact { %s }
+    revision position fact { ...FactFields }
   }
 }
 """
-    % FACT_FIELDS
+    + FRAGMENT
 )
 
 FACT = (
     """
 query Fact($id: ID!, $knownAt: Date, $recordedBefore: DateTime) {
   fact(id: $id, knownAt: $knownAt, recordedBefore: $recordedBefore) {
-    %s
+    ...FactFields
     history { revision position type changedFields reason reported knownFrom recordedAt
               source { url } }
   }
 }
 """
-    % FACT_FIELDS
+    + FRAGMENT
 )
 
 EVENTS = """
@@ -91,7 +93,7 @@ def source(n: int = 1, published: str = "2025-10-09", **changes: Any) -> dict[st
     return value
 
 
-def figure(value: str = "650000000", **changes: Any) -> dict[str, Any]:
+def figure(value: str | int = "650000000", **changes: Any) -> dict[str, Any]:
     result: dict[str, Any] = {
         "measure": "uk-payments-to-france",
         "value": value,
