@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.integration.test_verify import tamper
 from timeline.cli import app
 from timeline.cli.seeding import DEFAULT_SEEDS
 from timeline.store import migrations
+from timeline.store.sql.tables import events
 
 
 @pytest.fixture
@@ -58,6 +61,22 @@ def test_verify_passes_on_the_seeded_log(cli: CliRunner) -> None:
 
     assert result.exit_code == 0, result.output
     assert "hash chain intact" in result.output
+
+
+async def test_verify_names_the_first_tampered_position_and_fails(
+    cli: CliRunner, database_url: str
+) -> None:
+    # The CLI runs its own event loop, so it runs in a thread beside this test's loop.
+    await asyncio.to_thread(cli.invoke, app, ["seed"])
+    await tamper(
+        database_url,
+        [events.update().where(events.c.position == 7).values(payload={"forged": True})],
+    )
+
+    result = await asyncio.to_thread(cli.invoke, app, ["verify"])
+
+    assert result.exit_code == 1, result.output
+    assert "broken at position 7" in result.output
 
 
 def test_a_bad_seed_file_is_named_and_nothing_is_written(cli: CliRunner, tmp_path: Path) -> None:
