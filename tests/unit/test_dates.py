@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from timeline.domain import dates
 from timeline.domain.dates import MAX_EDTF_LENGTH, FuzzyDate, Precision
 from timeline.domain.errors import InvalidFuzzyDate
 
@@ -268,3 +269,57 @@ def test_sorted_dates_run_by_earliest_day(dates: list[FuzzyDate]) -> None:
 def test_of_day_denotes_exactly_that_day(day: dt.date) -> None:
     date = FuzzyDate.of_day(day)
     assert (date.earliest, date.latest, date.precision) == (day, day, Precision.DAY)
+
+
+# -- the fast path must read every text it accepts exactly as edtf does -------------------
+
+_SIDES = st.sampled_from(("", ".."))
+
+
+@st.composite
+def near_simple_texts(draw: st.DrawFn) -> str:
+    """Points and intervals of the plain forms, with digits drawn past the valid ranges (month
+    13, day 31 of a 30-day month, year 0) and doubled or stray marks, so that what the fast
+    path accepts and what it must leave to edtf are both drawn often."""
+
+    def point() -> str:
+        text = f"{draw(st.integers(0, 9999)):04d}"
+        if draw(st.booleans()):
+            text += f"-{draw(st.integers(0, 14)):02d}"
+            if draw(st.booleans()):
+                text += f"-{draw(st.integers(0, 32)):02d}"
+        return text + draw(st.sampled_from(("", "", "?", "~", "%", "?~", "-")))
+
+    shape = draw(st.sampled_from(("point", "interval", "open", "junk")))
+    if shape == "point":
+        return point()
+    if shape == "interval":
+        return f"{point()}/{point()}"
+    if shape == "open":
+        first, second = (draw(_SIDES), point())
+        return f"{first}/{second}" if draw(st.booleans()) else f"{second}/{first}"
+    return draw(st.text(alphabet="0123456789-/.?~%", max_size=24))
+
+
+def _edtf_reading(text: str) -> object:
+    try:
+        return dates._parse_with_edtf(text)
+    except InvalidFuzzyDate:
+        return None
+
+
+@UNHURRIED
+@given(near_simple_texts())
+def test_the_fast_path_reads_what_it_accepts_exactly_as_edtf(text: str) -> None:
+    fast = dates._parse_simple(text)
+    if fast is not None:
+        assert fast == _edtf_reading(text)
+
+
+@UNHURRIED
+@given(fuzzy_dates(1, 9999))
+def test_the_fast_path_accepts_every_plain_date_and_interval(date: FuzzyDate) -> None:
+    # Exact types: point_texts draws only the plain forms, so the fast path takes them all.
+    fast = dates._parse_simple(date.text)
+    assert fast is not None
+    assert fast == dates._parse_with_edtf(date.text)

@@ -28,6 +28,7 @@ Meaning:
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import re
@@ -198,6 +199,14 @@ class _Parsed:
 def _interpret(raw: str) -> _Parsed:
     """Canonical text and derived attributes of ``raw``, or InvalidFuzzyDate."""
     text = raw.strip()
+    # Nearly every stored date is a plain day, month or year, or an interval of them: read
+    # those directly (microseconds instead of milliseconds). Anything else, and anything
+    # invalid, goes through edtf, which also words the refusals. A property test holds the
+    # two paths equal on every text the fast one accepts.
+    return _parse_simple(text) or _parse_with_edtf(text)
+
+
+def _parse_with_edtf(text: str) -> _Parsed:
     if not text:
         raise InvalidFuzzyDate("date", "must not be empty")
     if len(text) > MAX_EDTF_LENGTH:
@@ -279,3 +288,81 @@ def _calendar_day(text: str, value: struct_time) -> dt.date:
         return dt.date(value.tm_year, value.tm_mon, value.tm_mday)
     except ValueError as exc:
         raise InvalidFuzzyDate("date", f"{text!r} is not a day on the calendar ({exc})") from exc
+
+
+_SIMPLE_POINT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([?~%]?)")
+
+
+def _parse_simple(text: str) -> _Parsed | None:
+    """``text`` read without edtf when it is a valid date of the plain forms (``2025``,
+    ``2025-10``, ``2025-10-09``, each maybe qualified, and intervals of them with or without
+    open or unknown ends); None for anything else, valid or not."""
+    if "/" not in text:
+        point = _simple_point(text)
+        if point is None:
+            return None
+        return _Parsed(
+            text=text,
+            earliest=point.earliest,
+            latest=point.latest,
+            precision=point.precision,
+            uncertain=point.uncertain,
+            approximate=point.approximate,
+            is_interval=False,
+            open_start=False,
+            open_end=False,
+        )
+    start, _, end = text.partition("/")
+    if "/" in end or (start in _UNBOUNDED and end in _UNBOUNDED):
+        return None
+    lower = None if start in _UNBOUNDED else _simple_point(start)
+    upper = None if end in _UNBOUNDED else _simple_point(end)
+    if (lower is None and start not in _UNBOUNDED) or (upper is None and end not in _UNBOUNDED):
+        return None
+    if lower is not None and upper is not None and lower.earliest > upper.latest:
+        return None
+    bounded = [p for p in (lower, upper) if p is not None]
+    return _Parsed(
+        text=text,
+        earliest=lower.earliest if lower else dt.date.min,
+        latest=upper.latest if upper else dt.date.max,
+        precision=min((p.precision for p in bounded), key=_COARSENESS.__getitem__),
+        uncertain=any(p.uncertain for p in bounded),
+        approximate=any(p.approximate for p in bounded),
+        is_interval=True,
+        open_start=lower is None,
+        open_end=upper is None,
+    )
+
+
+def _simple_point(text: str) -> _Point | None:
+    match = _SIMPLE_POINT.fullmatch(text)
+    if match is None:
+        return None
+    year_text, month_text, day_text, mark = match.groups()
+    year = int(year_text)
+    if year < 1:
+        return None
+    if month_text is None:
+        earliest, latest, precision = dt.date(year, 1, 1), dt.date(year, 12, 31), Precision.YEAR
+    else:
+        month = int(month_text)
+        if not 1 <= month <= 12:
+            return None
+        last = calendar.monthrange(year, month)[1]
+        if day_text is None:
+            earliest, latest = dt.date(year, month, 1), dt.date(year, month, last)
+            precision = Precision.MONTH
+        else:
+            day = int(day_text)
+            if not 1 <= day <= last:
+                return None
+            earliest = latest = dt.date(year, month, day)
+            precision = Precision.DAY
+    return _Point(
+        earliest=earliest,
+        latest=latest,
+        precision=precision,
+        uncertain=mark in ("?", "%"),
+        approximate=mark in ("~", "%"),
+    )
