@@ -54,7 +54,7 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
             clock=clock,
             store=store,
             service=TimelineService(store, codec, after_append=runner.after_append),
-            queries=TimelineQueries(store, codec),
+            queries=TimelineQueries(store, codec, projections, clock),
             tokens=tokens,
             signal=signal,
             projections=projections,

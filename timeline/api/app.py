@@ -45,7 +45,11 @@ def create_app(
             app.state.api = api
             graphql.services = api
             try:
-                yield
+                # Other processes' writes reach this process's read models through the log.
+                async with services.runner.following(
+                    services.signal, settings.subscription_poll_seconds
+                ):
+                    yield
             finally:
                 await feed.stop()
 

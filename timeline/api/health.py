@@ -21,11 +21,13 @@ async def readyz(request: Request) -> JSONResponse:
         readiness = await queries.readiness()
     except StoreUnavailable as error:
         return JSONResponse({"status": "unavailable", "reason": str(error)}, status_code=503)
-    body: dict[str, object] = {"status": "ok", "head": readiness.head}
-    if readiness.projected is not None:
-        body["projected"] = readiness.projected
-        body["lag"] = readiness.lag
-        if readiness.lag > max_lag:
-            body["status"] = "behind"
-            return JSONResponse(body, status_code=503)
+    body: dict[str, object] = {
+        "status": "ok",
+        "head": readiness.head,
+        "projected": readiness.projected,
+        "lag": readiness.lag,
+    }
+    if readiness.lag > max_lag:
+        body["status"] = "behind"
+        return JSONResponse(body, status_code=503)
     return JSONResponse(body)

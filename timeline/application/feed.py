@@ -19,6 +19,8 @@ from timeline.application.records import RecordedEvent
 
 logger = logging.getLogger("timeline.feed")
 
+_STOP_SECONDS = 5.0
+
 
 class AppendSignal(Protocol):
     """Tells a waiting reader that the log may have grown (``timeline.store.sql.signals``)."""
@@ -41,6 +43,7 @@ class LogFeed:
         self._position = 0
         self._task: asyncio.Task[None] | None = None
         self._nudged = asyncio.Event()
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         """Start tailing from the log's current head: subscribers see only what comes next."""
@@ -51,10 +54,16 @@ class LogFeed:
         self._task = asyncio.create_task(self._run(), name="timeline-log-feed")
 
     async def stop(self) -> None:
+        """Stop between two reads rather than in the middle of one, so that no driver call
+        is left running when the event loop closes."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), _STOP_SECONDS)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
         await self._signal.close()
 
     def nudge(self) -> None:
@@ -72,9 +81,11 @@ class LogFeed:
             self._subscribers.discard(queue)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self._wait()
+                if self._stopping.is_set():
+                    return
                 async for event in self._store.read_all(after_position=self._position):
                     self._position = event.position
                     for queue in self._subscribers:
@@ -83,15 +94,19 @@ class LogFeed:
                 raise
             except Exception:
                 logger.warning("log feed could not read the log; retrying", exc_info=True)
-                await asyncio.sleep(self._poll_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
 
     async def _wait(self) -> None:
-        nudged = asyncio.ensure_future(self._nudged.wait())
-        signalled = asyncio.ensure_future(self._signal.wait(self._poll_seconds))
+        waits = [
+            asyncio.ensure_future(self._nudged.wait()),
+            asyncio.ensure_future(self._stopping.wait()),
+            asyncio.ensure_future(self._signal.wait(self._poll_seconds)),
+        ]
         try:
-            await asyncio.wait({nudged, signalled}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (nudged, signalled):
+            for task in waits:
                 task.cancel()
-            await asyncio.gather(nudged, signalled, return_exceptions=True)
+            await asyncio.gather(*waits, return_exceptions=True)
             self._nudged.clear()

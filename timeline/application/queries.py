@@ -1,31 +1,33 @@
-"""The read side's entry point for edges: questions about facts and the log, over ports.
+"""The read side's entry point for edges: questions about facts, measures and the log.
 
-Commands go through ``TimelineService``; reads come here. A fact's history is folded from its
-stream with the pure projections; the raw log is paged by position.
+Commands go through ``TimelineService``; reads come here. Timelines, facts as known at a
+date, measures, totals, figure histories and changes come from the read models
+(``ProjectionStore``) and the pure projections; the raw log, and the change each new event
+makes (for subscriptions, which must not wait for the read models), come from the log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from uuid import UUID
 
-from timeline.application.ports import EventCodec, EventStore
+from timeline.application.errors import NotFound
+from timeline.application.ports import Clock, EventCodec, EventStore, ProjectionStore
+from timeline.application.read_models import MAX_PAGE_SIZE, FactFilter, FactPage, PageKey
 from timeline.application.records import RecordedEvent
 from timeline.application.streams import FACT_STREAM_PREFIX, fact_stream
+from timeline.domain.dates import FuzzyDate
 from timeline.domain.events import MeasureRegistered
+from timeline.domain.measures import Measure
+from timeline.domain.projections.changes import ChangeSet, FactChange, changes_between
+from timeline.domain.projections.history import HistoryEntry, figure_history
 from timeline.domain.projections.logged import LoggedEvent
-from timeline.domain.projections.revisions import FactRevision, advance
-
-MAX_PAGE = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A fact's revision ``after`` and the one it replaced (None for a new fact)."""
-
-    after: FactRevision
-    before: FactRevision | None = None
+from timeline.domain.projections.revisions import FactRevision, TimelineModel, advance
+from timeline.domain.projections.totals import Granularity, RunningTotal, running_total
+from timeline.domain.projections.visibility import NOW, AsOf
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -38,47 +40,115 @@ class EventPage:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class TimelinePage:
+    """A page of the timeline and the point of view it was read from."""
+
+    page: FactPage
+    as_of: AsOf
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Readiness:
     """How far the log goes and how far the read models have followed it."""
 
     head: int
-    projected: int | None
-    """The position the read models have applied; None while there are none to wait for."""
+    projected: int
+    """The position every read model has applied (the slowest one's)."""
 
     @property
     def lag(self) -> int:
-        return 0 if self.projected is None else max(0, self.head - self.projected)
+        return max(0, self.head - self.projected)
 
 
 class TimelineQueries:
     """Reads for the API and the CLI; never writes."""
 
-    def __init__(self, store: EventStore, codec: EventCodec) -> None:
+    def __init__(
+        self, store: EventStore, codec: EventCodec, projections: ProjectionStore, clock: Clock
+    ) -> None:
         self._store = store
         self._codec = codec
+        self._projections = projections
+        self._clock = clock
+
+    async def timeline(
+        self,
+        known_at: dt.date | None,
+        recorded_before: dt.datetime | None,
+        criteria: FactFilter,
+        *,
+        first: int,
+        after: PageKey | None = None,
+    ) -> TimelinePage:
+        """The facts matching ``criteria`` as known at ``known_at`` and recorded before
+        ``recorded_before``, in timeline order.
+
+        Without ``recorded_before`` the answer is pinned to now: a client that passes the
+        returned ``as_of`` back with each cursor pages through one snapshot, so every fact
+        comes exactly once however many facts are recorded or revised meanwhile.
+        """
+        as_of = AsOf(known_at, recorded_before or self._clock.now())
+        page = await self._projections.fact_page(
+            as_of, criteria, first=min(first, MAX_PAGE_SIZE), after=after
+        )
+        return TimelinePage(page=page, as_of=as_of)
+
+    async def facts(
+        self, fact_ids: Collection[UUID], as_of: AsOf = NOW
+    ) -> dict[UUID, FactRevision]:
+        """The revision of each fact current at ``as_of``; unknown facts are left out."""
+        return await self._projections.facts_by_id(fact_ids, as_of)
 
     async def fact_history(self, fact_id: UUID) -> list[FactRevision]:
         """Every revision of the fact, oldest first (empty if it was never recorded)."""
-        revisions: list[FactRevision] = []
-        previous: FactRevision | None = None
-        for record in await self._store.read_stream(fact_stream(fact_id)):
-            event = self._codec.decode(record)
-            if isinstance(event, MeasureRegistered):
-                return []
-            logged = LoggedEvent.of(record.position, record.recorded_at, event)
-            closed, previous = advance(previous, logged)
-            if closed is not None:
-                revisions[-1] = closed
-            revisions.append(previous)
-        return revisions
+        return await self._projections.fact_history(fact_id)
 
     async def fact_histories(self, fact_ids: Sequence[UUID]) -> list[list[FactRevision]]:
         """``fact_history`` of each id, in the order given."""
-        return [await self.fact_history(fact_id) for fact_id in fact_ids]
+        return [await self._projections.fact_history(fact_id) for fact_id in fact_ids]
+
+    async def measures(self, as_of: AsOf = NOW) -> list[Measure]:
+        """The measures registered as of ``as_of``, by key."""
+        return [entry.measure for entry in await self._projections.measures(as_of)]
+
+    async def running_total(
+        self,
+        key: str,
+        as_of: AsOf,
+        *,
+        granularity: Granularity,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> RunningTotal:
+        """The running total of measure ``key`` from the readings current at ``as_of``."""
+        measure = next((m for m in await self.measures(as_of) if m.key == key), None)
+        if measure is None:
+            raise NotFound(f"no measure {key!r}")
+        readings = await self._projections.readings_at(key, as_of)
+        return running_total(measure, readings, granularity=granularity, start=start, end=end)
+
+    async def figure_history(self, key: str, period: FuzzyDate | None) -> tuple[HistoryEntry, ...]:
+        """Every reading measure ``key`` has ever had (of ``period``'s days, if given)."""
+        return figure_history(await self._projections.measure_streams(key), key, period)
+
+    async def changes(
+        self, from_known_at: dt.date, to_known_at: dt.date, recorded_before: dt.datetime | None
+    ) -> ChangeSet:
+        """What became known between the two days."""
+        revisions = await self._projections.streams_known_between(
+            from_known_at, to_known_at, recorded_before
+        )
+        streams: dict[UUID, list[FactRevision]] = {}
+        for revision in revisions:
+            streams.setdefault(revision.fact_id, []).append(revision)
+        model = TimelineModel(
+            revisions=MappingProxyType({key: tuple(value) for key, value in streams.items()})
+        )
+        return changes_between(model, from_known_at, to_known_at, recorded_before)
 
     async def events(self, *, after_position: int, first: int) -> EventPage:
         """The raw log: up to ``first`` events after ``after_position``, in position order."""
-        first = max(0, min(first, MAX_PAGE))
+        first = max(0, min(first, MAX_PAGE_SIZE))
         head = await self._store.head_position()
         page: list[RecordedEvent] = []
         if first:
@@ -94,18 +164,29 @@ class TimelineQueries:
             head=head,
         )
 
-    async def change_at(self, record: RecordedEvent) -> Change | None:
-        """The change the event ``record`` made to its fact; None for other streams."""
+    async def change_at(self, record: RecordedEvent) -> FactChange | None:
+        """The change the event ``record`` made to its fact, folded from the log itself so
+        that it never waits for the read models; None for other streams."""
         if not record.stream_id.startswith(FACT_STREAM_PREFIX):
             return None
-        history = await self.fact_history(UUID(record.stream_id.removeprefix(FACT_STREAM_PREFIX)))
-        for index, revision in enumerate(history):
-            if revision.position == record.position:
-                return Change(after=revision, before=history[index - 1] if index else None)
+        fact_id = UUID(record.stream_id.removeprefix(FACT_STREAM_PREFIX))
+        previous: FactRevision | None = None
+        for stored in await self._store.read_stream(fact_stream(fact_id)):
+            event = self._codec.decode(stored)
+            if isinstance(event, MeasureRegistered):
+                return None
+            before = previous
+            _, previous = advance(
+                previous, LoggedEvent.of(stored.position, stored.recorded_at, event)
+            )
+            if stored.position == record.position:
+                return FactChange(fact_id, before, previous, (previous,))
         return None
 
     async def readiness(self) -> Readiness:
-        """The log's head (raising StoreUnavailable when the database is down) and the read
-        models' position."""
-        # Seam: once the projection runner keeps read models, report its checkpoint here.
-        return Readiness(head=await self._store.head_position(), projected=None)
+        """The log's head and the slowest read model's position (StoreUnavailable when the
+        database cannot be reached)."""
+        head = await self._store.head_position()
+        checkpoints = await self._projections.checkpoints()
+        projected = min((c.position for c in checkpoints), default=head)
+        return Readiness(head=head, projected=projected)

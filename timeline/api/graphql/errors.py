@@ -72,10 +72,6 @@ class Forbidden(Exception):
     """The request's token does not have the role the operation needs."""
 
 
-class NotReady(Exception):
-    """A read the API cannot answer yet (its read model is not wired in)."""
-
-
 # graphql-core's wording: "Variable '$input' has invalid value at .figure.value: ...".
 _VARIABLE = re.compile(r"^Variable '\$(\w+)' (?:has invalid value(?: at )?((?:\.\w+|\[\d+\])*))?")
 _MISSING_FIELD = re.compile(
@@ -137,8 +133,6 @@ def _classify(
         return ErrorCode.UNAUTHENTICATED, None
     if isinstance(cause, Forbidden):
         return ErrorCode.FORBIDDEN, None
-    if isinstance(cause, NotReady):
-        return ErrorCode.UNAVAILABLE, None
     if cause is not None or error.path is not None:
         return ErrorCode.INTERNAL, None
     # A graphql-core error about the request itself: bad input or an invalid document.

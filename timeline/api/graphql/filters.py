@@ -1,27 +1,25 @@
-"""Whether a fact passes a TimelineFilter (used where facts arrive one by one, as in
-subscriptions; the timeline query filters in its read model)."""
+"""Whether a fact passes a timeline filter, for facts that arrive one by one (subscriptions);
+the timeline query filters the same way in its read model (``FactFilter``)."""
 
 from __future__ import annotations
 
-from timeline.api.graphql.inputs import TimelineFilter
+from timeline.application.read_models import FactFilter
 from timeline.domain.facts import Fact
 
 
-def matches(selection: TimelineFilter | None, fact: Fact) -> bool:
-    if selection is None:
-        return not fact.is_retracted
+def matches(criteria: FactFilter, fact: Fact) -> bool:
     content = fact.content
     occurred = content.occurred
-    text = (selection.text or "").casefold()
+    text = (criteria.text or "").casefold()
     return all(
         (
-            selection.include_retracted or not fact.is_retracted,
-            selection.from_ is None or occurred.latest >= selection.from_,
-            selection.to is None or occurred.earliest <= selection.to,
-            not selection.kinds or content.kind in selection.kinds,
-            not selection.topics or bool(set(selection.topics) & set(content.topics)),
-            not selection.actors or bool(set(selection.actors) & set(content.actors)),
-            not selection.places or bool(set(selection.places) & set(content.places)),
+            criteria.include_retracted or not fact.is_retracted,
+            criteria.occurred_from is None or occurred.latest >= criteria.occurred_from,
+            criteria.occurred_to is None or occurred.earliest <= criteria.occurred_to,
+            not criteria.kinds or content.kind in criteria.kinds,
+            not criteria.topics or not criteria.topics.isdisjoint(content.topics),
+            not criteria.actors or not criteria.actors.isdisjoint(content.actors),
+            not criteria.places or not criteria.places.isdisjoint(content.places),
             not text or text in content.title.casefold() or text in content.summary.casefold(),
         )
     )

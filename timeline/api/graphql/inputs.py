@@ -16,6 +16,7 @@ import strawberry
 
 from timeline.api.graphql.errors import camel_path
 from timeline.api.graphql.types.figures import Basis, Qualifier, domain_basis, domain_qualifier
+from timeline.application.read_models import FactFilter
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError
 from timeline.domain.facts import FactContent, FactPatch
@@ -152,6 +153,24 @@ class TimelineFilter:
     places: list[str] | None = None
     text: str | None = None
     include_retracted: bool | None = False
+
+    def to_domain(self, path: str) -> FactFilter:
+        if self.text is not None:
+            check_text(f"{path}.text", self.text, MAX_LABEL)
+        return FactFilter(
+            kinds=frozenset(self.kinds or ()),
+            topics=frozenset(self.topics or ()),
+            actors=frozenset(self.actors or ()),
+            places=frozenset(self.places or ()),
+            text=self.text,
+            occurred_from=self.from_,
+            occurred_to=self.to,
+            include_retracted=bool(self.include_retracted),
+        )
+
+
+def fact_filter(selection: TimelineFilter | None, path: str = "filter") -> FactFilter:
+    return FactFilter() if selection is None else selection.to_domain(path)
 
 
 class InvalidId(DomainError):

@@ -9,8 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from timeline.api.graphql.context import Context
-from timeline.api.graphql.errors import NotReady
-from timeline.api.graphql.inputs import TimelineFilter, fact_id
+from timeline.api.graphql.inputs import TimelineFilter, fact_filter, fact_id
 from timeline.api.graphql.permissions import READ
 from timeline.api.graphql.types.changes import ChangeSet
 from timeline.api.graphql.types.events import (
@@ -20,23 +19,28 @@ from timeline.api.graphql.types.events import (
     EventEdge,
     event_cursor,
 )
-from timeline.api.graphql.types.facts import Fact, FactConnection
+from timeline.api.graphql.types.facts import (
+    Fact,
+    FactConnection,
+    TimelineCursor,
+    fact_connection,
+    of_revision,
+)
 from timeline.api.graphql.types.measures import Measure
 from timeline.api.graphql.types.pages import PageInfo, decode_cursor, page_size
-from timeline.api.graphql.types.readings import FigureReading
-from timeline.api.graphql.types.totals import Granularity, RunningTotal
+from timeline.api.graphql.types.readings import FigureReading, history_reading
+from timeline.api.graphql.types.totals import Granularity, RunningTotal, domain_granularity
 from timeline.domain.dates import FuzzyDate
-from timeline.domain.projections.revisions import revision_at
 from timeline.domain.projections.visibility import AsOf
-
-_READ_SIDE = "the read models are not wired into the API yet"
 
 
 @strawberry.type
 class Query:
     @strawberry.field(
         permission_classes=READ,
-        description="Facts in time order, as known at knownAt and recorded before recordedBefore.",
+        description="Facts in time order, as known at knownAt and recorded before "
+        "recordedBefore. Without recordedBefore the first page pins the time it was read, "
+        "and its cursors carry it: paging sees one snapshot, each fact exactly once.",
     )
     async def timeline(
         self,
@@ -47,7 +51,15 @@ class Query:
         first: int | None = 50,
         after: str | None = None,
     ) -> FactConnection:
-        raise NotReady(_READ_SIDE)
+        cursor = None if after is None else TimelineCursor.decode(after)
+        result = await info.context.queries.timeline(
+            known_at,
+            cursor.recorded_before if cursor is not None else recorded_before,
+            fact_filter(filter),
+            first=page_size(50 if first is None else first),
+            after=None if cursor is None else cursor.key,
+        )
+        return fact_connection(result, has_previous=cursor is not None)
 
     @strawberry.field(
         permission_classes=READ,
@@ -60,16 +72,20 @@ class Query:
         known_at: dt.date | None = None,
         recorded_before: dt.datetime | None = None,
     ) -> Fact | None:
-        as_of = AsOf(known_at, recorded_before)
-        history = await info.context.loaders.histories.load(fact_id(id))
-        revision = revision_at(history, as_of)
-        return None if revision is None else Fact(fact=revision.fact)
+        current = await info.context.loaders.facts.load(
+            (fact_id(id), AsOf(known_at, recorded_before))
+        )
+        return None if current is None else of_revision(current)
 
-    @strawberry.field(permission_classes=READ, description="Every registered measure.")
+    @strawberry.field(permission_classes=READ, description="Every registered measure, by key.")
     async def measures(self, info: Info[Context, None]) -> list[Measure]:
-        raise NotReady(_READ_SIDE)
+        return [Measure(measure=measure) for measure in await info.context.queries.measures()]
 
-    @strawberry.field(permission_classes=READ, description="A measure summed over time.")
+    @strawberry.field(
+        permission_classes=READ,
+        description="A measure summed over time from the readings that count, as known at "
+        "knownAt, with its cumulative checkpoints and warnings.",
+    )
     async def running_total(
         self,
         info: Info[Context, None],
@@ -80,16 +96,26 @@ class Query:
         to: dt.date | None = None,
         granularity: Granularity | None = Granularity.YEAR,
     ) -> RunningTotal:
-        raise NotReady(_READ_SIDE)
+        as_of = AsOf(known_at, recorded_before)
+        total = await info.context.queries.running_total(
+            measure,
+            as_of,
+            granularity=domain_granularity(granularity or Granularity.YEAR),
+            start=from_,
+            end=to,
+        )
+        return RunningTotal(total=total, as_of=as_of)
 
     @strawberry.field(
         permission_classes=READ,
-        description="Every reading of a measure (for a period), as each source gave it.",
+        description="Every reading a measure has had (of the period's days, if given), in "
+        "the order reported, including readings later revised or retracted.",
     )
     async def figure_history(
         self, info: Info[Context, None], measure: str, period: FuzzyDate | None = None
     ) -> list[FigureReading]:
-        raise NotReady(_READ_SIDE)
+        entries = await info.context.queries.figure_history(measure, period)
+        return [history_reading(entry) for entry in entries]
 
     @strawberry.field(
         permission_classes=READ,
@@ -98,7 +124,8 @@ class Query:
     async def changes(
         self, info: Info[Context, None], from_known_at: dt.date, to_known_at: dt.date
     ) -> ChangeSet:
-        raise NotReady(_READ_SIDE)
+        found = await info.context.queries.changes(from_known_at, to_known_at, None)
+        return ChangeSet(changes=found, from_known_at=from_known_at, to_known_at=to_known_at)
 
     @strawberry.field(
         permission_classes=READ,

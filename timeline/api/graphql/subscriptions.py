@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.filters import matches
-from timeline.api.graphql.inputs import TimelineFilter
+from timeline.api.graphql.inputs import TimelineFilter, fact_filter
 from timeline.api.graphql.permissions import READ
 from timeline.api.graphql.types.changes import FactChange
 
@@ -23,7 +23,8 @@ class Subscription:
     async def fact_changed(
         self, info: Info[Context, None], filter: TimelineFilter | None = None
     ) -> AsyncGenerator[FactChange, None]:
+        criteria = fact_filter(filter)
         async for record in info.context.services.feed.events():
             change = await info.context.queries.change_at(record)
-            if change is not None and matches(filter, change.after.fact):
+            if change is not None and matches(criteria, change.after.fact):
                 yield FactChange(change=change)

@@ -39,14 +39,22 @@ class PostgresSignal:
         self._engine = engine
         self._connection: AsyncConnection | None = None
         self._appended = asyncio.Event()
+        self._listening: asyncio.Future[None] | None = None
 
     async def wait(self, seconds: float) -> None:
-        await self._ensure_listening()
+        # Connecting runs in a task of its own that a cancelled wait leaves to finish, so
+        # a connection is never half made and left for the garbage collector.
+        if self._listening is None or self._listening.done():
+            self._listening = asyncio.ensure_future(self._ensure_listening())
+        await asyncio.shield(self._listening)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._appended.wait(), seconds)
         self._appended.clear()
 
     async def close(self) -> None:
+        if self._listening is not None:
+            with contextlib.suppress(Exception):
+                await self._listening
         await self._drop()
         await self._engine.dispose()
 

@@ -6,13 +6,13 @@ import datetime as dt
 
 import strawberry
 
-from timeline.api.graphql.types.facts import Fact, FactEventType, event_type
-from timeline.application.queries import Change
+from timeline.api.graphql.types.facts import Fact, FactEventType, event_type, of_revision
+from timeline.domain.projections import changes
 
 
 @strawberry.type(name="FactChange")
 class FactChange:
-    change: strawberry.Private[Change]
+    change: strawberry.Private[changes.FactChange]
 
     @strawberry.field(description="What the latest event of the change did.")
     def type(self) -> FactEventType:
@@ -20,11 +20,11 @@ class FactChange:
 
     @strawberry.field(description="The fact after the change.")
     def fact(self) -> Fact:
-        return Fact(fact=self.change.after.fact)
+        return of_revision(self.change.after)
 
     @strawberry.field(description="The fact before the change (null for a new fact).")
     def previous(self) -> Fact | None:
-        return None if self.change.before is None else Fact(fact=self.change.before.fact)
+        return None if self.change.before is None else of_revision(self.change.before)
 
     @strawberry.field
     def revision(self) -> int:
@@ -34,20 +34,13 @@ class FactChange:
     def position(self) -> int:
         return self.change.after.position
 
-    @strawberry.field
+    @strawberry.field(description="The fields the events of the change changed.")
     def changed_fields(self) -> list[str]:
-        if self.change.before is None:
-            return []
-        before, after = self.change.before.fact, self.change.after.fact
-        content = [
-            name
-            for name in type(after.content).__dataclass_fields__
-            if getattr(before.content, name) != getattr(after.content, name)
-        ]
-        others = [
-            n for n in ("sources", "readings", "status") if getattr(before, n) != getattr(after, n)
-        ]
-        return content + others
+        return list(self.change.changed_fields)
+
+    @strawberry.field(description="Why, as the events of the change said.")
+    def reasons(self) -> list[str]:
+        return list(self.change.reasons)
 
     @strawberry.field
     def recorded_at(self) -> dt.datetime:
@@ -58,8 +51,18 @@ class FactChange:
     name="ChangeSet", description="How the timeline known at one day differs at another."
 )
 class ChangeSet:
+    changes: strawberry.Private[changes.ChangeSet]
     from_known_at: dt.date
     to_known_at: dt.date
-    added: list[FactChange] = strawberry.field(description="Facts not known at fromKnownAt.")
-    revised: list[FactChange] = strawberry.field(description="Facts whose content changed.")
-    retracted: list[FactChange] = strawberry.field(description="Facts retracted in between.")
+
+    @strawberry.field(description="Facts not known at fromKnownAt and known at toKnownAt.")
+    def added(self) -> list[FactChange]:
+        return [FactChange(change=change) for change in self.changes.added]
+
+    @strawberry.field(description="Facts known at both days, at different revisions.")
+    def revised(self) -> list[FactChange]:
+        return [FactChange(change=change) for change in self.changes.revised]
+
+    @strawberry.field(description="Facts known to be retracted at toKnownAt, not before.")
+    def retracted(self) -> list[FactChange]:
+        return [FactChange(change=change) for change in self.changes.retracted]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import Enum
+from typing import ClassVar
 
 import strawberry
 from strawberry.types import Info
 
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.types.figures import Figure, Reading, figure_or_none
-from timeline.api.graphql.types.pages import PageInfo
+from timeline.api.graphql.types.pages import InvalidPage, PageInfo, decode_cursor, encode_cursor
 from timeline.api.graphql.types.sources import Source, sources
+from timeline.application.queries import TimelinePage
+from timeline.application.read_models import PageKey
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.facts import Fact as DomainFact
 from timeline.domain.projections.revisions import FactRevision
@@ -84,12 +88,14 @@ class FactHistoryEntry:
 
     @strawberry.field(description="The fact as it stood after this event.")
     def fact(self) -> Fact:
-        return Fact(fact=self.entry.fact)
+        return of_revision(self.entry)
 
 
 @strawberry.type(name="Fact")
 class Fact:
     fact: strawberry.Private[DomainFact]
+    current: strawberry.Private[FactRevision | None] = None
+    """The read model's revision this state is, when the fact came from the read model."""
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -165,8 +171,15 @@ class Fact:
     def first_reported(self) -> dt.date:
         return self.fact.known_from
 
-    @strawberry.field(description="When the store first recorded the fact.")
+    @strawberry.field(description="When the store recorded this revision of the fact.")
     async def recorded_at(self, info: Info[Context, None]) -> dt.datetime:
+        if self.current is not None:
+            return self.current.recorded_from
+        history = await info.context.loaders.histories.load(self.fact.fact_id)
+        return next(r for r in history if r.revision == self.fact.revision).recorded_from
+
+    @strawberry.field(description="When the store recorded the fact's first event.")
+    async def first_recorded_at(self, info: Info[Context, None]) -> dt.datetime:
         history = await info.context.loaders.histories.load(self.fact.fact_id)
         return history[0].recorded_from
 
@@ -201,3 +214,51 @@ class FactConnection:
     edges: list[FactEdge]
     page_info: PageInfo
     total_count: int = strawberry.field(description="Facts matching the filter, all pages.")
+
+
+def of_revision(revision: FactRevision) -> Fact:
+    return Fact(fact=revision.fact, current=revision)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineCursor:
+    """Where a timeline page ends and the instant its first page was pinned to."""
+
+    key: PageKey
+    recorded_before: dt.datetime
+
+    KIND: ClassVar[str] = "timeline"
+
+    def encode(self) -> str:
+        return encode_cursor(self.KIND, [self.key.encode(), self.recorded_before.isoformat()])
+
+    @classmethod
+    def decode(cls, cursor: str, *, field: str = "after") -> TimelineCursor:
+        key, pinned = (str(part) for part in decode_cursor(cls.KIND, cursor, field=field))
+        try:
+            return cls(PageKey.decode(key), dt.datetime.fromisoformat(pinned))
+        except ValueError:
+            raise InvalidPage(field, "is not a cursor this list handed out") from None
+
+
+def fact_connection(result: TimelinePage, *, has_previous: bool) -> FactConnection:
+    pinned = result.as_of.recorded_before
+    if pinned is None:  # pragma: no cover - TimelineQueries.timeline always pins
+        raise ValueError("a timeline page must be pinned to an instant")
+    edges = [
+        FactEdge(
+            cursor=TimelineCursor(PageKey.of(revision), pinned).encode(),
+            node=of_revision(revision),
+        )
+        for revision in result.page.revisions
+    ]
+    return FactConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=result.page.has_more,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=result.page.total,
+    )

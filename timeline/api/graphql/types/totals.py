@@ -10,9 +10,10 @@ import strawberry
 from strawberry.types import Info
 
 from timeline.api.graphql.context import Context
-from timeline.api.graphql.types.facts import Fact
+from timeline.api.graphql.types.facts import Fact, of_revision
 from timeline.api.graphql.types.readings import FigureReading
 from timeline.domain.projections import totals
+from timeline.domain.projections.visibility import AsOf
 
 
 @strawberry.enum
@@ -25,6 +26,7 @@ class Granularity(Enum):
 @strawberry.type(name="TotalPoint", description="The total as at the last day of a bucket.")
 class TotalPoint:
     point: strawberry.Private[totals.TotalPoint]
+    as_of: strawberry.Private[AsOf]
 
     @strawberry.field
     def date(self) -> dt.date:
@@ -44,8 +46,9 @@ class TotalPoint:
 
     @strawberry.field(description="The facts whose figures the total sums.")
     async def facts(self, info: Info[Context, None]) -> list[Fact]:
-        histories = await info.context.loaders.histories.load_many(list(self.point.fact_ids))
-        return [Fact(fact=history[-1].fact) for history in histories if history]
+        keys = [(fact_id, self.as_of) for fact_id in self.point.fact_ids]
+        current = await info.context.loaders.facts.load_many(keys)
+        return [of_revision(revision) for revision in current if revision is not None]
 
 
 @strawberry.type(
@@ -54,6 +57,7 @@ class TotalPoint:
 )
 class Checkpoint:
     checkpoint: strawberry.Private[totals.Checkpoint]
+    as_of: strawberry.Private[AsOf]
 
     @strawberry.field
     def date(self) -> dt.date:
@@ -69,7 +73,7 @@ class Checkpoint:
 
     @strawberry.field(description="The total computed over the checkpoint's period.")
     def computed(self) -> TotalPoint:
-        return TotalPoint(point=self.checkpoint.computed)
+        return TotalPoint(point=self.checkpoint.computed, as_of=self.as_of)
 
     @strawberry.field(description="The reported value less the computed total.")
     def discrepancy(self) -> Decimal:
@@ -83,6 +87,7 @@ class Checkpoint:
 @strawberry.type(name="RunningTotal")
 class RunningTotal:
     total: strawberry.Private[totals.RunningTotal]
+    as_of: strawberry.Private[AsOf]
 
     @strawberry.field
     def measure(self) -> str:
@@ -98,11 +103,14 @@ class RunningTotal:
 
     @strawberry.field
     def points(self) -> list[TotalPoint]:
-        return [TotalPoint(point=point) for point in self.total.points]
+        return [TotalPoint(point=point, as_of=self.as_of) for point in self.total.points]
 
     @strawberry.field
     def checkpoints(self) -> list[Checkpoint]:
-        return [Checkpoint(checkpoint=checkpoint) for checkpoint in self.total.checkpoints]
+        return [
+            Checkpoint(checkpoint=checkpoint, as_of=self.as_of)
+            for checkpoint in self.total.checkpoints
+        ]
 
     @strawberry.field
     def warnings(self) -> list[str]:
