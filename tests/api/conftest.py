@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy import Engine, event
 from starlette.applications import Starlette
 
 from timeline.api.app import create_app
@@ -98,6 +99,16 @@ async def api(database_url: str, api_settings: ApiSettings) -> AsyncIterator[Api
         yield running_api
 
 
+@pytest_asyncio.fixture
+async def quiet_api(database_url: str) -> AsyncIterator[Api]:
+    """The API with its background readers (log feed, projection follower) polling only
+    once a minute, so that what a request costs can be counted alone."""
+    async for running_api in running(
+        app_on(database_url, ApiSettings(subscription_poll_seconds=60))
+    ):
+        yield running_api
+
+
 async def make_token(database_url: str, name: str, role: Role) -> str:
     store = open_token_store(database_url)
     try:
@@ -120,3 +131,18 @@ async def reader(database_url: str) -> str:
 @pytest_asyncio.fixture
 async def admin(database_url: str) -> str:
     return await make_token(database_url, "test-admin", Role.ADMIN)
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine executes while the test runs."""
+    executed: list[str] = []
+
+    def record(
+        conn: object, cursor: object, statement: str, *args: object, **kwargs: object
+    ) -> None:
+        executed.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield executed
+    event.remove(Engine, "before_cursor_execute", record)

@@ -1,0 +1,306 @@
+"""The read queries through HTTP, on both backends: timeline pages, time travel, measures,
+running totals, figure histories and changes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.api.conftest import Api, make_token
+from tests.api.queries import CORROBORATE, RECORD, RETRACT, REVISE, fact_input, figure, source
+from timeline.application.tokens import Role
+
+TIMELINE = """
+query Timeline($filter: TimelineFilter, $knownAt: Date, $first: Int, $after: String) {
+  timeline(filter: $filter, knownAt: $knownAt, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id title occurred status revision recordedAt
+                          sources { url } figure { value unit } } }
+  }
+}
+"""
+
+
+async def record(api: Api, token: str, n: int, **changes: Any) -> dict[str, Any]:
+    changes.setdefault("figure", None)
+    changes.setdefault("source", source(n))
+    data = await api.data(RECORD, {"input": fact_input(n, **changes)}, token=token)
+    fact: dict[str, Any] = data["recordFact"]["fact"]
+    return fact
+
+
+async def timeline(api: Api, **variables: Any) -> dict[str, Any]:
+    page: dict[str, Any] = (await api.data(TIMELINE, variables))["timeline"]
+    return page
+
+
+def titles(page: dict[str, Any]) -> list[str]:
+    return [edge["node"]["title"] for edge in page["edges"]]
+
+
+async def test_paging_yields_every_fact_once_while_facts_arrive(api: Api, writer: str) -> None:
+    for n in range(1, 8):
+        await record(api, writer, n, occurred=f"2025-0{n}")
+    seen: list[str] = []
+    page = await timeline(api, first=3)
+    assert page["totalCount"] == 7
+    assert page["pageInfo"]["hasPreviousPage"] is False
+    seen += titles(page)
+    # Meanwhile: a fact that sorts first, one that sorts last, and a revision that moves a
+    # fact not yet seen to the front.
+    await record(api, writer, 8, occurred="2024-01")
+    await record(api, writer, 9, occurred="2026-01")
+    moved = (await timeline(api, first=7))["edges"][5]["node"]
+    await api.data(
+        REVISE,
+        {"id": moved["id"], "rev": 1, "changes": {"occurred": "2020"}, "reason": "misdated"},
+        token=writer,
+    )
+    while page["pageInfo"]["hasNextPage"]:
+        page = await timeline(api, first=3, after=page["pageInfo"]["endCursor"])
+        assert page["totalCount"] == 7
+        assert page["pageInfo"]["hasPreviousPage"] is True
+        seen += titles(page)
+    assert seen == [f"Fact number {n}" for n in range(1, 8)]
+    fresh = await timeline(api, first=500)
+    assert fresh["totalCount"] == 9
+    assert titles(fresh)[:2] == [moved["title"], "Fact number 8"]
+
+
+async def test_a_page_is_bounded_and_a_cursor_must_be_one_handed_out(api: Api) -> None:
+    error = (await api.errors(TIMELINE, {"first": 501}))[0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
+    error = (await api.errors(TIMELINE, {"after": "not-a-cursor"}))[0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
+    assert (await timeline(api, first=0))["edges"] == []
+
+
+async def test_the_timeline_filters(api: Api, writer: str) -> None:
+    await record(api, writer, 1, kind="MEETING_HELD", topics=["talks"], occurred="2025-10-09")
+    await record(api, writer, 2, title="Boats seized in Calais", occurred="2024")
+    retracted = await record(api, writer, 3, occurred="2023")
+    await api.data(RETRACT, {"id": retracted["id"], "rev": 1, "reason": "wrong"}, token=writer)
+
+    async def filtered(**criteria: Any) -> list[str]:
+        return titles(await timeline(api, filter=criteria))
+
+    assert await filtered() == ["Boats seized in Calais", "Fact number 1"]
+    assert await filtered(kinds=["MEETING_HELD"]) == ["Fact number 1"]
+    assert await filtered(topics=["talks", "nothing"]) == ["Fact number 1"]
+    assert await filtered(text="calais") == ["Boats seized in Calais"]
+    assert await filtered(**{"from": "2025-01-01"}) == ["Fact number 1"]
+    assert await filtered(to="2024-06-30") == ["Boats seized in Calais"]
+    assert await filtered(includeRetracted=True) == [
+        "Fact number 3",
+        "Boats seized in Calais",
+        "Fact number 1",
+    ]
+
+
+FACT_AT = """
+query At($id: ID!, $knownAt: Date, $recordedBefore: DateTime) {
+  fact(id: $id, knownAt: $knownAt, recordedBefore: $recordedBefore) {
+    title revision recordedAt history { revision }
+  }
+}
+"""
+
+
+async def test_known_at_and_recorded_before_replay_what_was_known(api: Api, writer: str) -> None:
+    fact = await record(api, writer, 1, source=source(1, "2025-10-09"))
+    revised = (
+        await api.data(
+            REVISE,
+            {
+                "id": fact["id"],
+                "rev": 1,
+                "changes": {"title": "Corrected title"},
+                "reason": "a later article corrected it",
+                "source": source(2, "2025-11-02"),
+            },
+            token=writer,
+        )
+    )["reviseFact"]
+
+    async def at(**when: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = (await api.data(FACT_AT, {"id": fact["id"], **when}))["fact"]
+        return found
+
+    assert await at(knownAt="2025-10-08") is None
+    before = await at(knownAt="2025-10-20")
+    assert before is not None
+    assert (before["title"], before["revision"]) == ("Fact number 1", 1)
+    assert [h["revision"] for h in before["history"]] == [1]
+    after = await at(knownAt="2025-11-02")
+    assert after is not None
+    assert (after["title"], after["revision"]) == ("Corrected title", 2)
+    recorded = await at(recordedBefore=revised["fact"]["recordedAt"])
+    assert recorded is not None
+    assert recorded["title"] == "Fact number 1"
+    page = await timeline(api, knownAt="2025-10-20")
+    assert titles(page) == ["Fact number 1"]
+
+
+TOTALS = """
+query Totals($measure: String!, $knownAt: Date, $granularity: Granularity) {
+  measures { key label unit }
+  runningTotal(measure: $measure, knownAt: $knownAt, granularity: $granularity) {
+    measure unit
+    points { date total lower upper facts { title } }
+    checkpoints { date value discrepancy consistent reading { figure { value } } }
+    warnings
+  }
+  figureHistory(measure: $measure) {
+    figure { value period } status change reported superseded { figure { value } }
+    source { url } fact { title }
+  }
+}
+"""
+
+
+def crossings(value: str, period: str, basis: str = "FLOW", **changes: Any) -> dict[str, Any]:
+    return figure(
+        value,
+        measure="small-boat-crossings",
+        unit="people",
+        qualifier="EXACT",
+        basis=basis,
+        period=period,
+        **changes,
+    )
+
+
+async def test_measures_running_totals_and_figure_history(api: Api, writer: str) -> None:
+    january = await record(
+        api,
+        writer,
+        1,
+        kind="FIGURE_REPORTED",
+        figure=crossings("100", "2025-01"),
+        source=source(1, "2025-03-01"),
+    )
+    await record(
+        api,
+        writer,
+        2,
+        kind="FIGURE_REPORTED",
+        figure=crossings("200", "2025-02"),
+        source=source(2, "2025-03-01"),
+    )
+    await record(
+        api,
+        writer,
+        3,
+        kind="FIGURE_REPORTED",
+        figure=crossings("350", "2025-01/2025-02", basis="CUMULATIVE"),
+        source=source(3, "2025-04-01"),
+    )
+    await api.data(
+        CORROBORATE,
+        {
+            "id": january["id"],
+            "source": source(4, "2025-05-01"),
+            "figure": crossings("110", "2025-01"),
+        },
+        token=writer,
+    )
+
+    data = await api.data(TOTALS, {"measure": "small-boat-crossings", "granularity": "MONTH"})
+    assert data["measures"] == [
+        {"key": "small-boat-crossings", "label": "Small boat crossings", "unit": "people"}
+    ]
+    total = data["runningTotal"]
+    assert (total["measure"], total["unit"]) == ("small-boat-crossings", "people")
+    assert [(p["date"], p["total"]) for p in total["points"]] == [
+        ("2025-01-31", "110"),
+        ("2025-02-28", "310"),
+    ]
+    assert [f["title"] for f in total["points"][1]["facts"]] == ["Fact number 1", "Fact number 2"]
+    [checkpoint] = total["checkpoints"]
+    assert (checkpoint["value"], checkpoint["discrepancy"]) == ("350", "40")
+    history = data["figureHistory"]
+    january_readings = [h for h in history if h["figure"]["period"] == "2025-01"]
+    assert [(h["figure"]["value"], h["change"]) for h in january_readings] == [
+        ("100", None),
+        ("110", "10"),
+    ]
+    assert january_readings[1]["superseded"] == {"figure": {"value": "100"}}
+
+    earlier = (
+        await api.data(
+            TOTALS,
+            {"measure": "small-boat-crossings", "knownAt": "2025-03-15", "granularity": "MONTH"},
+        )
+    )["runningTotal"]
+    assert [p["total"] for p in earlier["points"]] == ["100", "300"]
+    assert earlier["checkpoints"] == []
+
+
+async def test_an_unknown_measure_is_not_found(api: Api) -> None:
+    error = (await api.errors(TOTALS, {"measure": "nothing-here"}))[0]
+    assert error["extensions"] == {"code": "NOT_FOUND"}
+
+
+CHANGES = """
+query Changes($from: Date!, $to: Date!) {
+  changes(fromKnownAt: $from, toKnownAt: $to) {
+    fromKnownAt toKnownAt
+    added { type fact { title } }
+    revised { type changedFields reasons previous { title } fact { title } }
+    retracted { type fact { title status } }
+  }
+}
+"""
+
+
+async def test_changes_between_two_knowledge_dates(api: Api, writer: str) -> None:
+    kept = await record(api, writer, 1, source=source(1, "2025-01-10"))
+    dropped = await record(api, writer, 2, source=source(2, "2025-01-10"))
+    await record(api, writer, 3, source=source(3, "2025-02-10"))
+    await api.data(
+        REVISE,
+        {
+            "id": kept["id"],
+            "rev": 1,
+            "changes": {"title": "Renamed"},
+            "reason": "clearer",
+            "source": source(4, "2025-02-11"),
+        },
+        token=writer,
+    )
+    await api.data(
+        RETRACT, {"id": dropped["id"], "rev": 1, "reason": "never happened"}, token=writer
+    )
+    changes = (await api.data(CHANGES, {"from": "2025-01-31", "to": "2025-02-28"}))["changes"]
+    assert changes["added"] == [{"type": "RECORDED", "fact": {"title": "Fact number 3"}}]
+    assert changes["revised"] == [
+        {
+            "type": "REVISED",
+            "changedFields": ["title", "sources"],
+            "reasons": ["clearer"],
+            "previous": {"title": "Fact number 1"},
+            "fact": {"title": "Renamed"},
+        }
+    ]
+    # The retraction has no source, so it is known from the day it was recorded: later.
+    assert changes["retracted"] == []
+
+
+async def test_a_page_costs_the_same_statements_whatever_its_size(
+    quiet_api: Api, database_url: str, statements: list[str]
+) -> None:
+    api = quiet_api
+    writer = await make_token(database_url, "statements", Role.WRITER)
+    for n in range(50):
+        await record(api, writer, n, figure=figure(str(650 + n)), source=source(n))
+    counts = {}
+    for first in (5, 50):
+        await asyncio.sleep(0.2)  # let the background readers settle after the writes
+        statements.clear()
+        page = await timeline(api, first=first)
+        assert len(page["edges"]) == first
+        assert all(edge["node"]["sources"] and edge["node"]["figure"] for edge in page["edges"])
+        assert all(edge["node"]["recordedAt"] for edge in page["edges"])
+        counts[first] = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    assert len(counts[5]) == len(counts[50]) <= 6, counts[50]
