@@ -12,13 +12,14 @@ What this adds to Strawberry's view, following the GraphQL-over-HTTP spec:
 
 from __future__ import annotations
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from timeline.api.graphql.context import ApiServices, Context, build_context
 from timeline.api.graphql.errors import http_status
@@ -49,6 +50,25 @@ class TimelineGraphQL(GraphQL[Context, None]):
         if isinstance(response, Response):
             request.state.graphql_sub_response = response
         return build_context(request, response, self.services)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        try:
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        except HTTPException as error:
+            if request_adapter.method == "GET" and "not allowed" in error.reason:
+                # The spec's answer to a mutation sent with GET: 405 Method Not Allowed.
+                raise HTTPException(405, error.reason) from error
+            raise
 
     async def process_result(
         self, request: Request, result: ExecutionResult
