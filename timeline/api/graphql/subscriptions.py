@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator
 
 import strawberry
@@ -23,7 +24,8 @@ class Subscription:
     async def fact_changed(
         self, info: Info[Context, None], filter: TimelineFilter | None = None
     ) -> AsyncGenerator[FactChange, None]:
-        criteria = fact_filter(filter)
+        # A retraction is a change subscribers must hear of, whatever includeRetracted says.
+        criteria = dataclasses.replace(fact_filter(filter), include_retracted=True)
         async for record in info.context.services.feed.events():
             change = await info.context.queries.change_at(record)
             if change is not None and matches(criteria, change.after.fact):

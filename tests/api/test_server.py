@@ -1,0 +1,145 @@
+"""Against real ``timeline serve`` processes: writes, subscriptions across processes, and the
+graphql-http audit suite."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from tests.api.conftest import make_token
+from tests.api.queries import RECORD, RETRACT, REVISE, fact_input, source
+from tests.api.servers import Server, serving
+from timeline.application.tokens import Role
+
+AUDIT = Path(__file__).resolve().parent / "audit"
+SUBSCRIPTION = """
+subscription Changes($filter: TimelineFilter) {
+  factChanged(filter: $filter) { type revision position fact { id title status } }
+}
+"""
+
+
+@pytest.fixture
+def servers(database_url: str) -> Iterator[tuple[Server, Server]]:
+    """Two API processes on one database."""
+    with serving(database_url) as first, serving(database_url) as second:
+        yield first, second
+
+
+async def post(server: Server, query: str, variables: dict[str, Any], token: str) -> Any:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            server.graphql,
+            json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def subscribe(
+    ws: ClientConnection, operation_id: str, variables: dict[str, Any] | None = None
+) -> None:
+    await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    payload = {"query": SUBSCRIPTION, "variables": variables or {}}
+    await ws.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
+    await asyncio.sleep(0.5)  # the subscription is listening once its resolver has started
+
+
+async def next_change(ws: ClientConnection, within: float = 1.0) -> dict[str, Any]:
+    message = json.loads(await asyncio.wait_for(ws.recv(), within))
+    assert message["type"] == "next", message
+    change: dict[str, Any] = message["payload"]["data"]["factChanged"]
+    return change
+
+
+@pytest.mark.slow
+async def test_subscribers_hear_every_change_from_any_process_within_a_second(
+    servers: tuple[Server, Server], database_url: str
+) -> None:
+    listening, writing = servers
+    token = await make_token(database_url, "remote-writer", Role.WRITER)
+    protocols = [Subprotocol("graphql-transport-ws")]
+    async with (
+        connect(listening.websocket, subprotocols=protocols) as everything,
+        connect(listening.websocket, subprotocols=protocols) as meetings,
+    ):
+        assert everything.subprotocol == "graphql-transport-ws"
+        await subscribe(everything, "all")
+        await subscribe(meetings, "meetings", {"filter": {"kinds": ["MEETING_HELD"]}})
+
+        started = time.monotonic()
+        recorded = (await post(writing, RECORD, {"input": fact_input()}, token))["recordFact"]
+        change = await next_change(everything)
+        assert time.monotonic() - started < 1.0 + 0.5  # the commit, then within a second
+        assert change == {
+            "type": "RECORDED",
+            "revision": 1,
+            "position": recorded["position"],
+            "fact": {"id": recorded["fact"]["id"], "title": "Fact number 1", "status": "ACTIVE"},
+        }
+        fact_id = recorded["fact"]["id"]
+        await post(
+            writing,
+            REVISE,
+            {"id": fact_id, "rev": 1, "changes": {"title": "Renamed"}, "reason": "r"},
+            token,
+        )
+        assert (await next_change(everything))["fact"]["title"] == "Renamed"
+        await post(writing, RETRACT, {"id": fact_id, "rev": 2, "reason": "wrong"}, token)
+        retracted = await next_change(everything)
+        assert (retracted["type"], retracted["fact"]["status"]) == ("RETRACTED", "RETRACTED")
+
+        meeting = fact_input(2, kind="MEETING_HELD", figure=None, source=source(2))
+        await post(writing, RECORD, {"input": meeting}, token)
+        heard = await next_change(meetings)
+        assert (heard["type"], heard["fact"]["title"]) == ("RECORDED", "Fact number 2")
+        assert (await next_change(everything))["fact"]["title"] == "Fact number 2"
+
+
+@pytest.mark.slow
+async def test_a_server_with_several_workers_serves_reads_and_writes(database_url: str) -> None:
+    token = await make_token(database_url, "worker-writer", Role.WRITER)
+    with serving(database_url, workers=2) as server:
+        for n in range(1, 5):
+            await post(server, RECORD, {"input": fact_input(n, source=source(n))}, token)
+        async with httpx.AsyncClient() as client:
+            ready = (await client.get(f"{server.http}/readyz")).json()
+            page = await client.post(server.graphql, json={"query": "{ timeline { totalCount } }"})
+        assert ready["status"] == "ok"
+        assert page.json() == {"data": {"timeline": {"totalCount": 4}}}
+
+
+@pytest.mark.slow
+def test_the_graphql_http_audit_passes_without_errors_or_warnings(sqlite_database_url: str) -> None:
+    node = shutil.which("node")
+    assert node is not None, "node is needed for the graphql-http audit"
+    assert (AUDIT / "node_modules" / "graphql-http").is_dir(), (
+        f"run `npm ci` in {AUDIT} (make setup does it)"
+    )
+    with serving(sqlite_database_url) as server:
+        run = subprocess.run(
+            [node, "audit.mjs", server.graphql],
+            cwd=AUDIT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+    report = json.loads(run.stdout)
+    assert len(report) > 40
+    problems = [entry for entry in report if entry["status"] != "ok"]
+    assert problems == [], json.dumps(problems, indent=2)
