@@ -18,8 +18,7 @@ from alembic import context
 
 from timeline.config import Settings
 from timeline.store.factory import create_engine, normalise_database_url
-from timeline.store.sql import projection_tables  # noqa: F401  (registers the read models)
-from timeline.store.sql import token_tables  # noqa: F401  (registers the API tokens)
+from timeline.store.sql import projection_tables, token_tables  # noqa: F401  (their tables)
 from timeline.store.sql.tables import metadata
 
 config = context.config
