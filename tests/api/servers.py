@@ -39,10 +39,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, *, workers: int = 1, timeout: float = 30) -> Iterator[Server]:
+def serving(
+    database_url: str,
+    *,
+    workers: int = 1,
+    environ: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Iterator[Server]:
     """``timeline serve`` on ``database_url``, answering /healthz; stopped afterwards."""
     port = free_port()
-    env = {**os.environ, "TIMELINE_DATABASE_URL": database_url}
+    env = {**os.environ, **(environ or {}), "TIMELINE_DATABASE_URL": database_url}
     command = [
         sys.executable,
         "-c",
