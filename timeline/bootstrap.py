@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from timeline.application.feed import AppendSignal
-from timeline.application.ports import Clock, EventStore, ProjectionStore
+from timeline.application.ports import Clock, EventImporter, EventStore, ProjectionStore
 from timeline.application.projection_runner import ProjectionRunner
 from timeline.application.queries import TimelineQueries
 from timeline.application.service import TimelineService
@@ -16,6 +16,7 @@ from timeline.config import Settings
 from timeline.store import codec
 from timeline.store.clock import SystemClock
 from timeline.store.factory import open_event_store, open_projection_store
+from timeline.store.sql.importer import open_event_importer
 from timeline.store.sql.signals import open_append_signal
 from timeline.store.sql.tokens import open_token_store
 
@@ -36,6 +37,8 @@ class Services:
     """The read models; the service's writes are projected before they return."""
     runner: ProjectionRunner
     """Catches the read models up (inline after writes; ``following`` in a server)."""
+    importer: EventImporter
+    """Writes an exported log back verbatim (``timeline import``)."""
 
 
 @asynccontextmanager
@@ -59,6 +62,7 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
             signal=signal,
             projections=projections,
             runner=runner,
+            importer=open_event_importer(store),
         )
     finally:
         await projections.close()

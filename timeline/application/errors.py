@@ -46,3 +46,13 @@ class ProjectionBusy(ApplicationError):
     def __init__(self, name: str) -> None:
         super().__init__(f"projection {name!r} is being rebuilt by another process")
         self.name = name
+
+
+class ImportRefused(IntegrityViolation):
+    """An imported event does not continue the log: its position, time or hash does not
+    follow the event before it. Nothing of the import was written."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        super().__init__(f"cannot import the event at position {position}: {reason}")
+        self.position = position
+        self.reason = reason

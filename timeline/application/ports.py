@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 from uuid import UUID
@@ -71,6 +71,21 @@ class EventStore(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class EventImporter(Protocol):
+    """Writes events recorded elsewhere (an export of a log) into this log, verbatim."""
+
+    async def import_events(self, batches: Iterable[Sequence[RecordedEvent]]) -> int:
+        """Write every event of ``batches`` as it is (position, id, stream and version,
+        times, payload, metadata and hash) in one transaction holding the append lock, so
+        appends wait for it; return the new head position.
+
+        Each event must continue the log: the next position after the head, a recorded_at
+        no earlier than its predecessor's, a hash chaining to its predecessor's. Otherwise
+        raise ``ImportRefused`` and write nothing.
+        """
         ...
 
 
