@@ -9,7 +9,7 @@ makes (for subscriptions, which must not wait for the read models), come from th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from uuid import UUID
@@ -93,6 +93,25 @@ class TimelineQueries:
         )
         return TimelinePage(page=page, as_of=as_of)
 
+    async def timeline_pages(
+        self, known_at: dt.date | None, recorded_before: dt.datetime | None, criteria: FactFilter
+    ) -> AsyncIterator[TimelinePage]:
+        """Every page of ``timeline``, from one snapshot, until the last: for readers that
+        want the whole timeline (a replay printed by the CLI) without a cursor of their own.
+        """
+        page = await self.timeline(known_at, recorded_before, criteria, first=MAX_PAGE_SIZE)
+        while True:
+            yield page
+            if not page.page.has_more:
+                return
+            page = await self.timeline(
+                known_at,
+                page.as_of.recorded_before,
+                criteria,
+                first=MAX_PAGE_SIZE,
+                after=page.page.end_cursor,
+            )
+
     async def facts(
         self, fact_ids: Collection[UUID], as_of: AsOf = NOW
     ) -> dict[UUID, FactRevision]:
@@ -111,6 +130,13 @@ class TimelineQueries:
         """The measures registered as of ``as_of``, by key."""
         return [entry.measure for entry in await self._projections.measures(as_of)]
 
+    async def measure(self, key: str, as_of: AsOf = NOW) -> Measure:
+        """The measure registered under ``key`` as of ``as_of``; NotFound if there is none."""
+        measure = next((m for m in await self.measures(as_of) if m.key == key), None)
+        if measure is None:
+            raise NotFound(f"no measure {key!r}")
+        return measure
+
     async def running_total(
         self,
         key: str,
@@ -121,9 +147,7 @@ class TimelineQueries:
         end: dt.date | None = None,
     ) -> RunningTotal:
         """The running total of measure ``key`` from the readings current at ``as_of``."""
-        measure = next((m for m in await self.measures(as_of) if m.key == key), None)
-        if measure is None:
-            raise NotFound(f"no measure {key!r}")
+        measure = await self.measure(key, as_of)
         readings = await self._projections.readings_at(key, as_of)
         return running_total(measure, readings, granularity=granularity, start=start, end=end)
 
