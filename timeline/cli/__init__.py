@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from timeline.cli import db, events, integrity, projections, seeding, serve, tokens
+from timeline.cli import (
+    changes,
+    db,
+    events,
+    history,
+    integrity,
+    measures,
+    projections,
+    replay,
+    seeding,
+    serve,
+    tokens,
+    totals,
+    transfer,
+)
 
 app = typer.Typer(
     name="timeline",
@@ -17,6 +31,13 @@ app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.command(name="verify")(integrity.verify)
 app.command(name="seed")(seeding.seed_command)
+app.command(name="replay")(replay.replay)
+app.command(name="totals")(totals.totals)
+app.command(name="history")(history.history)
+app.command(name="changes")(changes.changes)
+app.command(name="measures")(measures.measures)
+app.command(name="export")(transfer.export)
+app.command(name="import")(transfer.import_log)
 app.command(name="serve")(serve.serve)
 app.command(name="schema")(serve.schema)
 app.add_typer(tokens.app, name="tokens")

@@ -1,0 +1,243 @@
+"""``timeline totals``: a measure summed over time, with its checkpoints, as known at a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from timeline.bootstrap import open_services
+from timeline.cli.answers import answer, console, emit_csv, emit_json, note
+from timeline.cli.options import (
+    Format,
+    KnownAt,
+    OccurredFrom,
+    OccurredTo,
+    OutputFormat,
+    RecordedBefore,
+)
+from timeline.cli.values import (
+    JSON,
+    amount,
+    bounds_json,
+    instant_json,
+    interval_text,
+    lower_text,
+    plain,
+    quantity_json,
+    quantity_text,
+    reading_json,
+    upper_text,
+)
+from timeline.domain.measures import Measure
+from timeline.domain.projections.selection import Conflict
+from timeline.domain.projections.totals import Checkpoint, Granularity, RunningTotal, TotalPoint
+from timeline.domain.projections.visibility import AsOf
+
+CSV_HEADER = (
+    "kind",
+    "date",
+    "total",
+    "lower",
+    "lower_inclusive",
+    "upper",
+    "upper_inclusive",
+    "fact_ids",
+    "computed_total",
+    "difference",
+    "consistent",
+)
+
+
+def totals(
+    measure: Annotated[
+        str, typer.Argument(help="The measure's key; `timeline measures` lists them.")
+    ],
+    known_at: KnownAt = None,
+    recorded_before: RecordedBefore = None,
+    start: OccurredFrom = None,
+    end: OccurredTo = None,
+    granularity: Annotated[
+        Granularity,
+        typer.Option(case_sensitive=False, help="One point per day, month or year."),
+    ] = Granularity.MONTH,
+    output: Format = OutputFormat.TABLE,
+) -> None:
+    """The running total of a measure: the sum of its FLOW readings at the end of each
+    day, month or year, with lower and upper bounds that keep "more than" and "about"
+    honest, and its CUMULATIVE readings set beside it as checkpoints.
+
+        timeline totals uk-payments-to-france --known-at 2025-11-01
+    """
+    as_of = AsOf(known_at, recorded_before)
+    found, total, titles = answer(_totals(measure, as_of, granularity, start, end))
+    if output is OutputFormat.JSON:
+        emit_json(_document(found, as_of, total, titles))
+        return
+    if output is OutputFormat.CSV:
+        emit_csv(
+            CSV_HEADER, [*map(_point_row, total.points), *map(_checkpoint_row, total.checkpoints)]
+        )
+        for message in _messages(total):
+            note(message)
+        return
+    _print(found, as_of, total, titles)
+
+
+async def _totals(
+    key: str, as_of: AsOf, granularity: Granularity, start: dt.date | None, end: dt.date | None
+) -> tuple[Measure, RunningTotal, dict[UUID, str]]:
+    async with open_services() as services:
+        queries = services.queries
+        measure = await queries.measure(key, as_of)
+        total = await queries.running_total(
+            key, as_of, granularity=granularity, start=start, end=end
+        )
+        fact_ids = {fact_id for point in total.points for fact_id in point.fact_ids}
+        fact_ids |= {checkpoint.fact_id for checkpoint in total.checkpoints}
+        facts = await queries.facts(fact_ids, as_of)
+        titles = {fact_id: revision.fact.content.title for fact_id, revision in facts.items()}
+        return measure, total, titles
+
+
+def _document(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[UUID, str]) -> JSON:
+    return {
+        "measure": {"key": measure.key, "label": measure.label, "unit": measure.unit},
+        "known_at": None if as_of.known_at is None else as_of.known_at.isoformat(),
+        "recorded_before": instant_json(as_of.recorded_before),
+        "granularity": str(total.granularity),
+        "points": [_point_json(point) for point in total.points],
+        "checkpoints": [
+            {
+                "date": checkpoint.date.isoformat(),
+                "fact_id": str(checkpoint.fact_id),
+                "reading": reading_json(checkpoint.reading),
+                "quantity": quantity_json(checkpoint.quantity),
+                "computed": _point_json(checkpoint.computed),
+                "difference": plain(checkpoint.difference),
+                "consistent": checkpoint.consistent,
+            }
+            for checkpoint in total.checkpoints
+        ],
+        "warnings": list(total.warnings),
+        "conflicts": [
+            {
+                "description": conflict.describe(),
+                "readings": [reading_json(reading) for reading in conflict.readings],
+                "standing": reading_json(conflict.standing),
+            }
+            for conflict in total.conflicts
+        ],
+        "facts": {str(fact_id): title for fact_id, title in sorted(titles.items())},
+    }
+
+
+def _point_json(point: TotalPoint) -> JSON:
+    return {
+        "date": point.date.isoformat(),
+        "total": plain(point.total),
+        **bounds_json(point.bounds),
+        "fact_ids": [str(fact_id) for fact_id in point.fact_ids],
+    }
+
+
+def _point_row(point: TotalPoint) -> list[object]:
+    bounds = bounds_json(point.bounds)
+    return [
+        "point",
+        point.date.isoformat(),
+        plain(point.total),
+        bounds["lower"],
+        bounds["lower_inclusive"],
+        bounds["upper"],
+        bounds["upper_inclusive"],
+        " ".join(str(fact_id) for fact_id in point.fact_ids),
+        None,
+        None,
+        None,
+    ]
+
+
+def _checkpoint_row(checkpoint: Checkpoint) -> list[object]:
+    bounds = bounds_json(checkpoint.quantity.bounds)
+    return [
+        "checkpoint",
+        checkpoint.date.isoformat(),
+        plain(checkpoint.quantity.value),
+        bounds["lower"],
+        bounds["lower_inclusive"],
+        bounds["upper"],
+        bounds["upper_inclusive"],
+        str(checkpoint.fact_id),
+        plain(checkpoint.computed.total),
+        plain(checkpoint.difference),
+        checkpoint.consistent,
+    ]
+
+
+def _messages(total: RunningTotal) -> Iterable[str]:
+    yield from (f"warning: {warning}" for warning in total.warnings)
+    yield from (f"conflict: {_conflict(conflict)}" for conflict in total.conflicts)
+
+
+def _conflict(conflict: Conflict) -> str:
+    first, second = conflict.readings
+    return (
+        f"{quantity_text(first.figure.quantity)} ({first.source.publisher}) and "
+        f"{quantity_text(second.figure.quantity)} ({second.source.publisher}) for "
+        f"{conflict.period} cannot both hold; {conflict.standing.source.publisher}'s stands"
+    )
+
+
+def _print(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[UUID, str]) -> None:
+    known = "now" if as_of.known_at is None else str(as_of.known_at)
+    console.print(
+        f"[bold]{measure.key}[/bold]: {measure.label}, in {measure.unit}, as known at {known}, "
+        f"by {str(total.granularity).lower()}"
+    )
+    points = Table("date", "total", "lower", "upper", "range", "facts", title="running total")
+    for point in total.points:
+        points.add_row(
+            point.date.isoformat(),
+            amount(point.total),
+            lower_text(point.bounds),
+            upper_text(point.bounds),
+            interval_text(point.bounds),
+            str(len(point.fact_ids)),
+        )
+    if total.points:
+        console.print(points)
+    else:
+        console.print("no FLOW readings to sum")
+    checkpoints = Table(
+        "date",
+        "reported",
+        "source",
+        "computed total",
+        "difference",
+        "consistent",
+        title="checkpoints (CUMULATIVE readings beside the computed total)",
+    )
+    for checkpoint in total.checkpoints:
+        computed = checkpoint.computed
+        checkpoints.add_row(
+            checkpoint.date.isoformat(),
+            f"{quantity_text(checkpoint.quantity)}\n{interval_text(checkpoint.quantity.bounds)}",
+            checkpoint.reading.source.publisher,
+            f"{amount(computed.total)}\n{interval_text(computed.bounds)}",
+            amount(checkpoint.difference),
+            Text("yes", style="green") if checkpoint.consistent else Text("no", style="red"),
+        )
+    if total.checkpoints:
+        console.print(checkpoints)
+    for message in _messages(total):
+        console.print(Text(message, style="yellow"))
+    if titles:
+        console.print("facts:")
+    for fact_id, title in sorted(titles.items(), key=lambda item: item[1]):
+        console.print(f"  {fact_id}  {title}")
