@@ -1,0 +1,490 @@
+"""The ProjectionStore contract, run on SQLite and on PostgreSQL.
+
+A handful of facts written through the service (so the runner projects them inline), then
+every query of the port: pages, filters, cursors, points in time, histories, readings,
+measures, and the batch and rebuild guarantees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+import pytest_asyncio
+
+from tests.factories import ManualClock
+from timeline.application.errors import ProjectionBusy
+from timeline.application.ports import EventStore, ProjectionStore
+from timeline.application.projection_runner import ProjectionRunner
+from timeline.application.read_models import (
+    MEASURES,
+    TIMELINE,
+    FactFilter,
+    PageKey,
+    ProjectionChanges,
+    UnknownProjection,
+)
+from timeline.application.service import TimelineService
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.facts import FactContent, FactPatch
+from timeline.domain.figures import Figure
+from timeline.domain.projections.revisions import FactRevision
+from timeline.domain.projections.visibility import AsOf
+from timeline.domain.quantities import Basis, Qualifier, Quantity
+from timeline.domain.sources import Source
+from timeline.store import codec
+from timeline.store.factory import open_projection_store
+
+EVERYTHING = FactFilter(include_retracted=True)
+T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def source(number: int, published: str) -> Source:
+    return Source(
+        publisher="Example News",
+        title=f"Article {number}",
+        url=f"https://example.org/{number}",
+        published=FuzzyDate(published),
+        quote=f"Quote {number}.",
+    )
+
+
+def payments(value: str) -> Figure:
+    return Figure(
+        measure="uk-payments-to-france",
+        quantity=Quantity(Decimal(value), "GBP", Qualifier.MORE_THAN),
+        basis=Basis.CUMULATIVE,
+        period=FuzzyDate("2018/2025-10"),
+    )
+
+
+def content(
+    kind: str,
+    title: str,
+    occurred: str,
+    *,
+    topics: tuple[str, ...] = (),
+    actors: tuple[str, ...] = (),
+    places: tuple[str, ...] = (),
+    figure: Figure | None = None,
+) -> FactContent:
+    return FactContent(
+        kind=kind,
+        title=title,
+        summary=f"What happened: {title.lower()}.",
+        occurred=FuzzyDate(occurred),
+        topics=topics,
+        actors=actors,
+        places=places,
+        figure=figure,
+    )
+
+
+@dataclass(frozen=True)
+class Corpus:
+    rwanda: UUID
+    """Announced (April 2022, known 14 April), its title revised by a June source."""
+    payments: UUID
+    """GBP 650m+ to France, reported 20 October 2025, corroborated 2 November with 700m+."""
+    meeting: UUID
+    """Sarajevo, 9 October 2025; retracted."""
+    scrapped: UUID
+    """Rwanda scheme scrapped, July 2024 (month precision)."""
+    returns: UUID
+    """A day-precision fact on 1 July 2024: the same earliest day as ``scrapped``."""
+    budget: UUID
+    """A year-precision fact, 2024."""
+    revised_at: dt.datetime
+    """When the Rwanda revision was recorded."""
+
+
+@pytest_asyncio.fixture
+async def projections(database_url: str, clock: ManualClock) -> AsyncIterator[ProjectionStore]:
+    store = await open_projection_store(database_url, clock)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def runner(event_store: EventStore, projections: ProjectionStore) -> ProjectionRunner:
+    return ProjectionRunner(event_store, codec, projections)
+
+
+@pytest.fixture
+def service(event_store: EventStore, runner: ProjectionRunner) -> TimelineService:
+    return TimelineService(event_store, codec, after_append=runner.after_append)
+
+
+@pytest_asyncio.fixture
+async def corpus(service: TimelineService, clock: ManualClock) -> Corpus:
+    clock.set(T0)
+    rwanda = await service.record_fact(
+        content(
+            "POLICY_ANNOUNCED",
+            "Rwanda scheme announced",
+            "2022-04-14",
+            topics=("rwanda", "asylum"),
+            actors=("Home Office",),
+            places=("Kigali",),
+        ),
+        source(1, "2022-04-14"),
+    )
+    payments_fact = await service.record_fact(
+        content(
+            "FUNDING_COMMITTED",
+            "UK pays France to stop small boats",
+            "2018/2025-10",
+            topics=("france",),
+            actors=("Home Office", "French government"),
+            figure=payments("650000000"),
+        ),
+        source(2, "2025-10-20"),
+    )
+    meeting = await service.record_fact(
+        content("MEETING_HELD", "Sarajevo meeting", "2025-10-09", places=("Sarajevo",)),
+        source(3, "2025-10-10"),
+    )
+    scrapped = await service.record_fact(
+        content("POLICY_SCRAPPED", "Rwanda scheme scrapped", "2024-07", topics=("rwanda",)),
+        source(4, "2024-07-06"),
+    )
+    returns = await service.record_fact(
+        content("POLICY_MILESTONE", "First returns flight", "2024-07-01", topics=("returns",)),
+        source(5, "2024-07-02"),
+    )
+    budget = await service.record_fact(
+        content("FUNDING_COMMITTED", "Border budget for 2024", "2024", topics=("france",)),
+        source(6, "2024-01-05"),
+    )
+    clock.advance(dt.timedelta(days=1))
+    revised_at = clock.now()
+    await service.revise_fact(
+        rwanda.fact.fact_id,
+        1,
+        FactPatch(title="Rwanda partnership announced"),
+        "the source calls it a partnership",
+        source(7, "2022-06-01"),
+    )
+    clock.advance(dt.timedelta(days=1))
+    await service.corroborate_fact(
+        payments_fact.fact.fact_id, source(8, "2025-11-02"), payments("700000000")
+    )
+    await service.retract_fact(meeting.fact.fact_id, 1, "no such meeting took place")
+    return Corpus(
+        rwanda=rwanda.fact.fact_id,
+        payments=payments_fact.fact.fact_id,
+        meeting=meeting.fact.fact_id,
+        scrapped=scrapped.fact.fact_id,
+        returns=returns.fact.fact_id,
+        budget=budget.fact.fact_id,
+        revised_at=revised_at,
+    )
+
+
+async def ids(projections: ProjectionStore, as_of: AsOf, criteria: FactFilter) -> list[UUID]:
+    page = await projections.fact_page(as_of, criteria, first=500)
+    return [revision.fact_id for revision in page.revisions]
+
+
+# -- checkpoints and pages ---------------------------------------------------------------
+
+
+async def test_a_new_store_is_empty_at_position_zero(projections: ProjectionStore) -> None:
+    checkpoints = await projections.checkpoints()
+    page = await projections.fact_page(AsOf(), EVERYTHING, first=10)
+
+    assert [(c.name, c.position, c.updated_at) for c in checkpoints] == [
+        (MEASURES, 0, None),
+        (TIMELINE, 0, None),
+    ]
+    assert (page.revisions, page.total, page.has_more, page.position) == ((), 0, False, 0)
+
+
+async def test_writes_are_projected_before_the_service_returns(
+    corpus: Corpus, projections: ProjectionStore, event_store: EventStore
+) -> None:
+    head = await event_store.head_position()
+    checkpoints = await projections.checkpoints()
+
+    assert {c.name: c.position for c in checkpoints} == {MEASURES: head, TIMELINE: head}
+    assert all(c.updated_at is not None for c in checkpoints)
+
+
+async def test_a_page_lists_current_facts_in_timeline_order(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    page = await projections.fact_page(AsOf(), FactFilter(), first=500)
+
+    # budget (2024, YEAR) < scrapped (2024-07, MONTH) < returns (2024-07-01, DAY): the same
+    # earliest day for the last two, the coarser first. The retracted meeting is left out.
+    assert [r.fact_id for r in page.revisions] == [
+        corpus.payments,
+        corpus.rwanda,
+        corpus.budget,
+        corpus.scrapped,
+        corpus.returns,
+    ]
+    keys = [PageKey.of(revision) for revision in page.revisions]
+    assert keys == sorted(keys)
+    assert (page.total, page.has_more) == (5, False)
+    assert page.revisions[1].fact.content.title == "Rwanda partnership announced"
+
+
+async def test_cursors_walk_the_pages_once_each(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    whole = await projections.fact_page(AsOf(), EVERYTHING, first=500)
+    walked: list[FactRevision] = []
+    after: PageKey | None = None
+    while True:
+        page = await projections.fact_page(AsOf(), EVERYTHING, first=2, after=after)
+        assert page.total == 6
+        walked += page.revisions
+        if not page.has_more:
+            break
+        assert page.end_cursor is not None
+        after = PageKey.decode(page.end_cursor.encode())
+
+    assert walked == list(whole.revisions)
+    assert len(walked) == 6
+
+
+async def test_page_size_is_bounded(projections: ProjectionStore) -> None:
+    with pytest.raises(ValueError, match="first"):
+        await projections.fact_page(AsOf(), EVERYTHING, first=501)
+    empty = await projections.fact_page(AsOf(), EVERYTHING, first=0)
+    assert empty.revisions == ()
+
+
+@pytest.mark.parametrize(
+    ("criteria", "expected"),
+    [
+        (FactFilter(kinds=frozenset({"FUNDING_COMMITTED"})), {"payments", "budget"}),
+        (FactFilter(topics=frozenset({"rwanda"})), {"rwanda", "scrapped"}),
+        (FactFilter(topics=frozenset({"rwanda", "returns"})), {"rwanda", "scrapped", "returns"}),
+        (FactFilter(actors=frozenset({"French government"})), {"payments"}),
+        (FactFilter(places=frozenset({"Sarajevo"})), set()),
+        (FactFilter(places=frozenset({"Sarajevo"}), include_retracted=True), {"meeting"}),
+        (FactFilter(text="PARTNERSHIP"), {"rwanda"}),
+        (FactFilter(text="small boats"), {"payments"}),
+        (FactFilter(text="100%_"), set()),
+        (
+            FactFilter(occurred_from=dt.date(2024, 7, 1), occurred_to=dt.date(2024, 7, 1)),
+            {"payments", "budget", "scrapped", "returns"},
+        ),
+        (FactFilter(occurred_from=dt.date(2025, 11, 1)), set()),
+        (FactFilter(occurred_to=dt.date(2022, 12, 31)), {"payments", "rwanda"}),
+        (
+            FactFilter(
+                topics=frozenset({"france"}), kinds=frozenset({"FUNDING_COMMITTED"}), text="budget"
+            ),
+            {"budget"},
+        ),
+    ],
+)
+async def test_filters_combine(
+    corpus: Corpus, projections: ProjectionStore, criteria: FactFilter, expected: set[str]
+) -> None:
+    names = {
+        getattr(corpus, name): name
+        for name in ("rwanda", "payments", "meeting", "scrapped", "returns", "budget")
+    }
+
+    page = await projections.fact_page(AsOf(), criteria, first=500)
+
+    assert {names[r.fact_id] for r in page.revisions} == expected
+    assert page.total == len(expected)
+
+
+# -- points in time ----------------------------------------------------------------------
+
+
+async def test_knowledge_time_shows_what_the_sources_had_published(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    in_may_2022 = await projections.facts_by_id([corpus.rwanda], AsOf(dt.date(2022, 5, 1)))
+    in_july_2022 = await projections.facts_by_id([corpus.rwanda], AsOf(dt.date(2022, 7, 1)))
+
+    assert await ids(projections, AsOf(dt.date(2022, 4, 13)), EVERYTHING) == []
+    assert in_may_2022[corpus.rwanda].fact.content.title == "Rwanda scheme announced"
+    assert in_july_2022[corpus.rwanda].fact.content.title == "Rwanda partnership announced"
+    assert set(await ids(projections, AsOf(dt.date(2024, 12, 31)), EVERYTHING)) == {
+        corpus.rwanda,
+        corpus.scrapped,
+        corpus.returns,
+        corpus.budget,
+    }
+
+
+async def test_the_retraction_counts_from_the_facts_own_knowledge_day(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    # The retraction has no source: it is known from the day it was recorded (2026), and
+    # from then the fact is listed as retracted, before that as it was first reported.
+    before = await projections.facts_by_id([corpus.meeting], AsOf(dt.date(2025, 12, 31)))
+    after = await projections.facts_by_id([corpus.meeting], AsOf(dt.date(2026, 1, 3)))
+
+    assert not before[corpus.meeting].fact.is_retracted
+    assert after[corpus.meeting].fact.is_retracted
+
+
+async def test_record_time_shows_what_the_store_held(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    before_revision = AsOf(None, corpus.revised_at)
+    at_revision = AsOf(None, corpus.revised_at + dt.timedelta(microseconds=1))
+
+    old = await projections.facts_by_id([corpus.rwanda], before_revision)
+    new = await projections.facts_by_id([corpus.rwanda], at_revision)
+
+    assert old[corpus.rwanda].revision == 1
+    assert new[corpus.rwanda].revision == 2
+    assert await projections.facts_by_id([corpus.rwanda], AsOf(None, T0)) == {}
+
+
+async def test_history_lists_every_revision_with_chained_intervals(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    history = await projections.fact_history(corpus.payments)
+
+    assert [r.revision for r in history] == [1, 2]
+    assert [r.event_type for r in history] == ["FactRecorded", "FactCorroborated"]
+    assert (history[0].known_until, history[0].recorded_until) == (
+        history[1].known_from,
+        history[1].recorded_from,
+    )
+    assert history[1].known_until is None
+    assert history[1].changed_fields == ("sources", "readings")
+    assert await projections.fact_history(UUID(int=0)) == []
+
+
+async def test_readings_are_those_of_the_current_revisions(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    now = await projections.readings_at("uk-payments-to-france", AsOf())
+    before_corroboration = await projections.readings_at(
+        "uk-payments-to-france", AsOf(dt.date(2025, 10, 25))
+    )
+
+    assert [r.figure.quantity.value for r in now] == [Decimal(650000000), Decimal(700000000)]
+    assert [r.reported_on for r in now] == [dt.date(2025, 10, 20), dt.date(2025, 11, 2)]
+    assert now[0].position < now[1].position
+    assert [r.figure for r in before_corroboration] == [payments("650000000")]
+    assert await projections.readings_at("small-boat-arrivals", AsOf()) == []
+
+
+async def test_streams_for_figure_history_and_changes(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    measure = await projections.measure_streams("uk-payments-to-france")
+    changed = await projections.streams_known_between(dt.date(2022, 5, 1), dt.date(2022, 7, 1))
+    nothing = await projections.streams_known_between(
+        dt.date(2022, 5, 1), dt.date(2022, 7, 1), recorded_before=corpus.revised_at
+    )
+
+    assert [(r.fact_id, r.revision) for r in measure] == [
+        (corpus.payments, 1),
+        (corpus.payments, 2),
+    ]
+    assert [(r.fact_id, r.revision) for r in changed] == [(corpus.rwanda, 1), (corpus.rwanda, 2)]
+    assert nothing == []
+
+
+async def test_measures_are_listed_by_key_as_recorded(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    now = await projections.measures(AsOf())
+
+    assert [(m.measure.key, m.measure.unit) for m in now] == [("uk-payments-to-france", "GBP")]
+    assert await projections.measures(AsOf(None, T0)) == []
+
+
+# -- batches and rebuilds ---------------------------------------------------------------
+
+
+class Boom(Exception):
+    pass
+
+
+async def test_a_batch_that_fails_leaves_rows_and_checkpoint_as_they_were(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    before = await projections.fact_page(AsOf(), EVERYTHING, first=500)
+    history = await projections.fact_history(corpus.rwanda)
+    checkpoints = await projections.checkpoints()
+
+    async def save_then_fail() -> None:
+        async with projections.batch(TIMELINE) as batch:
+            assert batch is not None
+            current = await batch.open_revisions([corpus.rwanda])
+            closed = current[corpus.rwanda].closed_by(current[corpus.rwanda])
+            await batch.save(ProjectionChanges(closed=[closed]), batch.position + 100)
+            raise Boom
+
+    with pytest.raises(Boom):
+        await save_then_fail()
+
+    assert await projections.fact_page(AsOf(), EVERYTHING, first=500) == before
+    assert await projections.fact_history(corpus.rwanda) == history
+    assert await projections.checkpoints() == checkpoints
+
+
+async def test_a_batch_cannot_move_the_checkpoint_back(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    async def go_back() -> None:
+        async with projections.batch(TIMELINE) as batch:
+            assert batch is not None
+            await batch.save(ProjectionChanges(), batch.position - 1)
+
+    with pytest.raises(ValueError, match="back"):
+        await go_back()
+
+
+async def test_unknown_projections_are_refused(projections: ProjectionStore) -> None:
+    with pytest.raises(UnknownProjection):
+        async with projections.batch("nope"):
+            pass
+    with pytest.raises(UnknownProjection):
+        async with projections.rebuild("nope"):
+            pass
+
+
+async def test_a_rebuild_is_invisible_until_swapped_and_then_complete(
+    corpus: Corpus, projections: ProjectionStore, runner: ProjectionRunner
+) -> None:
+    before = await projections.fact_page(AsOf(), EVERYTHING, first=500)
+
+    async with projections.rebuild(TIMELINE) as rebuild:
+        async with rebuild.batch() as batch:
+            assert batch.position == 0
+            assert await batch.open_revisions([corpus.rwanda]) == {}
+        # Another rebuild of the same projection would share the shadow tables.
+        with pytest.raises(ProjectionBusy):
+            async with projections.rebuild(TIMELINE):
+                pass
+        assert await projections.fact_page(AsOf(), EVERYTHING, first=500) == before
+
+    # Abandoned (never swapped): the live tables are untouched.
+    assert await projections.fact_page(AsOf(), EVERYTHING, first=500) == before
+    position = await runner.rebuild(TIMELINE)
+    assert await projections.fact_page(AsOf(), EVERYTHING, first=500) == before
+    assert position == before.position
+
+
+async def test_a_rebuild_that_fails_leaves_the_live_tables(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    before = await projections.fact_page(AsOf(), EVERYTHING, first=500)
+
+    with pytest.raises(Boom):
+        async with projections.rebuild(TIMELINE) as rebuild, rebuild.swap():
+            raise Boom
+
+    assert await projections.fact_page(AsOf(), EVERYTHING, first=500) == before
+    async with projections.rebuild(TIMELINE):
+        pass  # the guard was released and the shadows can be made again
