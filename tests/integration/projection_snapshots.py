@@ -1,0 +1,111 @@
+"""The read models' content, as stored and as the pure fold says it should be.
+
+``stored_rows`` reads every row of a projection's tables (and its checkpoint); ``folded_rows``
+builds the rows the pure fold of the log up to a position gives, with the adapter's own row
+mapping. Both come out in one canonical form, so they compare with ``==`` and hash to
+the same ``content_hash``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from timeline.application.ports import EventStore
+from timeline.application.read_models import MEASURES, TIMELINE
+from timeline.domain.projections.logged import LoggedEvent
+from timeline.domain.projections.revisions import TimelineModel, fold
+from timeline.store import codec
+from timeline.store.factory import create_engine
+from timeline.store.sql.projection_rows import label_rows, measure_row, reading_rows, revision_row
+from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
+from timeline.store.sql.rows import utc
+
+Snapshot = dict[str, list[str]]
+"""Canonical rows by table name, sorted; ``checkpoint`` holds the position."""
+
+
+def canonical(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return utc(value).isoformat()
+    if isinstance(value, Decimal):
+        # PostgreSQL's NUMERIC may give back 1E+3 as 1000: compare values, not spellings.
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date | UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): canonical(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(item) for item in value]
+    return value
+
+
+def _line(row: Mapping[Any, Any]) -> str:
+    return json.dumps(canonical(dict(row)), sort_keys=True, ensure_ascii=False)
+
+
+async def stored_rows(url: str, name: str) -> Snapshot:
+    engine = create_engine(url)
+    snapshot: Snapshot = {}
+    try:
+        async with engine.connect() as conn:
+            for table in PROJECTION_TABLES[name]:
+                result = await conn.execute(sa.select(table))
+                snapshot[table.name] = sorted(_line(row._mapping) for row in result)
+            position = (
+                await conn.execute(
+                    sa.select(projection_checkpoints.c.position).where(
+                        projection_checkpoints.c.name == name
+                    )
+                )
+            ).scalar()
+    finally:
+        await engine.dispose()
+    snapshot["checkpoint"] = [str(position or 0)]
+    return snapshot
+
+
+async def logged_events(store: EventStore, until: int | None = None) -> list[LoggedEvent]:
+    """The log as the runner sees it, up to position ``until``."""
+    events = []
+    async for record in store.read_all():
+        if until is not None and record.position > until:
+            break
+        reported = None if record.reported is None else record.reported.latest
+        events.append(
+            LoggedEvent(record.position, record.recorded_at, reported, codec.decode(record))
+        )
+    return events
+
+
+def folded_rows(events: Iterable[LoggedEvent], name: str, position: int) -> Snapshot:
+    model = fold(events)
+    return _model_rows(model, name, position)
+
+
+def _model_rows(model: TimelineModel, name: str, position: int) -> Snapshot:
+    rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in PROJECTION_TABLES[name]}
+    if name == TIMELINE:
+        for stream in model.revisions.values():
+            for revision in stream:
+                rows["fact_revisions"].append(revision_row(revision))
+                rows["fact_labels"] += label_rows(revision)
+                rows["figure_readings"] += reading_rows(revision)
+    elif name == MEASURES:
+        rows["measures"] = [measure_row(entry) for entry in model.measures.values()]
+    snapshot = {
+        table: sorted(_line(row) for row in table_rows) for table, table_rows in rows.items()
+    }
+    snapshot["checkpoint"] = [str(position)]
+    return snapshot
+
+
+def content_hash(snapshot: Snapshot) -> str:
+    return hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
