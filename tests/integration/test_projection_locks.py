@@ -1,0 +1,157 @@
+"""Several runners on one PostgreSQL: one advances a projection at a time, and a waiting one
+wakes on NOTIFY."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import uuid4
+
+import pytest
+
+from tests.integration.projection_snapshots import folded_rows, logged_events, stored_rows
+from tests.integration.synthetic import append_synthetic_log, synthetic_clock
+from timeline.application.projection_runner import ProjectionRunner
+from timeline.application.read_models import TIMELINE
+from timeline.application.streams import fact_stream
+from timeline.domain import decisions
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.facts import FactContent
+from timeline.domain.sources import Source
+from timeline.store import codec
+from timeline.store.clock import SystemClock
+from timeline.store.factory import create_engine, open_event_store, open_projection_store
+from timeline.store.sql.projection_backends import PostgresProjectionStore
+from timeline.store.sql.projection_writes import SqlBatch
+from timeline.store.sql.signals import open_append_signal
+
+pytestmark = pytest.mark.postgres
+
+Span = tuple[str, int, int]
+"""A committed batch: which runner, the checkpoint it started from, the one it saved."""
+
+
+class RecordingStore(PostgresProjectionStore):
+    """Notes the span of every batch it commits."""
+
+    def __init__(self, url: str, label: str, spans: list[Span]) -> None:
+        super().__init__(create_engine(url), SystemClock())
+        self._label = label
+        self._spans = spans
+
+    @asynccontextmanager
+    async def batch(self, name: str, *, wait: bool = True) -> AsyncIterator[SqlBatch | None]:
+        async with super().batch(name, wait=wait) as batch:
+            start = None if batch is None else batch.position
+            yield batch
+        if batch is not None and start is not None and batch.saved is not None:
+            self._spans.append((self._label, start, batch.saved))
+
+
+async def test_one_process_at_a_time_holds_a_projection(postgres_database_url: str) -> None:
+    first = await open_projection_store(postgres_database_url)
+    second = await open_projection_store(postgres_database_url)
+    try:
+        async with first.batch(TIMELINE) as held:
+            assert held is not None
+            async with second.batch(TIMELINE, wait=False) as skipped:
+                assert skipped is None
+            async with second.batch("measures", wait=False) as other:
+                assert other is not None  # each projection has a lock of its own
+        async with second.batch(TIMELINE, wait=False) as free:
+            assert free is not None
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_two_runners_never_advance_the_same_batch(postgres_database_url: str) -> None:
+    url = postgres_database_url
+    clock = synthetic_clock()
+    events = await open_event_store(url, clock)
+    spans: list[Span] = []
+    stores = [RecordingStore(url, label, spans) for label in ("a", "b")]
+    runners = [ProjectionRunner(events, codec, store, batch_size=9) for store in stores]
+    try:
+        await append_synthetic_log(events, clock, facts=60, seed=21)
+
+        async def keep_up(runner: ProjectionRunner, wait: bool) -> None:
+            for _ in range(40):
+                await runner.catch_up([TIMELINE], wait=wait)
+                await asyncio.sleep(0)
+
+        async def append() -> int:
+            head = 0
+            for seed in range(22, 30):
+                head = await append_synthetic_log(events, clock, facts=6, seed=seed)
+                await asyncio.sleep(0.01)
+            return head
+
+        *_, head = await asyncio.gather(
+            keep_up(runners[0], wait=True), keep_up(runners[1], wait=False), append()
+        )
+        await runners[0].catch_up([TIMELINE])
+
+        ordered = sorted((start, end) for _, start, end in spans if end > start)
+        assert ordered[0][0] == 0
+        assert all(end == next_start for (_, end), (next_start, _) in itertools.pairwise(ordered))
+        assert ordered[-1][1] == head
+        assert {label for label, start, end in spans if end > start} == {"a", "b"}
+        log = await logged_events(events)
+        assert await stored_rows(url, TIMELINE) == folded_rows(log, TIMELINE, head)
+    finally:
+        for store in stores:
+            await store.close()
+        await events.close()
+
+
+async def test_a_following_runner_wakes_on_notify_within_a_second(
+    postgres_database_url: str,
+) -> None:
+    url = postgres_database_url
+    writer = await open_event_store(url)
+    events = await open_event_store(url)
+    projections = await open_projection_store(url)
+    signal = open_append_signal(url)
+    runner = ProjectionRunner(events, codec, projections)
+    try:
+        # Polling every minute: only a notification can bring the runner in within 1 s.
+        async with runner.following(signal, poll_seconds=60):
+            await asyncio.sleep(0.5)  # it catches up the empty log and waits
+            for number in range(3):
+                fact_id = uuid4()
+                event = decisions.record_fact(fact_id, _content(number), _source(number))
+                result = await writer.append(
+                    fact_stream(fact_id), [codec.encode(event)], expected_version=0
+                )
+                started = time.monotonic()
+                while (await projections.checkpoints())[1].position < result.last_position:
+                    assert time.monotonic() - started < 1.0, "not woken within a second"
+                    await asyncio.sleep(0.02)
+    finally:
+        await signal.close()
+        await projections.close()
+        await events.close()
+        await writer.close()
+
+
+def _content(number: int) -> FactContent:
+    return FactContent(
+        kind="MEETING_HELD",
+        title=f"Meeting {number}",
+        summary="A meeting.",
+        occurred=FuzzyDate("2025-10"),
+    )
+
+
+def _source(number: int) -> Source:
+    return Source(
+        publisher="Example",
+        title="An article",
+        url=f"https://example.org/{number}",
+        published=FuzzyDate("2025-10-20"),
+        quote="They met.",
+    )
