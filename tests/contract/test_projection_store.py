@@ -360,6 +360,13 @@ async def test_history_lists_every_revision_with_chained_intervals(
     assert history[1].known_until is None
     assert history[1].changed_fields == ("sources", "readings")
     assert await projections.fact_history(UUID(int=0)) == []
+    histories = await projections.fact_histories([corpus.payments, corpus.rwanda, UUID(int=0)])
+    assert histories == {
+        corpus.payments: history,
+        corpus.rwanda: await projections.fact_history(corpus.rwanda),
+        UUID(int=0): [],
+    }
+    assert await projections.fact_histories([]) == {}
 
 
 async def test_readings_are_those_of_the_current_revisions(

@@ -172,6 +172,11 @@ class ProjectionStore(Protocol):
         """Every revision of the fact with its interval, oldest first."""
         ...
 
+    async def fact_histories(self, fact_ids: Collection[UUID]) -> dict[UUID, list[FactRevision]]:
+        """``fact_history`` of each of ``fact_ids`` in one query (for DataLoaders); a fact
+        never recorded maps to an empty list."""
+        ...
+
     async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
         """The readings of ``measure`` held by the revisions current at ``as_of``, in log
         order (position, fact id, reading index)."""

@@ -119,6 +119,14 @@ def history(fact_id: UUID) -> sa.Select[Any]:
     )
 
 
+def histories(fact_ids: Collection[UUID]) -> sa.Select[Any]:
+    return (
+        sa.select(fact_revisions)
+        .where(fact_revisions.c.fact_id.in_(sorted(fact_ids)))
+        .order_by(fact_revisions.c.fact_id, fact_revisions.c.revision)
+    )
+
+
 def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
     reading = figure_readings.c
     return (

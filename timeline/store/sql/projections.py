@@ -132,6 +132,13 @@ class SqlProjectionStore(abc.ABC):
     async def fact_history(self, fact_id: UUID) -> list[FactRevision]:
         return await self._revisions(queries.history(fact_id))
 
+    async def fact_histories(self, fact_ids: Collection[UUID]) -> dict[UUID, list[FactRevision]]:
+        histories: dict[UUID, list[FactRevision]] = {fact_id: [] for fact_id in fact_ids}
+        if histories:
+            for revision in await self._revisions(queries.histories(histories)):
+                histories[revision.fact_id].append(revision)
+        return histories
+
     async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
         async with self._reading() as conn:
             result = await conn.execute(queries.readings(measure, as_of))
