@@ -151,7 +151,9 @@ class ProjectionRunner:
                 # wait=False: on PostgreSQL, a projection another process is advancing is
                 # its business; that process loops until the log is exhausted.
                 await self.catch_up(wait=False)
-            except (ApplicationError, DomainError):
+            except Exception:
+                # A background loop that died would leave the read models behind unnoticed:
+                # log whatever went wrong and try again on the next signal.
                 logger.exception("projections could not catch up; retrying")
             await signal.wait(poll_seconds)
 

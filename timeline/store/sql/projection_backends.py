@@ -125,7 +125,8 @@ class SqliteProjectionStore(SqlProjectionStore):
 
     @asynccontextmanager
     async def _rebuild_guard(self, name: str) -> AsyncIterator[None]:
-        lock = _FileLock(f"{self._engine.url.database}.rebuild-{name}.lock")
+        # Named like SQLite's own -wal and -shm files, so it sits (and is ignored) beside them.
+        lock = _FileLock(f"{self._engine.url.database}-rebuild-{name}.lock")
         if not lock.acquire():
             raise ProjectionBusy(name)
         try:

@@ -38,6 +38,8 @@ from timeline.store.sql.rows import utc
 TableSet = Mapping[str, sa.Table]
 """A projection's tables by their live names: the live tables, or their shadows."""
 
+_MAX_IDS = 10_000
+
 LIVE: TableSet = {
     table.name: table for table in (fact_revisions, fact_labels, figure_readings, measures)
 }
@@ -71,16 +73,20 @@ class SqlBatch:
         return self._position if self.saved is None else self.saved
 
     async def open_revisions(self, fact_ids: Collection[UUID]) -> dict[UUID, FactRevision]:
-        if not fact_ids:
-            return {}
         table = self._tables[fact_revisions.name]
-        result = await self._conn.execute(
-            sa.select(table).where(
-                table.c.fact_id.in_(sorted(fact_ids)), table.c.known_until.is_(None)
+        ordered = sorted(fact_ids)
+        revisions: dict[UUID, FactRevision] = {}
+        # One statement for any batch up to _MAX_IDS facts; beyond, stay under the drivers'
+        # bound-parameter limits (32,766 on SQLite, 32,767 on asyncpg).
+        for start in range(0, len(ordered), _MAX_IDS):
+            chunk = ordered[start : start + _MAX_IDS]
+            result = await self._conn.execute(
+                sa.select(table).where(table.c.fact_id.in_(chunk), table.c.known_until.is_(None))
             )
-        )
-        revisions = (revision_from_row(mapping(row)) for row in result)
-        return {revision.fact_id: revision for revision in revisions}
+            for row in result:
+                revision = revision_from_row(mapping(row))
+                revisions[revision.fact_id] = revision
+        return revisions
 
     async def save(self, changes: ProjectionChanges, position: int) -> None:
         if position < self.position:
