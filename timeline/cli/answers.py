@@ -12,20 +12,22 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
 import sys
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Collection, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
+from rich.table import Column, Table
 
 from timeline.application.errors import NotFound, StoreUnavailable
 from timeline.domain.errors import DomainError
 
 T = TypeVar("T")
 
-console = Console(highlight=False)
+PIPED_WIDTH = 160
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -54,6 +56,26 @@ def emit_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
 def emit_json(document: object) -> None:
     """``document`` as indented JSON on stdout."""
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def show(*renderables: RenderableType) -> None:
+    """Print each of ``renderables`` for people on stdout. The console is made at each call,
+    so it takes the width of the terminal (or of ``$COLUMNS``) the command runs in."""
+    # Facts and quotes are data, not markup: "[...]" in a title must print as it is.
+    console = Console(highlight=False, markup=False)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        # Piped into a file or a pager: no screen to fit, so rich's default of 80 columns
+        # would only squeeze the tables.
+        console = Console(highlight=False, markup=False, width=PIPED_WIDTH)
+    for renderable in renderables:
+        console.print(renderable)
+
+
+def table(*headers: str, title: str, wrap: Collection[str] = ()) -> Table:
+    """A table that never crops a value with "…": the columns named in ``wrap`` wrap their
+    words, the others (dates, amounts, codes) stay on one line and fold only if they must."""
+    columns = [Column(header, overflow="fold", no_wrap=header not in wrap) for header in headers]
+    return Table(*columns, title=title, title_justify="left")
 
 
 def note(message: str) -> None:

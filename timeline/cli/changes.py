@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from timeline.bootstrap import open_services
-from timeline.cli.answers import answer, console, emit_csv, emit_json
+from timeline.cli.answers import answer, emit_csv, emit_json, show, table
 from timeline.cli.options import Format, OutputFormat, RecordedBefore, parse_day
 from timeline.cli.values import JSON, instant_json, listed, publishers, revision_json
 from timeline.domain.projections.changes import ChangeSet, FactChange
@@ -130,7 +129,7 @@ def _row(name: str, change: FactChange) -> list[object]:
 
 
 def _print(from_known_at: dt.date, to_known_at: dt.date, found: ChangeSet) -> None:
-    table = Table(
+    rows = table(
         "change",
         "occurred",
         "title",
@@ -138,14 +137,14 @@ def _print(from_known_at: dt.date, to_known_at: dt.date, found: ChangeSet) -> No
         "what changed",
         "sources",
         title=f"changes between what was known on {from_known_at} and on {to_known_at}",
-        title_justify="left",
+        wrap=("title", "what changed", "sources"),
     )
     for name, change in _each(found):
         before = "new" if change.before is None else str(change.before.revision)
         what = listed(change.changed_fields) or "recorded"
         if change.reasons:
             what += f" ({listed(change.reasons)})"
-        table.add_row(
+        rows.add_row(
             Text(name, style=_STYLES[name]),
             change.after.fact.content.occurred.text,
             change.after.fact.content.title,
@@ -153,4 +152,4 @@ def _print(from_known_at: dt.date, to_known_at: dt.date, found: ChangeSet) -> No
             what,
             publishers(_sources(change)),
         )
-    console.print(table if not found.is_empty else "nothing changed between those days")
+    show(rows if not found.is_empty else "nothing changed between those days")

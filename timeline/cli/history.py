@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from timeline.bootstrap import open_services
-from timeline.cli.answers import answer, console, emit_csv, emit_json
+from timeline.cli.answers import answer, emit_csv, emit_json, show, table
 from timeline.cli.options import Format, OutputFormat, parse_period
 from timeline.cli.values import (
     JSON,
@@ -46,7 +45,10 @@ CSV_HEADER = (
 
 def history(
     measure: Annotated[
-        str, typer.Argument(help="The measure's key; `timeline measures` lists them.")
+        str,
+        typer.Argument(
+            metavar="MEASURE", help="The measure's key; `timeline measures` lists them."
+        ),
     ],
     period: Annotated[
         FuzzyDate | None,
@@ -123,7 +125,7 @@ def _row(order: int, entry: HistoryEntry) -> list[object]:
 
 
 def _print(measure: Measure, period: FuzzyDate | None, entries: tuple[HistoryEntry, ...]) -> None:
-    table = Table(
+    rows = table(
         "#",
         "reported",
         "source",
@@ -134,13 +136,13 @@ def _print(measure: Measure, period: FuzzyDate | None, entries: tuple[HistoryEnt
         "quote",
         title=f"{measure.key}: {measure.label}, in {measure.unit}"
         + ("" if period is None else f", for {period}"),
-        title_justify="left",
+        wrap=("reported", "source", "reading", "supersedes", "status", "quote"),
     )
     for order, entry in enumerate(entries, start=1):
         status = str(entry.status)
         if entry.ended_reason:
             status += f": {entry.ended_reason}"
-        table.add_row(
+        rows.add_row(
             str(order),
             entry.reading.source.published.text,
             entry.reading.source.publisher,
@@ -150,7 +152,7 @@ def _print(measure: Measure, period: FuzzyDate | None, entries: tuple[HistoryEnt
             status,
             entry.reading.source.quote,
         )
-    console.print(table if entries else f"no readings of {measure.key}")
+    show(rows if entries else f"no readings of {measure.key}")
 
 
 def _reading(reading: Reading, *, publisher: bool = False) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from timeline.bootstrap import open_services
-from timeline.cli.answers import answer, console, emit_csv, emit_json
+from timeline.cli.answers import answer, emit_csv, emit_json, show, table
 from timeline.cli.options import Format, OutputFormat, RecordedBefore
 from timeline.domain.measures import Measure
 from timeline.domain.projections.visibility import AsOf
@@ -24,10 +22,10 @@ def measures(
     elif output is OutputFormat.CSV:
         emit_csv(("key", "label", "unit"), rows)
     else:
-        table = Table("key", "label", "unit", title=f"{len(rows)} measures", title_justify="left")
+        listing = table("key", "label", "unit", title=f"{len(rows)} measures", wrap=("label",))
         for row in rows:
-            table.add_row(*row)
-        console.print(table)
+            listing.add_row(*row)
+        show(listing)
 
 
 async def _measures(as_of: AsOf) -> list[Measure]:

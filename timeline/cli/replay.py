@@ -12,7 +12,7 @@ from rich.text import Text
 from timeline.application.read_models import FactFilter
 from timeline.application.records import JSONValue
 from timeline.bootstrap import open_services
-from timeline.cli.answers import answer, console, emit_csv, emit_json
+from timeline.cli.answers import answer, emit_csv, emit_json, show, table
 from timeline.cli.options import (
     Format,
     KnownAt,
@@ -107,7 +107,7 @@ def replay(
     elif output is OutputFormat.CSV:
         emit_csv(CSV_HEADER, (_csv_row(revision) for revision in revisions))
     else:
-        console.print(_table(as_of, revisions))
+        show(_table(as_of, revisions))
 
 
 async def _replay(
@@ -127,7 +127,7 @@ def _table(as_of: AsOf, revisions: Sequence[FactRevision]) -> Table:
     recorded = (
         "" if as_of.recorded_before is None else f"{as_of.recorded_before:%Y-%m-%d %H:%M:%S} UTC"
     )
-    table = Table(
+    rows = table(
         "occurred",
         "kind",
         "title",
@@ -135,14 +135,14 @@ def _table(as_of: AsOf, revisions: Sequence[FactRevision]) -> Table:
         "sources",
         "known from",
         title=f"{len(revisions)} facts: {known}, recorded before {recorded}",
-        title_justify="left",
+        wrap=("kind", "title", "figure", "sources"),
     )
     for revision in revisions:
         content = revision.fact.content
         title = Text(content.title)
         if revision.fact.is_retracted:
             title = Text(f"RETRACTED: {content.title}", style="strike")
-        table.add_row(
+        rows.add_row(
             content.occurred.text,
             content.kind,
             title,
@@ -150,7 +150,7 @@ def _table(as_of: AsOf, revisions: Sequence[FactRevision]) -> Table:
             publishers(revision.fact.sources),
             revision.known_from.isoformat(),
         )
-    return table
+    return rows
 
 
 def _csv_row(revision: FactRevision) -> list[JSONValue]:

@@ -8,11 +8,10 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from timeline.bootstrap import open_services
-from timeline.cli.answers import answer, console, emit_csv, emit_json, note
+from timeline.cli.answers import answer, emit_csv, emit_json, note, show, table
 from timeline.cli.options import (
     Format,
     KnownAt,
@@ -56,7 +55,10 @@ CSV_HEADER = (
 
 def totals(
     measure: Annotated[
-        str, typer.Argument(help="The measure's key; `timeline measures` lists them.")
+        str,
+        typer.Argument(
+            metavar="MEASURE", help="The measure's key; `timeline measures` lists them."
+        ),
     ],
     known_at: KnownAt = None,
     recorded_before: RecordedBefore = None,
@@ -195,12 +197,15 @@ def _conflict(conflict: Conflict) -> str:
 
 
 def _print(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[UUID, str]) -> None:
-    known = "now" if as_of.known_at is None else str(as_of.known_at)
-    console.print(
-        f"[bold]{measure.key}[/bold]: {measure.label}, in {measure.unit}, as known at {known}, "
-        f"by {str(total.granularity).lower()}"
+    known = "now" if as_of.known_at is None else f"at {as_of.known_at}"
+    show(
+        Text.assemble(
+            (measure.key, "bold"),
+            f": {measure.label}, in {measure.unit}, as known {known}, "
+            f"by {str(total.granularity).lower()}",
+        )
     )
-    points = Table("date", "total", "lower", "upper", "range", "facts", title="running total")
+    points = table("date", "total", "lower", "upper", "range", "facts", title="running total")
     for point in total.points:
         points.add_row(
             point.date.isoformat(),
@@ -211,17 +216,18 @@ def _print(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[UUID
             str(len(point.fact_ids)),
         )
     if total.points:
-        console.print(points)
+        show(points)
     else:
-        console.print("no FLOW readings to sum")
-    checkpoints = Table(
+        show("no FLOW readings to sum")
+    checkpoints = table(
         "date",
         "reported",
         "source",
-        "computed total",
+        "computed",
         "difference",
         "consistent",
-        title="checkpoints (CUMULATIVE readings beside the computed total)",
+        title="checkpoints: CUMULATIVE readings beside the total computed over their period",
+        wrap=("reported", "source", "computed"),
     )
     for checkpoint in total.checkpoints:
         computed = checkpoint.computed
@@ -234,10 +240,8 @@ def _print(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[UUID
             Text("yes", style="green") if checkpoint.consistent else Text("no", style="red"),
         )
     if total.checkpoints:
-        console.print(checkpoints)
+        show(checkpoints)
     for message in _messages(total):
-        console.print(Text(message, style="yellow"))
+        show(Text(message, style="yellow"))
     if titles:
-        console.print("facts:")
-    for fact_id, title in sorted(titles.items(), key=lambda item: item[1]):
-        console.print(f"  {fact_id}  {title}")
+        show("facts:", *(f"  {fact_id}  {title}" for fact_id, title in sorted(titles.items())))

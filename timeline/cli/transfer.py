@@ -65,7 +65,11 @@ def import_log(
     path: Annotated[
         Path,
         typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="A file `timeline export` wrote."
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            metavar="FILE",
+            help="A file `timeline export` wrote.",
         ),
     ],
 ) -> None:
