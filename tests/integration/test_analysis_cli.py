@@ -1,0 +1,271 @@
+"""The analyst's commands on the seeded corpus, on both backends: replay, totals, history,
+changes and measures, in every output format, and their refusals.
+
+The dates come from seeds/README.md: articles 000 (``2025-10``) and 002
+(``2025-10-09/2025-10-31``) are known from 31 October 2025, article 003
+(``2025-10/2026-11-23``) only from 23 November 2026.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from timeline.cli import app
+
+SARAJEVO = "Martin Hewitt meets Western Balkans counterparts in Sarajevo"  # 002 only
+NORTHERN_FRANCE = "British officers already stationed in northern France"  # 003 only
+PAYMENTS = "UK has given France more than £650m to stop small boats since 2018"  # 000
+LATER = "2100-01-01T00:00:00Z"
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The command line on the seeded corpus."""
+    monkeypatch.setenv("TIMELINE_DATABASE_URL", database_url)
+    runner = CliRunner()
+    seeded = runner.invoke(app, ["seed"])
+    assert seeded.exit_code == 0, seeded.output
+    return runner
+
+
+def run(cli: CliRunner, *args: str) -> Result:
+    result = cli.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def as_json(cli: CliRunner, *args: str) -> Any:
+    return json.loads(run(cli, *args, "--format", "json").stdout)
+
+
+def as_csv(cli: CliRunner, *args: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(run(cli, *args, "--format", "csv").stdout)))
+
+
+def titles(document: Any) -> set[str]:
+    return {fact["title"] for fact in document["facts"]}
+
+
+def test_replay_knows_a_source_only_from_its_publication(cli: CliRunner) -> None:
+    before = as_json(cli, "replay", "--known-at", "2025-10-01")
+    after = as_json(cli, "replay", "--known-at", "2025-11-01")
+    today = as_json(cli, "replay")
+
+    assert before["count"] == 0
+    assert SARAJEVO in titles(after)
+    assert after["known_at"] == "2025-11-01"
+    assert after["count"] == len(after["facts"]) == 28
+    assert NORTHERN_FRANCE not in titles(after)
+    assert NORTHERN_FRANCE in titles(today)
+    assert today["count"] == 29
+
+
+def test_replay_shows_each_fact_as_it_stood_then(cli: CliRunner) -> None:
+    # The deployment was recorded from 000, then corroborated by 003 (known from November
+    # 2026) and by 002. A stream is known as a prefix, so 002's corroboration, which came
+    # after 003's, is not known in 2025 either.
+    deployment = "UK sends border security officers to the Western Balkans"
+    facts = as_json(cli, "replay", "--known-at", "2025-11-01")["facts"]
+    then = next(f for f in facts if f["title"].startswith(deployment))
+    now = next(f for f in as_json(cli, "replay")["facts"] if f["title"].startswith(deployment))
+
+    assert (then["revision"], [s["publisher"] for s in then["sources"]]) == (
+        1,
+        ["Unknown (syndicated copy)"],
+    )
+    assert (now["revision"], [s["publisher"] for s in now["sources"]]) == (
+        3,
+        ["Unknown (syndicated copy)", "Unknown (unattributed copy)", "Daily Express"],
+    )
+
+
+def test_replay_before_anything_was_recorded_is_empty(cli: CliRunner) -> None:
+    document = as_json(cli, "replay", "--recorded-before", "2000-01-01T00:00:00Z")
+
+    assert document == {
+        "known_at": None,
+        "recorded_before": "2000-01-01T00:00:00+00:00",
+        "count": 0,
+        "facts": [],
+    }
+
+
+def test_replay_csv_has_one_row_per_fact_with_the_filters_applied(cli: CliRunner) -> None:
+    rows = as_csv(cli, "replay", "--known-at", "2025-11-01", "--topic", "france")
+    table = run(cli, "replay", "--known-at", "2025-11-01", "--topic", "france").stdout
+
+    assert rows
+    assert all("france" in row["topics"].split("; ") for row in rows)
+    payments = next(row for row in rows if row["title"] == PAYMENTS)
+    assert payments["measure"] == "uk-payments-to-france"
+    assert (payments["value"], payments["unit"], payments["qualifier"]) == (
+        "650000000",
+        "GBP",
+        "MORE_THAN",
+    )
+    assert payments["known_from"] == "2025-10-31"
+    assert f"{len(rows)} facts: sources published by 2025-11-01" in table
+
+
+def test_replay_filters_by_occurred_days_kind_and_text(cli: CliRunner) -> None:
+    rows = as_csv(cli, "replay", "--from", "2025-10-09", "--to", "2025-10-09")
+    meetings = as_csv(cli, "replay", "--kind", "MEETING_HELD", "--text", "sarajevo")
+
+    assert SARAJEVO in {row["title"] for row in rows}
+    assert all(row["occurred_earliest"] <= "2025-10-09" <= row["occurred_latest"] for row in rows)
+    assert [row["title"] for row in meetings] == [SARAJEVO]
+
+
+def test_totals_show_the_more_than_checkpoint_with_no_upper_bound(cli: CliRunner) -> None:
+    document = as_json(cli, "totals", "uk-payments-to-france", "--known-at", "2025-11-01")
+    rows = as_csv(cli, "totals", "uk-payments-to-france")
+    table = run(cli, "totals", "uk-payments-to-france").stdout
+
+    assert document["points"] == []  # no FLOW readings: nothing to sum
+    [checkpoint] = document["checkpoints"]
+    assert checkpoint["date"] == "2025-10-31"
+    assert checkpoint["quantity"]["qualifier"] == "MORE_THAN"
+    assert checkpoint["quantity"]["value"] == "650000000"
+    assert checkpoint["quantity"]["bounds"] == {
+        "lower": "650000000",
+        "lower_inclusive": False,
+        "upper": None,
+        "upper_inclusive": False,
+    }
+    assert checkpoint["computed"]["total"] == "0"
+    assert checkpoint["difference"] == "650000000"
+    assert checkpoint["consistent"] is False
+    assert document["facts"] == {checkpoint["fact_id"]: PAYMENTS}
+    [row] = rows
+    assert (row["kind"], row["total"], row["lower"], row["lower_inclusive"]) == (
+        "checkpoint",
+        "650000000",
+        "650000000",
+        "False",
+    )
+    assert row["upper"] == ""
+    assert "more than 650,000,000 GBP" in table
+    assert "(650,000,000, ∞)" in table
+
+
+def test_totals_before_publication_have_nothing(cli: CliRunner) -> None:
+    document = as_json(cli, "totals", "uk-payments-to-france", "--known-at", "2025-10-30")
+
+    assert document["points"] == document["checkpoints"] == []
+
+
+def test_totals_sum_the_standing_reading_and_flag_the_conflict(cli: CliRunner) -> None:
+    document = as_json(cli, "totals", "western-balkans-migrants-smuggled", "--granularity", "year")
+
+    [point] = document["points"]
+    assert point["date"] == "2024-12-31"
+    assert (point["total"], point["lower"], point["lower_inclusive"]) == ("22000", "22000", True)
+    assert point["upper"] is None  # "at least 22,000" stands: no upper bound
+    [conflict] = document["conflicts"]
+    assert conflict["standing"]["source"]["publisher"] == "Daily Express"
+    assert {r["figure"]["quantity"]["qualifier"] for r in conflict["readings"]} == {
+        "ALMOST",
+        "AT_LEAST",
+    }
+
+
+def test_history_lists_the_readings_in_reported_order_with_supersession(cli: CliRunner) -> None:
+    document = as_json(cli, "history", "western-balkans-migrants-smuggled")
+    rows = as_csv(cli, "history", "western-balkans-migrants-smuggled", "--period", "2024")
+    table = run(cli, "history", "western-balkans-migrants-smuggled").stdout
+
+    first, second = document["readings"]
+    assert first["reading"]["figure"]["quantity"]["qualifier"] == "ALMOST"
+    assert first["reading"]["source"]["publisher"] == "Unknown (syndicated copy)"
+    assert first["superseded"] is None
+    assert first["change"] is None
+    assert second["reading"]["figure"]["quantity"]["qualifier"] == "AT_LEAST"
+    assert second["reading"]["source"]["publisher"] == "Daily Express"
+    assert second["superseded"] == first["reading"]
+    assert second["change"] == "0"
+    assert [r["status"] for r in document["readings"]] == ["CURRENT", "CURRENT"]
+    assert "At least 22,000 people" in second["reading"]["source"]["quote"]
+    assert [(r["order"], r["qualifier"], r["superseded_qualifier"]) for r in rows] == [
+        ("1", "ALMOST", ""),
+        ("2", "AT_LEAST", "ALMOST"),
+    ]
+    assert "almost 22,000 people" in table
+    assert "at least 22,000 people" in table
+
+
+def test_history_of_another_period_is_empty(cli: CliRunner) -> None:
+    document = as_json(cli, "history", "western-balkans-migrants-smuggled", "--period", "2023")
+
+    assert document["readings"] == []
+
+
+def test_changes_list_the_facts_added_between_two_days(cli: CliRunner) -> None:
+    october = as_json(
+        cli, "changes", "--from-known-at", "2025-10-01", "--to-known-at", "2025-11-01"
+    )
+    later = as_csv(cli, "changes", "--from-known-at", "2025-11-01", "--to-known-at", "2026-12-01")
+
+    assert len(october["added"]) == 28
+    assert SARAJEVO in {change["fact"]["title"] for change in october["added"]}
+    assert october["revised"] == october["retracted"] == []
+    added = [row for row in later if row["change"] == "ADDED"]
+    assert [row["title"] for row in added] == [NORTHERN_FRANCE]
+    assert {row["change"] for row in later} == {"ADDED", "REVISED"}
+    assert all(
+        "Unknown (unattributed copy)" in row["publishers"]
+        for row in later
+        if row["change"] == "REVISED"
+    )
+
+
+def test_measures_list_every_key_with_its_unit(cli: CliRunner) -> None:
+    rows = as_csv(cli, "measures")
+    document = as_json(cli, "measures")
+
+    assert len(rows) == len(document) == 11
+    assert {"key": "uk-payments-to-france", "unit": "GBP"}.items() <= next(
+        row for row in rows if row["key"] == "uk-payments-to-france"
+    ).items()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["replay", "--known-at", "2025-13-01"], 2, "is not a day"),
+        (["replay", "--recorded-before", "yesterday"], 2, "is not an instant"),
+        (["replay", "--from", "2025-10", "--to", "2025-09"], 2, "is before --from"),
+        (["totals", "no-such-measure"], 1, "no measure 'no-such-measure'"),
+        (["totals", "small-boat-arrivals-year-to-date-change"], 2, "never add up"),
+        (["totals", "uk-payments-to-france", "--from", "2025", "--to", "2024"], 2, "before"),
+        (["totals", "uk-payments-to-france", "--granularity", "week"], 2, "week"),
+        (["history", "no-such-measure"], 1, "no measure 'no-such-measure'"),
+        (["history", "uk-payments-to-france", "--period", "2025-99"], 2, "not valid EDTF"),
+        (["changes", "--from-known-at", "2025-11-01", "--to-known-at", "2025-10-01"], 2, "before"),
+        (["changes", "--from-known-at", "2025-11-01"], 2, "--to-known-at"),
+    ],
+)
+def test_a_bad_request_is_a_message_and_an_exit_code(
+    cli: CliRunner, args: list[str], code: int, message: str
+) -> None:
+    result = cli.invoke(app, args)
+
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command", ["replay", "totals", "history", "changes", "measures", "export", "import"]
+)
+def test_every_analysis_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"])
+
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
