@@ -1,8 +1,9 @@
 """The export format of the log: one JSON object per line, one line per stored event.
 
 A line holds every field the store keeps, in the forms the hash chain covers (ISO days,
-``recorded_at`` in UTC with microseconds and offset, the payload and metadata as JSON), so
-an import can write the event back verbatim and its hash still holds. Reading a line checks
+``recorded_at`` in UTC with microseconds and offset, the payload and metadata as JSON, the
+payload's keys sorted), so an import can write the event back verbatim and its hash still
+holds, and one log exports to the same bytes from either backend. Reading a line checks
 each field's presence and type and names the first one at fault; whether the event belongs
 where the line puts it is ``log_checks``'s business.
 """
@@ -65,13 +66,11 @@ def event_line(event: RecordedEvent) -> str:
         "occurred": occurred_json(event.occurred),
         "reported": reported_json(event.reported),
         "recorded_at": utc_iso(event.recorded_at),
-        "payload": event.payload,
+        "payload": _sorted(event.payload),
         "metadata": event.metadata.to_json(),
         "hash": event.hash,
     }
-    return json.dumps(
-        document, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_plain
-    )
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def parse_line(text: str | bytes) -> RecordedEvent:
@@ -222,8 +221,11 @@ def _json_type(value: JSONValue) -> str:
     )
 
 
-def _plain(value: object) -> JSONValue:
-    # Payloads are Mappings, not necessarily dicts.
+def _sorted(value: JSONValue) -> JSONValue:
+    # JSONB hands objects back in its own key order; sorted keys make the export of one log
+    # the same bytes from either backend.
     if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"{type(value).__name__} is not a JSON value")
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
