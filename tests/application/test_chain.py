@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from decimal import Decimal
@@ -16,8 +17,10 @@ from hypothesis import strategies as st
 
 from timeline.application.chain import (
     GENESIS_HASH,
+    canonical_form,
     canonical_json,
     chain_hash,
+    normalise_json,
     recorded_content,
     verify_chain,
 )
@@ -129,3 +132,120 @@ async def test_verify_names_the_first_broken_position(
     assert report.first_broken_position == first_broken
     assert report.reason is not None
     assert reason in report.reason
+
+
+# -- the spliced content is the content encoded whole ----------------------------------
+
+_texts = st.text(max_size=12)
+_json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _texts
+)
+_json_values = st.recursive(
+    _json_scalars,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_texts, children, max_size=3),
+    max_leaves=12,
+)
+_days = st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))
+
+
+def _whole_content(event: RecordedEvent) -> bytes:
+    """The definition ``canonical_content`` must meet: one canonical JSON object."""
+    occurred = event.occurred
+    reported = event.reported
+    return canonical_json(
+        {
+            "position": event.position,
+            "event_id": str(event.event_id),
+            "stream_id": event.stream_id,
+            "stream_version": event.stream_version,
+            "event_type": event.event_type,
+            "schema_version": event.schema_version,
+            "occurred": None
+            if occurred is None
+            else {
+                "edtf": occurred.edtf,
+                "earliest": occurred.earliest.isoformat(),
+                "latest": occurred.latest.isoformat(),
+            },
+            "reported": None
+            if reported is None
+            else {"edtf": reported.edtf, "latest": reported.latest.isoformat()},
+            "recorded_at": event.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "payload": event.payload,
+            "metadata": event.metadata.to_json(),
+        }
+    )
+
+
+@given(
+    position=st.integers(1, 2**62),
+    version=st.integers(1, 2**31 - 1),
+    schema_version=st.integers(1, 2**31 - 1),
+    texts=st.tuples(_texts, _texts, _texts, _texts, st.none() | _texts, st.none() | _texts),
+    payload=st.dictionaries(_texts, _json_values, max_size=4),
+    occurred=st.none() | st.tuples(_days, _days),
+    reported=st.none() | _days,
+    recorded_at=st.datetimes(timezones=st.just(dt.UTC)),
+    ids=st.tuples(st.uuids(), st.none() | st.uuids()),
+)
+def test_the_spliced_content_equals_the_content_encoded_whole(
+    position: int,
+    version: int,
+    schema_version: int,
+    texts: tuple[str, str, str, str, str | None, str | None],
+    payload: dict[str, Any],
+    occurred: tuple[dt.date, dt.date] | None,
+    reported: dt.date | None,
+    recorded_at: dt.datetime,
+    ids: tuple[uuid.UUID, uuid.UUID | None],
+) -> None:
+    stream_id, event_type, occurred_edtf, reported_edtf, actor, key = texts
+    event = RecordedEvent(
+        position=position,
+        event_id=ids[0],
+        stream_id=stream_id,
+        stream_version=version,
+        event_type=event_type,
+        schema_version=schema_version,
+        payload=payload,
+        occurred=None
+        if occurred is None
+        else OccurredTime(edtf=occurred_edtf, earliest=occurred[0], latest=occurred[1]),
+        reported=None if reported is None else ReportedTime(edtf=reported_edtf, latest=reported),
+        recorded_at=recorded_at,
+        metadata=EventMetadata(actor=actor, causation_id=ids[1], idempotency_key=key),
+        hash="",
+    )
+    assert recorded_content(event) == _whole_content(event)
+
+
+_any_text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
+_any_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _any_text,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.tuples(children, children)
+        | st.dictionaries(_any_text | st.integers() | st.booleans(), children, max_size=4)
+    ),
+    max_leaves=16,
+)
+_reference_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+
+@given(_any_json)
+def test_canonical_text_is_the_sorted_compact_json_of_the_normalised_value(value: Any) -> None:
+    text, verbatim = canonical_form(value)
+    assert text == _reference_encode(normalise_json(value))
+    if verbatim:
+        # The canonical text then also reads back as the value itself.
+        assert json.loads(text) == json.loads(json.dumps(value))

@@ -14,12 +14,15 @@ shortest decimal form denotes, which is what either backend gives back.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
+
+import orjson
 
 from timeline.application.records import (
     EventMetadata,
@@ -41,7 +44,59 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 
 def canonical_json(value: JSONValue) -> bytes:
     """Deterministic UTF-8 JSON for ``value``; raises ``ValueError`` on NaN or infinity."""
-    return _encode(normalise_json(value)).encode("utf-8")
+    return canonical_text(value).encode("utf-8")
+
+
+def canonical_text(value: JSONValue) -> str:
+    """``canonical_json`` as text, before UTF-8 encoding."""
+    return canonical_form(value)[0]
+
+
+def canonical_form(value: JSONValue) -> tuple[str, bool]:
+    """``canonical_text`` of ``value``, and whether ``normalise_json`` left it as it was:
+    then the canonical text is also ``value``'s own JSON (keys apart) and means the same."""
+    shape = _shape(value)
+    if shape == _WITHOUT_FLOATS:
+        # orjson writes exactly what _encode writes for these (a property test holds it),
+        # several times faster; it refuses integers past 64 bits and very deep nesting.
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode(), True
+        except TypeError:
+            return _encode(value), True
+    if shape == _VERBATIM:
+        return _encode(value), True  # floats: orjson spells exponents its own way
+    return _encode(normalise_json(value)), False
+
+
+# What normalise_json would do to a value: nothing, and it holds no float; nothing; or copy.
+_WITHOUT_FLOATS, _VERBATIM, _NORMALISED = 0, 1, 2
+
+
+def _shape(value: JSONValue) -> int:
+    kind = type(value)
+    if kind in _PLAIN:
+        return _WITHOUT_FLOATS
+    if kind is dict:
+        shape = _WITHOUT_FLOATS
+        for key, item in value.items():
+            if type(key) is not str:
+                return _NORMALISED
+            if type(item) not in _PLAIN:
+                shape = max(shape, _shape(item))
+                if shape == _NORMALISED:
+                    return shape
+        return shape
+    if kind is list:
+        shape = _WITHOUT_FLOATS
+        for item in value:
+            if type(item) not in _PLAIN:
+                shape = max(shape, _shape(item))
+                if shape == _NORMALISED:
+                    return shape
+        return shape
+    if kind is float and not value.is_integer():
+        return _VERBATIM
+    return _NORMALISED
 
 
 def normalise_json(value: JSONValue) -> JSONValue:
@@ -110,23 +165,69 @@ def canonical_content(
     metadata: EventMetadata,
 ) -> bytes:
     """The bytes an event's hash covers: everything stored about it but the hash."""
-    # Only the payload can hold what needs normalising; the rest is plain by construction.
-    content = _encode(
-        {
-            "position": position,
-            "event_id": str(event_id),
-            "stream_id": stream_id,
-            "stream_version": stream_version,
-            "event_type": event_type,
-            "schema_version": schema_version,
-            "occurred": occurred_json(occurred),
-            "reported": reported_json(reported),
-            "recorded_at": utc_iso(recorded_at),
-            "payload": normalise_json(payload),
-            "metadata": metadata.to_json(),
-        }
+    return content_text(
+        position=position,
+        event_id=event_id,
+        stream_id=stream_id,
+        stream_version=stream_version,
+        event_type=event_type,
+        schema_version=schema_version,
+        occurred=occurred,
+        reported=reported,
+        recorded_at=utc_iso(recorded_at),
+        payload=canonical_text(payload),
+        metadata=canonical_text(metadata.to_json()),
+    ).encode("utf-8")
+
+
+def content_text(
+    *,
+    position: int,
+    event_id: UUID,
+    stream_id: str,
+    stream_version: int,
+    event_type: str,
+    schema_version: int,
+    occurred: OccurredTime | None,
+    reported: ReportedTime | None,
+    recorded_at: str,
+    payload: str,
+    metadata: str,
+) -> str:
+    """``canonical_content`` as text, from parts already encoded: ``recorded_at`` as
+    ``utc_iso`` gives it and ``payload`` and ``metadata`` as ``canonical_text`` does.
+
+    Canonical JSON of an object is its members' encodings in key order, so encoding each
+    part once and splicing gives exactly the bytes of encoding the whole object, and the
+    append path can reuse the payload's text for its column instead of encoding it twice.
+    """
+    # Keys in sorted order; int() and str(UUID) need no escaping, the other texts do.
+    return (
+        f'{{"event_id":"{event_id}","event_type":{_string(event_type)},'
+        f'"metadata":{metadata},"occurred":{_occurred_text(occurred)},"payload":{payload},'
+        f'"position":{int(position)},"recorded_at":"{recorded_at}",'
+        f'"reported":{_reported_text(reported)},"schema_version":{int(schema_version)},'
+        f'"stream_id":{_string(stream_id)},"stream_version":{int(stream_version)}}}'
     )
-    return content.encode("utf-8")
+
+
+# Event types, stream ids and EDTF texts repeat from event to event: keep their JSON.
+_string = functools.lru_cache(maxsize=8192)(_encode)
+
+
+def _occurred_text(occurred: OccurredTime | None) -> str:
+    if occurred is None:
+        return "null"
+    return (
+        f'{{"earliest":"{occurred.earliest.isoformat()}","edtf":{_string(occurred.edtf)},'
+        f'"latest":"{occurred.latest.isoformat()}"}}'
+    )
+
+
+def _reported_text(reported: ReportedTime | None) -> str:
+    if reported is None:
+        return "null"
+    return f'{{"edtf":{_string(reported.edtf)},"latest":"{reported.latest.isoformat()}"}}'
 
 
 def recorded_content(event: RecordedEvent) -> bytes:
