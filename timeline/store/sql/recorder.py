@@ -23,12 +23,23 @@ positions head + 1, head + 2, ... The lock is held until commit or rollback. The
 
 The price is one writer at a time. Appends are short (a handful of statements, one
 executemany for a batch), so throughput is bounded by round trips, not by the lock.
+
+The fast path
+-------------
+Each backend may also answer an append in one statement on the raw driver connection
+(``_append_fast``), without SQLAlchemy's per-statement work and round trips. It still takes
+the lock, reads the head under it and checks the stream's version, all inside the one
+statement; what it cannot do there is hash, so the store remembers the head its last append
+left (``_head``), hashes against it, and the statement refuses to write when the head has
+moved since. The store then learns the new head and tries again, or falls back to the
+transaction above, which always makes progress. A subclass that hooks into that transaction
+(``_write_transaction``, ``_announce``) gets the transaction every time.
 """
 
 from __future__ import annotations
 
 import abc
-import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -37,13 +48,23 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from timeline.application.chain import GENESIS_HASH, canonical_content, chain_hash
 from timeline.application.errors import ConcurrencyError, IdempotencyConflict, StoreUnavailable
 from timeline.application.ports import Clock
 from timeline.application.records import AppendResult, NewEvent, RecordedEvent
 from timeline.store.fingerprints import append_fingerprint
 from timeline.store.sql.failures import Failure, translate
-from timeline.store.sql.rows import EVENT_COLUMNS, event_row, recorded_event, utc
+from timeline.store.sql.rows import (
+    EMPTY_LOG,
+    EVENT_COLUMNS,
+    EncodedEvent,
+    Head,
+    Placed,
+    encode_events,
+    event_row,
+    place,
+    recorded_event,
+    utc,
+)
 from timeline.store.sql.tables import events, idempotency_keys
 
 # Built once: statement construction is a measurable part of a single-event append.
@@ -87,6 +108,8 @@ class SqlEventStore(abc.ABC):
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._head: Head | None = None
+        """The head the last append of this store left (or found), for the fast path."""
 
     # -- what a backend provides ------------------------------------------------------
 
@@ -106,6 +129,21 @@ class SqlEventStore(abc.ABC):
 
     # -- the port -------------------------------------------------------------------
 
+    async def _append_fast(
+        self,
+        stream_id: str,
+        encoded: Sequence[EncodedEvent],
+        expected_version: int,
+        idempotency_key: str | None,
+        fingerprint: str | None,
+    ) -> AppendResult | None:
+        """The append in one statement, or None to have it done in ``_write_transaction``.
+
+        By default there is no fast path."""
+        return None
+
+    # -- the port -------------------------------------------------------------------
+
     async def append(
         self,
         stream_id: str,
@@ -121,11 +159,19 @@ class SqlEventStore(abc.ABC):
         if not events:
             raise ValueError("an append needs at least one event")
         fingerprint = append_fingerprint(stream_id, events) if idempotency_key else None
+        encoded = encode_events(events, idempotency_key)
         try:
+            fast = await self._append_fast(
+                stream_id, encoded, expected_version, idempotency_key, fingerprint
+            )
+            if fast is not None:
+                return fast
             async with self._write_transaction() as conn:
-                return await self._append_locked(
-                    conn, stream_id, events, expected_version, idempotency_key, fingerprint
+                result, head = await self._append_locked(
+                    conn, stream_id, encoded, expected_version, idempotency_key, fingerprint
                 )
+            self._head = head  # committed
+            return result
         except DBAPIError as error:
             failure = self._classify(error)
             if failure is Failure.DUPLICATE_POSITION:
@@ -140,9 +186,7 @@ class SqlEventStore(abc.ABC):
 
     async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
         """Every event of one stream in version order (empty for an unknown stream)."""
-        async with self._reading() as conn:
-            result = await conn.execute(_READ_STREAM, {"stream_id": stream_id})
-            return [recorded_event(row) for row in result.all()]
+        return await self._select_stream(stream_id)
 
     async def read_all(
         self, *, after_position: int = 0, batch_size: int = 1000
@@ -156,9 +200,7 @@ class SqlEventStore(abc.ABC):
             raise ValueError("batch_size must be at least 1")
         position = after_position
         while True:
-            async with self._reading() as conn:
-                result = await conn.execute(_READ_AFTER, {"after": position, "limit": batch_size})
-                batch = [recorded_event(row) for row in result.all()]
+            batch = await self._select_after(position, batch_size)
             for event in batch:
                 yield event
             if len(batch) < batch_size:
@@ -180,84 +222,52 @@ class SqlEventStore(abc.ABC):
         self,
         conn: AsyncConnection,
         stream_id: str,
-        new_events: Sequence[NewEvent],
+        encoded: Sequence[EncodedEvent],
         expected_version: int,
         idempotency_key: str | None,
         fingerprint: str | None,
-    ) -> AppendResult:
-        head = (await conn.execute(_HEAD_AND_VERSION, {"stream_id": stream_id})).first()
-        if head is None:
-            head_position, previous_hash, previous_recorded_at, version = 0, GENESIS_HASH, None, 0
+    ) -> tuple[AppendResult, Head]:
+        """The append inside ``_write_transaction``; the result and the head it leaves."""
+        row = (await conn.execute(_HEAD_AND_VERSION, {"stream_id": stream_id})).first()
+        if row is None:
+            head, version = EMPTY_LOG, 0
         else:
-            head_position, previous_hash, previous_recorded_at, version = head
-            previous_recorded_at = utc(previous_recorded_at)
+            head = Head(position=row[0], hash=row[1], recorded_at=utc(row[2]))
+            version = row[3]
 
         # The key is answered before the version is checked: a retry of an append that
         # committed must get its result back, although the stream has moved on since.
         if idempotency_key is not None:
             original = (await conn.execute(_IDEMPOTENCY, {"key": idempotency_key})).first()
             if original is not None:
-                if original.fingerprint != fingerprint:
-                    raise IdempotencyConflict(idempotency_key)
-                return AppendResult(
+                return replayed(
+                    idempotency_key,
+                    fingerprint,
                     stream_id=original.stream_id,
                     first_position=original.first_position,
                     last_position=original.last_position,
                     stream_version=original.stream_version,
-                    recorded_at=utc(original.recorded_at),
-                    replayed=True,
-                )
+                    recorded_at=original.recorded_at,
+                    found_fingerprint=original.fingerprint,
+                ), head
         if version != expected_version:
             raise ConcurrencyError(stream_id, expected_version, version)
 
-        now = self._clock.now()
-        if now.tzinfo is None:
-            raise ValueError("the clock must tell a timezone-aware time")
-        recorded_at = utc(now)
-        if previous_recorded_at is not None and recorded_at < previous_recorded_at:
-            recorded_at = previous_recorded_at
-        rows: list[dict[str, Any]] = []
-        for offset, event in enumerate(new_events, start=1):
-            position = head_position + offset
-            metadata = event.metadata
-            if idempotency_key is not None and metadata.idempotency_key != idempotency_key:
-                metadata = dataclasses.replace(metadata, idempotency_key=idempotency_key)
-            previous_hash = chain_hash(
-                previous_hash,
-                canonical_content(
-                    position=position,
-                    event_id=event.event_id,
-                    stream_id=stream_id,
-                    stream_version=version + offset,
-                    event_type=event.event_type,
-                    schema_version=event.schema_version,
-                    occurred=event.occurred,
-                    reported=event.reported,
-                    recorded_at=recorded_at,
-                    payload=event.payload,
-                    metadata=metadata,
-                ),
+        placed = place(encoded, stream_id=stream_id, head=head, version=version, now=self._now())
+        rows = [
+            event_row(
+                item.event,
+                position=head.position + offset,
+                stream_id=stream_id,
+                stream_version=version + offset,
+                recorded_at=placed.recorded_at,
+                metadata=item.metadata,
+                hash_=hash_,
             )
-            rows.append(
-                event_row(
-                    event,
-                    position=position,
-                    stream_id=stream_id,
-                    stream_version=version + offset,
-                    recorded_at=recorded_at,
-                    metadata=metadata,
-                    hash_=previous_hash,
-                )
-            )
-
+            for offset, (item, hash_) in enumerate(zip(encoded, placed.hashes, strict=True), 1)
+        ]
         await conn.execute(_INSERT_EVENTS, rows[0] if len(rows) == 1 else rows)
-        result = AppendResult(
-            stream_id=stream_id,
-            first_position=head_position + 1,
-            last_position=head_position + len(rows),
-            stream_version=version + len(rows),
-            recorded_at=recorded_at,
-        )
+        result = appended(placed)
         if idempotency_key is not None:
             await conn.execute(
                 _INSERT_KEY,
@@ -268,11 +278,48 @@ class SqlEventStore(abc.ABC):
                     "last_position": result.last_position,
                     "stream_version": result.stream_version,
                     "fingerprint": fingerprint,
-                    "recorded_at": recorded_at,
+                    "recorded_at": result.recorded_at,
                 },
             )
         await self._announce(conn, result.last_position)
-        return result
+        return result, placed.last
+
+    @asynccontextmanager
+    async def _raw_connection(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+        """A pooled connection for the fast path, and the raw driver connection under it.
+
+        When the block fails with anything but a refusal the connection survives
+        (``_keeps_connection``), the connection is invalidated, not returned to the pool."""
+        async with self._engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            try:
+                yield conn, raw.driver_connection
+            except BaseException as error:
+                if not self._keeps_connection(error):
+                    await conn.invalidate()
+                raise
+
+    def _keeps_connection(self, error: BaseException) -> bool:
+        """Whether a connection is still fit for use after ``error`` on the fast path."""
+        return False
+
+    async def _select_after(self, after: int, limit: int) -> list[RecordedEvent]:
+        """Up to ``limit`` events after position ``after``, in order; backends may read
+        them more cheaply than through SQLAlchemy."""
+        async with self._reading() as conn:
+            result = await conn.execute(_READ_AFTER, {"after": after, "limit": limit})
+            return [recorded_event(row) for row in result.all()]
+
+    async def _select_stream(self, stream_id: str) -> list[RecordedEvent]:
+        async with self._reading() as conn:
+            result = await conn.execute(_READ_STREAM, {"stream_id": stream_id})
+            return [recorded_event(row) for row in result.all()]
+
+    def _now(self) -> dt.datetime:
+        now = self._clock.now()
+        if now.tzinfo is None:
+            raise ValueError("the clock must tell a timezone-aware time")
+        return now
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:
@@ -295,3 +342,38 @@ class SqlEventStore(abc.ABC):
                     await conn.execute(sa.select(_STREAM_VERSION), {"stream_id": stream_id})
                 ).scalar_one()
             )
+
+
+def appended(placed: Placed) -> AppendResult:
+    """The result of writing ``placed``."""
+    return AppendResult(
+        stream_id=placed.stream_id,
+        first_position=placed.head.position + 1,
+        last_position=placed.head.position + len(placed.events),
+        stream_version=placed.version + len(placed.events),
+        recorded_at=placed.recorded_at,
+    )
+
+
+def replayed(
+    key: str,
+    fingerprint: str | None,
+    *,
+    stream_id: str,
+    first_position: int,
+    last_position: int,
+    stream_version: int,
+    recorded_at: dt.datetime,
+    found_fingerprint: str,
+) -> AppendResult:
+    """The original result of the append stored under ``key``, if it said the same."""
+    if found_fingerprint != fingerprint:
+        raise IdempotencyConflict(key)
+    return AppendResult(
+        stream_id=stream_id,
+        first_position=first_position,
+        last_position=last_position,
+        stream_version=stream_version,
+        recorded_at=utc(recorded_at),
+        replayed=True,
+    )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from uuid import UUID
 
+from timeline.application.chain import GENESIS_HASH, canonical_form, chain_hash, content_text
+from timeline.application.chain import utc_iso as _utc_iso
 from timeline.application.records import (
     EventMetadata,
     JSONValue,
@@ -127,4 +132,258 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
         recorded_at=utc(recorded_at),
         metadata=EventMetadata.from_json(metadata),
         hash=hash_,
+    )
+
+
+def recorded_event_from_text(row: Sequence[Any]) -> RecordedEvent:
+    """The event in a row read from the raw driver with the JSON columns as text and the
+    other columns already as Python values (PostgreSQL through asyncpg)."""
+    (
+        position,
+        event_id,
+        stream_id,
+        stream_version,
+        event_type,
+        schema_version,
+        occurred_edtf,
+        occurred_earliest,
+        occurred_latest,
+        reported_edtf,
+        reported_latest,
+        recorded_at,
+        payload,
+        metadata,
+        hash_,
+    ) = row
+    return RecordedEvent(
+        position=position,
+        event_id=event_id,
+        stream_id=stream_id,
+        stream_version=stream_version,
+        event_type=event_type,
+        schema_version=schema_version,
+        payload=json.loads(payload),
+        occurred=None
+        if occurred_edtf is None
+        else OccurredTime(edtf=occurred_edtf, earliest=occurred_earliest, latest=occurred_latest),
+        reported=None
+        if reported_edtf is None
+        else ReportedTime(edtf=reported_edtf, latest=reported_latest),
+        recorded_at=utc(recorded_at),
+        metadata=metadata_from_text(metadata),
+        hash=hash_,
+    )
+
+
+def recorded_event_from_sqlite(row: Sequence[Any]) -> RecordedEvent:
+    """The event in a row read from the raw ``sqlite3`` driver, every column as SQLite
+    holds it: the columns in the forms SQLAlchemy's types write (``sqlite_event_rows``)."""
+    (
+        position,
+        event_id,
+        stream_id,
+        stream_version,
+        event_type,
+        schema_version,
+        occurred_edtf,
+        occurred_earliest,
+        occurred_latest,
+        reported_edtf,
+        reported_latest,
+        recorded_at,
+        payload,
+        metadata,
+        hash_,
+    ) = row
+    return RecordedEvent(
+        position=position,
+        event_id=UUID(event_id),
+        stream_id=stream_id,
+        stream_version=stream_version,
+        event_type=event_type,
+        schema_version=schema_version,
+        payload=json.loads(payload),
+        occurred=None
+        if occurred_edtf is None
+        else OccurredTime(
+            edtf=occurred_edtf,
+            earliest=_date(occurred_earliest),
+            latest=_date(occurred_latest),
+        ),
+        reported=None
+        if reported_edtf is None
+        else ReportedTime(edtf=reported_edtf, latest=_date(reported_latest)),
+        recorded_at=sqlite_datetime(recorded_at),
+        metadata=metadata_from_text(metadata),
+        hash=hash_,
+    )
+
+
+_date = dt.date.fromisoformat
+
+
+def sqlite_datetime(text: str) -> dt.datetime:
+    """A DATETIME column's text (naive UTC, as SQLAlchemy writes it) as an aware time."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def sqlite_datetime_text(moment: dt.datetime) -> str:
+    """How SQLAlchemy's SQLite DATETIME writes ``moment`` (UTC): ``2026-01-01 12:00:00.000000``."""
+    return utc(moment).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def sqlite_event_rows(placed: Placed) -> list[tuple[Any, ...]]:
+    """The ``events`` rows of ``placed`` for the raw ``sqlite3`` driver, each column in the
+    form SQLAlchemy's types give it (UUID as 32 hex digits, dates and times as ISO text)."""
+    recorded_at = sqlite_datetime_text(placed.recorded_at)
+    position, version, stream_id = placed.head.position, placed.version, placed.stream_id
+    rows = []
+    for offset, (item, hash_) in enumerate(zip(placed.events, placed.hashes, strict=True), 1):
+        event = item.event
+        occurred, reported = event.occurred, event.reported
+        rows.append(
+            (
+                position + offset,
+                event.event_id.hex,
+                stream_id,
+                version + offset,
+                event.event_type,
+                event.schema_version,
+                None if occurred is None else occurred.edtf,
+                None if occurred is None else occurred.earliest.isoformat(),
+                None if occurred is None else occurred.latest.isoformat(),
+                None if reported is None else reported.edtf,
+                None if reported is None else reported.latest.isoformat(),
+                recorded_at,
+                item.payload_column,
+                item.metadata_text,
+                hash_,
+            )
+        )
+    return rows
+
+
+@functools.lru_cache(maxsize=4096)
+def metadata_from_text(text: str) -> EventMetadata:
+    """The metadata in a column's JSON; memoised, as most events repeat their writer's."""
+    return EventMetadata.from_json(json.loads(text))
+
+
+# -- the append path: each event's JSON encoded once, for the hash and for the columns ----
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last event of the log, as the next append chains to it."""
+
+    position: int
+    hash: str
+    recorded_at: dt.datetime | None
+
+
+EMPTY_LOG = Head(position=0, hash=GENESIS_HASH, recorded_at=None)
+
+
+class EncodedEvent(NamedTuple):
+    """A new event with its metadata settled and its JSON encoded, before it has a place.
+
+    A named tuple, not a dataclass: one is built per event on the append path."""
+
+    event: NewEvent
+    metadata: EventMetadata
+    payload: str
+    """Canonical JSON of the payload: what the hash covers."""
+    payload_column: str
+    """What the payload column stores: the canonical text when it means the same value
+    (always, but for integral floats and keys that are not strings), else plain JSON."""
+    metadata_text: str
+
+
+def encode_events(events: Sequence[NewEvent], idempotency_key: str | None) -> list[EncodedEvent]:
+    """``events`` ready to chain; the idempotency key, if any, goes into their metadata."""
+    encoded = []
+    for event in events:
+        metadata = event.metadata
+        if idempotency_key is not None and metadata.idempotency_key != idempotency_key:
+            metadata = dataclasses.replace(metadata, idempotency_key=idempotency_key)
+        payload, verbatim = canonical_form(event.payload)
+        encoded.append(
+            EncodedEvent(
+                event,
+                metadata,
+                payload,
+                payload if verbatim else json_serializer(event.payload),
+                _metadata_text(metadata),
+            )
+        )
+    return encoded
+
+
+# Most events of a writer share their metadata (same actor, no ids), so its text is kept.
+@functools.lru_cache(maxsize=1024)
+def _metadata_text(metadata: EventMetadata) -> str:
+    return canonical_form(metadata.to_json())[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Encoded events given their positions after ``head``, their time and their hashes."""
+
+    stream_id: str
+    head: Head
+    version: int
+    """The stream's version before these events."""
+    recorded_at: dt.datetime
+    events: Sequence[EncodedEvent]
+    hashes: list[str]
+
+    @property
+    def last(self) -> Head:
+        return Head(
+            position=self.head.position + len(self.events),
+            hash=self.hashes[-1],
+            recorded_at=self.recorded_at,
+        )
+
+
+def place(
+    events: Sequence[EncodedEvent],
+    *,
+    stream_id: str,
+    head: Head,
+    version: int,
+    now: dt.datetime,
+) -> Placed:
+    """Chain ``events`` after ``head``; ``recorded_at`` is ``now`` held to the head's time,
+    so that it never decreases along the log."""
+    recorded_at = utc(now)
+    if head.recorded_at is not None and recorded_at < head.recorded_at:
+        recorded_at = head.recorded_at
+    recorded_iso = _utc_iso(recorded_at)
+    previous = head.hash
+    hashes = []
+    for offset, encoded in enumerate(events, start=1):
+        event = encoded.event
+        content = content_text(
+            position=head.position + offset,
+            event_id=event.event_id,
+            stream_id=stream_id,
+            stream_version=version + offset,
+            event_type=event.event_type,
+            schema_version=event.schema_version,
+            occurred=event.occurred,
+            reported=event.reported,
+            recorded_at=recorded_iso,
+            payload=encoded.payload,
+            metadata=encoded.metadata_text,
+        )
+        previous = chain_hash(previous, content.encode("utf-8"))
+        hashes.append(previous)
+    return Placed(
+        stream_id=stream_id,
+        head=head,
+        version=version,
+        recorded_at=recorded_at,
+        events=events,
+        hashes=hashes,
     )
