@@ -1,0 +1,1 @@
+"""Benchmarks of the event store beside the ``eventsourcing`` library (``python -m bench``)."""

@@ -1,0 +1,62 @@
+"""``python -m bench NAME``: run one benchmark (or ``all``), print the table, write JSON."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bench import conditions
+from bench.databases import BACKENDS, DEFAULT_POSTGRES_URL, Databases
+from bench.report import Comparison, document, print_table, write_json
+from bench.suite import Settings, benchmarks
+
+app = typer.Typer(add_completion=False, no_args_is_help=True)
+
+
+@app.command()
+def main(
+    name: Annotated[str, typer.Argument(help="a benchmark name, or all")],
+    backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
+    events: Annotated[int | None, typer.Option(help="events per repeat")] = None,
+    peer: Annotated[bool, typer.Option(help="run eventsourcing beside ours")] = True,
+    repeats: Annotated[int, typer.Option(min=1, help="repeats; medians are reported")] = 3,
+    json_path: Annotated[Path | None, typer.Option("--json", help="where to write JSON")] = None,
+    postgres_url: Annotated[
+        str, typer.Option(envvar="TIMELINE_BENCH_POSTGRES_URL", help="a maintenance database")
+    ] = DEFAULT_POSTGRES_URL,
+) -> None:
+    """Benchmarks: append-single, append-batch, read-all, or all three."""
+    known = benchmarks()
+    if name != "all" and name not in known:
+        raise typer.BadParameter(f"{name!r}: use one of {', '.join(known)} or all")
+    if backend not in (*BACKENDS, "both"):
+        raise typer.BadParameter(f"{backend!r}: use sqlite, postgres or both")
+    settings = Settings(
+        backends=BACKENDS if backend == "both" else (backend,),
+        events=events,
+        peer=peer,
+        repeats=repeats,
+        postgres_url=postgres_url,
+    )
+    chosen = list(known) if name == "all" else [name]
+    report = asyncio.run(_run(name, chosen, settings))
+    print_table(report)
+    typer.echo(f"wrote {write_json(report, json_path)}")
+
+
+async def _run(name: str, chosen: list[str], settings: Settings) -> dict[str, object]:
+    known = benchmarks()
+    load_before = conditions.load()
+    results: list[Comparison] = []
+    async with Databases(postgres_url=settings.postgres_url) as databases:
+        for benchmark in chosen:
+            results.extend(await known[benchmark].run(settings, databases))
+        found = await conditions.collect(settings, databases, load_before)
+    return document(name, found, results)
+
+
+if __name__ == "__main__":
+    app()

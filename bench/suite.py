@@ -1,0 +1,60 @@
+"""The benchmarks by name, and the settings every one of them runs with.
+
+A benchmark is a coroutine that takes ``Settings`` and the run's ``Databases`` and returns
+one ``Comparison`` per backend. The projection rebuild at a million events, time travel and
+GraphQL over HTTP join here when the read models and the API they measure are merged: each is
+one more module with a ``run`` coroutine and one more entry in ``BENCHMARKS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bench.corpus import SEED
+from bench.databases import DEFAULT_POSTGRES_URL, Databases
+from bench.report import Comparison
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the command line asked for."""
+
+    backends: tuple[str, ...]
+    events: int | None = None
+    """Events per repeat; None for the benchmark's own default."""
+    peer: bool = True
+    repeats: int = 3
+    seed: int = SEED
+    postgres_url: str = DEFAULT_POSTGRES_URL
+
+    def events_or(self, default: int) -> int:
+        return default if self.events is None else self.events
+
+
+Runner = Callable[[Settings, Databases], Awaitable[list[Comparison]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    name: str
+    summary: str
+    run: Runner
+
+
+def benchmarks() -> dict[str, Benchmark]:
+    """Every benchmark that exists now, in the order ``all`` runs them."""
+    from bench import appends, reads  # late: they import this module's Settings
+
+    found = [
+        Benchmark(
+            "append-single",
+            "append, one event per transaction: rate and latency",
+            appends.run_single,
+        ),
+        Benchmark("append-batch", "append, 1,000 events per transaction", appends.run_batch),
+        Benchmark(
+            "read-all", "read the whole log in global order, decoded to domain events", reads.run
+        ),
+    ]
+    return {benchmark.name: benchmark for benchmark in found}
