@@ -4,11 +4,12 @@ The function does, in one call and so in one round trip, what an append's transa
 statement by statement (see ``timeline.store.sql.recorder``): take the append lock, answer
 an idempotency key already used, check the stream's version, read the head, insert the
 events and the key, and announce the new head. It cannot hash, so the caller sends the
-events hashed against the head it believes is current, and the function writes only if that
-is the head under the lock; otherwise it answers ``stale`` with the real head, and the
-caller hashes again. Anything but READ COMMITTED would let the head read miss the commit
-that released the lock, so the function declines (``isolation``) and the caller falls back
-to its transaction. SQLite has no functions; its store needs nothing from this revision.
+events hashed against the head it believes is current, and the function writes only if
+that head (position and hash) is the one under the lock; otherwise it answers ``stale``
+with the real head, and the caller hashes again. Anything but READ COMMITTED would let the
+head read miss the commit that released the lock, so the function then declines
+(``isolation``) and the caller falls back to its transaction. SQLite has no functions; its
+store needs nothing from this revision.
 
 Revision ID: 0004
 Revises: 0003
@@ -33,6 +34,7 @@ CREATE FUNCTION timeline_append(
     p_stream_id text,
     p_expected_version integer,
     p_expected_head bigint,
+    p_expected_hash text,
     p_key text,
     p_fingerprint text,
     p_recorded_at timestamptz,
@@ -97,7 +99,9 @@ BEGIN
     IF NOT FOUND THEN
         v_position := 0;  -- an empty log: the caller chains to the genesis hash
     END IF;
-    IF v_position <> p_expected_head OR v_count = 0 THEN
+    -- The hash too: a log swapped for another of the same length must not be chained to.
+    IF v_position <> p_expected_head OR v_count = 0
+       OR (v_position > 0 AND v_hash IS DISTINCT FROM p_expected_hash) THEN
         RETURN QUERY SELECT 'stale', v_position, v_hash, v_recorded_at, v_version, NULL,
             NULL::bigint, NULL;
         RETURN;
@@ -147,7 +151,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
         op.execute(
-            "DROP FUNCTION timeline_append(text, integer, bigint, text, text, timestamptz, "
+            "DROP FUNCTION timeline_append(text, integer, bigint, text, text, text, timestamptz, "
             "uuid[], text[], integer[], text[], date[], date[], text[], date[], text[], text[], "
             "text[])"
         )

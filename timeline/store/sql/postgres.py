@@ -69,7 +69,7 @@ def create_postgres_engine(url: str) -> AsyncEngine:
     )
 
 
-_APPEND = "SELECT * FROM timeline_append(" + ", ".join(f"${n}" for n in range(1, 18)) + ")"
+_APPEND = "SELECT * FROM timeline_append(" + ", ".join(f"${n}" for n in range(1, 19)) + ")"
 # Past this many stale answers in a row (other writers keep moving the head), the append
 # takes the transaction, which waits for the lock instead of racing for it.
 _ATTEMPTS = 3
@@ -218,7 +218,7 @@ def _arguments(
     """``timeline_append``'s arguments; without ``placed``, a probe that only checks and
     answers with the head (it can never match -1)."""
     if placed is None:
-        return (stream_id, expected_version, -1, key, fingerprint, None, *([None] * 11))
+        return (stream_id, expected_version, -1, None, key, fingerprint, None, *([None] * 11))
     events = [item.event for item in placed.events]
     occurred = [event.occurred for event in events]
     reported = [event.reported for event in events]
@@ -226,6 +226,7 @@ def _arguments(
         stream_id,
         expected_version,
         placed.head.position,
+        placed.head.hash,
         key,
         fingerprint,
         placed.recorded_at,

@@ -89,6 +89,8 @@ _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
 _INSERT_IF_HEAD = (
     f"INSERT INTO events ({_COLUMNS}) SELECT {', '.join('?' * 15)} "
     "WHERE (SELECT coalesce(max(position), 0) FROM events) = ? "
+    # The hash too: a log swapped for another of the same length must not be chained to.
+    "AND coalesce((SELECT hash FROM events ORDER BY position DESC LIMIT 1), ?) = ? "
     "AND (SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = ?) = ?"
 )
 _HEAD_AND_VERSION = (
@@ -144,7 +146,15 @@ class SqliteEventStore(SqlEventStore):
                     )
                     [row] = sqlite_event_rows(placed)
                     cursor = await driver.execute(
-                        _INSERT_IF_HEAD, (*row, head.position, stream_id, expected_version)
+                        _INSERT_IF_HEAD,
+                        (
+                            *row,
+                            head.position,
+                            EMPTY_LOG.hash,
+                            head.hash,
+                            stream_id,
+                            expected_version,
+                        ),
                     )
                     if cursor.rowcount == 1:
                         self._head = placed.last
