@@ -6,6 +6,7 @@ import typer
 
 from timeline.cli import (
     changes,
+    checkpoints,
     db,
     events,
     history,
@@ -42,6 +43,7 @@ app.command(name="serve")(serve.serve)
 app.command(name="schema")(serve.schema)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(projections.app, name="projections")
+app.add_typer(checkpoints.app, name="checkpoint")
 
 
 def main() -> None:
