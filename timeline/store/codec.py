@@ -14,6 +14,7 @@ publication date of the event's source, when it has one.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -306,8 +307,13 @@ def _reported(event: DomainEvent) -> ReportedTime | None:
 
 
 class _Reader:
+    # Every event read goes through here a few dozen times, so each accessor first tries
+    # the common case (a plain dict holding a plain value) and leaves anything else, errors
+    # included, to the general check after it.
+    __slots__ = ("_data", "_path")
+
     def __init__(self, data: Mapping[str, JSONValue], path: str = "") -> None:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise TypeError(f"{path or 'payload'} must be an object")
         self._data = data
         self._path = path
@@ -324,22 +330,37 @@ class _Reader:
         return self._data.get(key) is not None
 
     def text(self, key: str) -> str:
+        value = self._data.get(key)
+        if type(value) is str:
+            return value
         value = self.raw(key)
         if not isinstance(value, str):
             raise TypeError(f"{self.where(key)} must be a string")
         return value
 
     def optional_text(self, key: str) -> str | None:
-        return self.text(key) if self.has(key) else None
+        value = self._data.get(key)
+        if value is None:
+            return None
+        if type(value) is str:
+            return value
+        return self.text(key)
 
     def texts(self, key: str) -> tuple[str, ...]:
+        value = self._data.get(key)
+        if type(value) is list:
+            for item in value:
+                if type(item) is not str:
+                    break
+            else:
+                return tuple(value)
         value = self.raw(key)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise TypeError(f"{self.where(key)} must be a list of strings")
         return tuple(value)
 
     def child(self, key: str) -> _Reader:
-        return _Reader(self.raw(key), self.where(key))
+        return _Reader(self.raw(key), f"{self._path}.{key}" if self._path else key)
 
     def basis(self, key: str) -> Basis:
         text = self.text(key)
@@ -360,7 +381,16 @@ class _Reader:
         return UUID(self.text(key))
 
     def date(self, key: str) -> FuzzyDate:
-        return FuzzyDate.parse(self.text(key), field=self.where(key))
+        text = self.text(key)
+        try:
+            return _fuzzy_date(text)
+        except DomainError:
+            return FuzzyDate.parse(text, field=self.where(key))  # the refusal, named
+
+
+# A fuzzy date is an immutable value of its text alone, and a log repeats the same few
+# thousand texts: one instance per text spares building it again for every event.
+_fuzzy_date = functools.lru_cache(maxsize=16_384)(FuzzyDate)
 
 
 def _read_event(cls: type[DomainEvent], data: _Reader) -> DomainEvent:
