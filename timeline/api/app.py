@@ -1,6 +1,7 @@
-"""The Starlette application: GraphQL at /graphql, /healthz and /readyz, CORS and the body
-limit. ``create_app`` takes how to open the bootstrap ``Services``; the lifespan opens them
-when the server starts and closes them when it stops."""
+"""The Starlette application: GraphQL at /graphql, /healthz and /readyz, the timeline page at
+/ (``timeline.api.web``), CORS and the body limit. ``create_app`` takes how to open the
+bootstrap ``Services``; the lifespan opens them when the server starts and closes them when it
+stops."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from timeline.api.graphql.schema import build_schema
 from timeline.api.graphql.view import TimelineGraphQL
 from timeline.api.health import healthz, readyz
 from timeline.api.settings import ApiSettings
+from timeline.api.web import web_routes
 from timeline.application.feed import LogFeed
 from timeline.bootstrap import Services, open_services
 
@@ -59,6 +61,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *web_routes(),
         ],
         middleware=[
             Middleware(
