@@ -3,8 +3,9 @@
 import { formatDay, formatLongDay } from "./dates.js";
 import { fill, h, humanise } from "./dom.js";
 import { occurredAxis, renderFacts } from "./facts.js";
-import { renderChart, renderMarkDetail } from "./chart.js";
+import { renderChart } from "./chart.js";
 import { request, requestAll, subscribe } from "./graphql.js";
+import { renderMarkDetail } from "./marks.js";
 import { plural } from "./numbers.js";
 import { renderFact } from "./panel.js";
 import { CATALOGUE, FACT, FACTS, LIVE, TOTALS } from "./queries.js";

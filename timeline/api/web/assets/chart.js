@@ -1,32 +1,10 @@
 // A measure's running total as an SVG chart: the total as a line, the lower-upper band around
 // it, the cumulative checkpoints as diamonds with their bounds and periods, and, in grey, the
 // same measure as known now, so figures visibly arrive and move as the slider replays.
-import {
-  dayNumber,
-  describeFuzzy,
-  formatDay,
-  formatMonth,
-  fromDayNumber,
-  fuzzyStart,
-} from "./dates.js";
+import { dayNumber, formatDay, formatMonth, fromDayNumber, fuzzyStart } from "./dates.js";
 import { fill, h, svg } from "./dom.js";
-import { describeBounds, describeFigure, formatAmount, plural } from "./numbers.js";
-import { sourceList } from "./sources.js";
-
-/** The marks of a running total: totals and checkpoints, each with a key and its data. */
-export function marksOf(series) {
-  const totals = series.points.map((point) => ({
-    kind: "total",
-    key: `total:${point.date}`,
-    ...point,
-  }));
-  const checkpoints = series.checkpoints.map((checkpoint, index) => ({
-    kind: "checkpoint",
-    key: `checkpoint:${checkpoint.date}:${index}`,
-    ...checkpoint,
-  }));
-  return [...totals, ...checkpoints];
-}
+import { checkpointLabel, marksOf, table, totalLabel } from "./marks.js";
+import { describeFigure, formatAmount } from "./numbers.js";
 
 /**
  * Draw `known` (the running total as known at knownAt) into `figure`, with `now` (as known
@@ -337,12 +315,6 @@ function knownAtRule(scale, knownAt) {
   );
 }
 
-const totalLabel = (point, unit) =>
-  `Running total at ${formatDay(point.date)}: ${formatAmount(point.total, unit)} (bounds: ${describeBounds(point, unit)}); ${plural(point.facts?.length ?? 0, "fact")}`;
-
-const checkpointLabel = (checkpoint, unit) =>
-  `Checkpoint at ${formatDay(checkpoint.date)}: ${describeFigure(checkpoint.reading.figure)} for ${describeFuzzy(checkpoint.reading.figure.period)} (bounds: ${describeBounds(checkpoint.reading.figure, unit)})`;
-
 function legend(withNow) {
   const item = (swatch, text) =>
     h("li", {}, h("span", { class: `swatch ${swatch}`, "aria-hidden": "true" }), text);
@@ -353,132 +325,5 @@ function legend(withNow) {
     item("band", "Lower to upper bound; an arrow means no upper bound"),
     item("diamond", "Cumulative checkpoint: a total a source reported, with the period it covers"),
     withNow && item("ghost", "Grey: as known now, not yet known on the chosen day"),
-  );
-}
-
-function table(marks, unit, onSelect) {
-  return h(
-    "details",
-    { class: "chart-table" },
-    h("summary", {}, "The figures as a table"),
-    marks.length === 0
-      ? h("p", {}, "No figures known on this day.")
-      : h(
-          "div",
-          { class: "table-scroll" },
-          h(
-            "table",
-            {},
-            h(
-              "thead",
-              {},
-              h(
-                "tr",
-                {},
-                ["Date", "What", "Amount", "Bounds", "Behind it"].map((t) =>
-                  h("th", { scope: "col" }, t),
-                ),
-              ),
-            ),
-            h(
-              "tbody",
-              {},
-              marks.map((mark) =>
-                h(
-                  "tr",
-                  {},
-                  h("td", {}, formatDay(mark.date)),
-                  h("td", {}, mark.kind === "total" ? "Running total" : "Checkpoint"),
-                  h(
-                    "td",
-                    {},
-                    mark.kind === "total"
-                      ? formatAmount(mark.total, unit)
-                      : describeFigure(mark.reading.figure),
-                  ),
-                  h(
-                    "td",
-                    {},
-                    describeBounds(mark.kind === "total" ? mark : mark.reading.figure, unit),
-                  ),
-                  h(
-                    "td",
-                    {},
-                    h(
-                      "button",
-                      { type: "button", onclick: () => onSelect(mark.key) },
-                      "Facts and sources",
-                    ),
-                  ),
-                ),
-              ),
-            ),
-          ),
-        ),
-  );
-}
-
-/** What lies behind a mark: the facts a total sums, or the reading a checkpoint reports. */
-export function renderMarkDetail(container, mark, unit, onOpen) {
-  if (!mark) {
-    fill(
-      container,
-      h(
-        "p",
-        { class: "hint" },
-        "Choose a point on the chart to see the facts and sources behind it.",
-      ),
-    );
-    return;
-  }
-  const openButton = (fact) =>
-    h(
-      "button",
-      {
-        type: "button",
-        class: "link",
-        "aria-controls": "fact-panel",
-        onclick: () => onOpen(fact.id),
-      },
-      fact.title,
-    );
-  if (mark.kind === "total") {
-    fill(
-      container,
-      h("h3", { tabindex: "-1" }, `Running total at ${formatDay(mark.date)}`),
-      h(
-        "p",
-        {},
-        `${formatAmount(mark.total, unit)}. Bounds: ${describeBounds(mark, unit)}. It sums ${plural(mark.facts.length, "fact")}:`,
-      ),
-      h(
-        "ul",
-        { class: "behind" },
-        mark.facts.map((fact) => h("li", {}, openButton(fact), sourceList(fact.sources))),
-      ),
-    );
-    return;
-  }
-  const { reading } = mark;
-  const computed = Number(mark.value) - Number(mark.discrepancy);
-  fill(
-    container,
-    h("h3", { tabindex: "-1" }, `Checkpoint at ${formatDay(mark.date)}`),
-    h(
-      "p",
-      {},
-      `${describeFigure(reading.figure)} for ${describeFuzzy(reading.figure.period)}. Bounds: ${describeBounds(reading.figure, unit)}.`,
-    ),
-    computed !== 0 &&
-      h(
-        "p",
-        {},
-        `The amounts counted over the same period add up to ${formatAmount(computed, unit)}${mark.consistent ? ", which agrees with it." : ", which cannot agree with it."}`,
-      ),
-    h(
-      "ul",
-      { class: "behind" },
-      h("li", {}, reading.fact ? openButton(reading.fact) : null, sourceList([reading.source])),
-    ),
   );
 }

@@ -1,7 +1,7 @@
 // The public GraphQL API: queries over HTTP, subscriptions over graphql-transport-ws.
 const ENDPOINT = new URL("graphql", document.baseURI);
 
-export class ApiError extends Error {}
+class ApiError extends Error {}
 
 /** POST one operation; resolve to its data, reject with ApiError on any error. */
 export async function request(query, variables = {}, { signal } = {}) {

@@ -2,7 +2,7 @@
 import { describeFuzzy } from "./dates.js";
 import { externalLink, h } from "./dom.js";
 
-export function sourceItem(source) {
+function sourceItem(source) {
   return h(
     "li",
     { class: "source" },
