@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 AUDIT := tests/api/audit
 
-.PHONY: setup run test lint postgres clean
+.PHONY: setup run test lint postgres chromium clean
 
 $(BIN)/timeline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,16 @@ postgres: ## start the local PostgreSQL cluster when it is not answering
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
 	  echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1
 
+chromium: ## install Debian's chromium for the browser tests when it is missing (they skip without it, unless TIMELINE_REQUIRE_BROWSER is set)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
+	  || echo "chromium is not installed: the browser tests (tests/e2e) will skip" >&2
+
 lint: setup ## ruff and mypy, as CI runs them
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup $(AUDIT)/node_modules/.package-lock.json postgres lint ## the whole suite, on SQLite and PostgreSQL (the API's HTTP audit needs node and npm)
+test: setup $(AUDIT)/node_modules/.package-lock.json postgres chromium lint ## the whole suite, on SQLite and PostgreSQL (the API's HTTP audit needs node and npm; the page's tests, chromium)
 	$(BIN)/pytest
 
 clean:
