@@ -28,7 +28,7 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from timeline.application.errors import ApplicationError, ConcurrencyError
@@ -60,13 +60,29 @@ _NOTIFY = sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.bindparam("position", t
 _UNAVAILABLE_CLASSES = ("08", "53", "57")
 _UNIQUE_VIOLATION = "23505"
 _RESTRICT_VIOLATION = "23001"  # raised by the immutability triggers of the migration
+# What the raw driver raises: refusals by the server, and failures of the client side
+# (a closed connection, a protocol left mid-operation) that ``_wrapped`` names.
+_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
 
 def create_postgres_engine(url: str) -> AsyncEngine:
-    """An engine on a ``postgresql+asyncpg`` URL, pinned to READ COMMITTED (see above)."""
-    return create_async_engine(
+    """An engine on a ``postgresql+asyncpg`` URL, pinned to READ COMMITTED (see above),
+    whose pool never hands out a connection the server has closed."""
+    engine = create_async_engine(
         url, json_serializer=json_serializer, isolation_level="READ COMMITTED"
     )
+    sa.event.listen(engine.sync_engine.pool, "checkout", _refuse_closed)
+    return engine
+
+
+def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Make the pool replace a connection the server closed while it sat idle (a restart,
+    ``pg_terminate_backend``), instead of failing the first call made on it. asyncpg knows
+    without a round trip, unlike a pre-ping, which would cost one on every checkout of the
+    append path."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 _APPEND = "SELECT * FROM timeline_append(" + ", ".join(f"${n}" for n in range(1, 19)) + ")"
@@ -156,8 +172,8 @@ class PostgresEventStore(SqlEventStore):
             except asyncpg.UndefinedFunctionError:
                 self._fast = False  # not migrated to 0004 yet: the transaction still works
                 return None
-            except (asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                raise _wrapped(error) from error
+            except _DRIVER_ERRORS as error:
+                raise _wrapped(error, driver) from error
         return None
 
     def _keeps_connection(self, error: BaseException) -> bool:
@@ -250,8 +266,8 @@ async def _fetch(conn: AsyncConnection, statement: str, *arguments: Any) -> list
     assert driver is not None
     try:
         rows: list[Any] = await driver.fetch(statement, *arguments)
-    except (asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-        wrapped = _wrapped(error)
+    except _DRIVER_ERRORS as error:
+        wrapped = _wrapped(error, driver)
         if wrapped.connection_invalidated:
             await conn.invalidate()
         raise wrapped from error
@@ -261,10 +277,19 @@ async def _fetch(conn: AsyncConnection, statement: str, *arguments: Any) -> list
     return rows
 
 
-def _wrapped(error: Exception) -> DBAPIError:
+def _wrapped(error: Exception, driver: Any = None) -> DBAPIError:
     """``error`` from the raw driver as SQLAlchemy would have raised it, so that the store
-    classifies it as any other."""
-    invalidated = isinstance(error, asyncpg.ConnectionDoesNotExistError) or (
-        getattr(error, "sqlstate", "") or ""
-    ).startswith("08")
+    classifies it as any other.
+
+    It is marked ``connection_invalidated`` whenever the connection cannot be used again:
+    the server closed it (SQLSTATE class 08, or 57P: shut down, terminated, starting up),
+    asyncpg saw it close, or asyncpg's protocol was left mid-operation. Such a connection
+    must leave the pool, and the store reports the database as unavailable; returned to
+    the pool, it would fail every later call with "connection is closed"."""
+    sqlstate = getattr(error, "sqlstate", "") or ""
+    invalidated = (
+        isinstance(error, asyncpg.ConnectionDoesNotExistError | asyncpg.InternalClientError)
+        or sqlstate.startswith(("08", "57P"))
+        or (driver is not None and driver.is_closed())
+    )
     return DBAPIError(None, None, error, connection_invalidated=invalidated)
