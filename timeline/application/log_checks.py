@@ -6,47 +6,24 @@ Each line must be an event that could stand at its place in the log it is to con
 * its position is the target's head plus its rank in the file (no gaps, no repeats), its
   ``recorded_at`` is no earlier than the previous event's, its event id is new, and its hash
   is ``chain_hash`` of the previous line's hash and its own canonical content;
-* its payload decodes through the codec to a domain event, whose own dates are the
-  ``occurred`` and ``reported`` the line states beside it (the read models index those);
-* it is the next version of its stream, and the stream, folded through the domain's
-  ``decisions.evolve`` and the measure registry, accepts it: a fact's events on the fact's
-  stream in an order the fact allows, each measure registered once on its own stream before
-  any figure of it, every figure in its measure's unit or with an equivalent in it.
+* its stream accepts it (``stream_checks``).
 
 Every bad line is reported, not just the first. So that one bad line is reported once and
 does not make its successors look bad, the next line may chain to the hash the bad line
-states or to the one its content gives, and a stream moves on to the version a line states
-even when the line is refused.
+states or to the one its content gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
 from timeline.application.chain import GENESIS_HASH, chain_hash, recorded_content, utc_iso
-from timeline.application.errors import ApplicationError
 from timeline.application.log_lines import BadLine, parse_line, stated_hash
 from timeline.application.ports import EventCodec
-from timeline.application.records import OccurredTime, RecordedEvent, ReportedTime
-from timeline.application.streams import fact_stream, measure_stream
-from timeline.domain import decisions
-from timeline.domain.errors import DomainError
-from timeline.domain.events import (
-    DomainEvent,
-    FactCorroborated,
-    FactEvent,
-    FactRecorded,
-    FactRevised,
-    MeasureRegistered,
-)
-from timeline.domain.facts import Fact
-from timeline.domain.figures import Figure
-from timeline.domain.measures import Measure, register_or_check
-
-StreamReader = Callable[[str], Awaitable[list[RecordedEvent]]]
+from timeline.application.records import RecordedEvent
+from timeline.application.stream_checks import StreamChecker, StreamReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +49,6 @@ class LineProblem:
         return f"line {self.line}: {self.reason}"
 
 
-@dataclass(slots=True)
-class _Stream:
-    version: int
-    fact: Fact | None
-    """The fact folded so far; None for a measure's stream."""
-
-
 class LogChecker:
     """Checks export lines, in file order, as the continuation of the log at ``head``.
 
@@ -87,16 +57,13 @@ class LogChecker:
     """
 
     def __init__(self, codec: EventCodec, head: LogHead, existing: StreamReader) -> None:
-        self._codec = codec
         self._head = head
-        self._existing = existing
         self._count = 0
         self._chain_to: frozenset[str] | None = frozenset({head.hash})
         """The hashes the next line may chain to; None after a line with no readable hash."""
         self._recorded_at = head.recorded_at
         self._event_ids: set[UUID] = set()
-        self._streams: dict[str, _Stream] = {}
-        self._measures: dict[str, Measure | None] = {}
+        self._streams = StreamChecker(codec, existing if head.position else None)
         self.problems: list[LineProblem] = []
         self.stopped = False
         """True when the file does not continue this log at all: checking further is moot."""
@@ -124,7 +91,7 @@ class LogChecker:
             self.stopped = True
             return
         reasons = self._place(event)
-        reasons += await self._fold(event)
+        reasons += await self._streams.check(event)
         if reasons:
             self.problems.append(LineProblem(number, "; ".join(reasons)))
 
@@ -161,115 +128,3 @@ class LogChecker:
             reasons.append("hash does not match the event's content and the previous hash")
         self._chain_to = frozenset({event.hash, *computed})
         return reasons
-
-    # -- whether its stream accepts it ------------------------------------------------
-
-    async def _fold(self, record: RecordedEvent) -> list[str]:
-        try:
-            event = self._codec.decode(record)
-        except ApplicationError as error:
-            return [f"payload does not decode: {error}"]
-        reasons = self._times(record, event)
-        stream = await self._stream(record.stream_id)
-        version = 0 if stream is None else stream.version
-        if record.stream_version != version + 1:
-            reasons.append(
-                f"stream_version {record.stream_version} does not follow version {version} "
-                f"of stream {record.stream_id}"
-            )
-        if isinstance(event, MeasureRegistered):
-            reasons += await self._register(record, event)
-        else:
-            reasons += await self._evolve(record, event, stream)
-        return reasons
-
-    def _times(self, record: RecordedEvent, event: DomainEvent) -> list[str]:
-        expected = self._codec.encode(event)
-        reasons = []
-        if record.occurred != expected.occurred:
-            reasons.append(f"occurred is not the payload's date ({_edtf(expected.occurred)})")
-        if record.reported != expected.reported:
-            reasons.append(
-                f"reported is not the payload's publication date ({_edtf(expected.reported)})"
-            )
-        return reasons
-
-    async def _register(self, record: RecordedEvent, event: MeasureRegistered) -> list[str]:
-        self._streams[record.stream_id] = _Stream(record.stream_version, None)
-        if record.stream_id != measure_stream(event.key):
-            return [f"measure {event.key!r} registered on stream {record.stream_id}"]
-        if await self._measure(event.key) is not None:
-            return [f"measure {event.key!r} is already registered"]
-        try:
-            self._measures[event.key] = Measure.from_event(event)
-        except DomainError as error:
-            return [f"measure does not register: {error}"]
-        return []
-
-    async def _evolve(
-        self, record: RecordedEvent, event: FactEvent, stream: _Stream | None
-    ) -> list[str]:
-        before = None if stream is None else stream.fact
-        if record.stream_id != fact_stream(event.fact_id):
-            self._streams[record.stream_id] = _Stream(record.stream_version, before)
-            return [f"an event of fact {event.fact_id} on stream {record.stream_id}"]
-        reasons = []
-        try:
-            before = decisions.evolve(before, event)
-        except DomainError as error:
-            reasons.append(f"does not follow its stream: {error}")
-        self._streams[record.stream_id] = _Stream(record.stream_version, before)
-        for figure in _figures(event):
-            measure = await self._measure(figure.measure)
-            if measure is None:
-                reasons.append(f"a figure of measure {figure.measure!r}, not registered before")
-                continue
-            try:
-                register_or_check(measure, figure, measure.label)
-            except DomainError as error:
-                reasons.append(str(error))
-        return reasons
-
-    # -- what the target log already holds --------------------------------------------
-
-    async def _stream(self, stream_id: str) -> _Stream | None:
-        if stream_id in self._streams or self._head.position == 0:
-            return self._streams.get(stream_id)
-        records = await self._existing(stream_id)
-        if not records:
-            return None
-        fact: Fact | None = None
-        for record in records:
-            event = self._codec.decode(record)
-            if not isinstance(event, MeasureRegistered):
-                fact = decisions.evolve(fact, event)
-        stream = _Stream(records[-1].stream_version, fact)
-        self._streams[stream_id] = stream
-        return stream
-
-    async def _measure(self, key: str) -> Measure | None:
-        if key not in self._measures:
-            found = None
-            if self._head.position > 0:
-                for record in await self._existing(measure_stream(key)):
-                    event = self._codec.decode(record)
-                    if isinstance(event, MeasureRegistered):
-                        found = Measure.from_event(event)
-            self._measures[key] = found
-        return self._measures[key]
-
-
-def _figures(event: FactEvent) -> tuple[Figure, ...]:
-    if isinstance(event, FactRecorded):
-        figure = event.content.figure
-    elif isinstance(event, FactCorroborated):
-        figure = event.figure
-    elif isinstance(event, FactRevised):
-        figure = event.changes.figure
-    else:
-        figure = None
-    return () if figure is None else (figure,)
-
-
-def _edtf(time: OccurredTime | ReportedTime | None) -> str:
-    return "none" if time is None else time.edtf
