@@ -47,7 +47,13 @@ def export(
         timeline export --output timeline.jsonl
     """
     if output is None:
-        count = answer(_export(sys.stdout))
+        try:
+            count = answer(_export(sys.stdout))
+        except BrokenPipeError:
+            # The reader went away (`timeline export | head`): stop quietly, and keep
+            # Python from failing again when it flushes stdout on exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
     else:
         # Written beside the target and renamed into place when complete, so a failed
         # export never leaves a file that looks like a whole log.
