@@ -22,6 +22,7 @@ Reads also use the raw connection and parse the columns themselves.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -123,6 +124,45 @@ class SqliteEventStore(SqlEventStore):
             cls._write_transaction is SqliteEventStore._write_transaction
             and cls._announce is SqlEventStore._announce
         )
+        self._held: tuple[AsyncConnection, aiosqlite.Connection] | None = None
+        self._held_lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        """Close the connection the fast path keeps, then the pool."""
+        held, self._held = self._held, None
+        if held is not None:
+            await held[0].close()
+        await super().close()
+
+    @asynccontextmanager
+    async def _raw_connection(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+        """The fast path's connection, checked out once and kept for this store's appends.
+
+        Checking a connection in costs aiosqlite a hop to its thread (the pool's rollback),
+        as much as the append's own statement; SQLite has no server to drop the connection,
+        so keeping it is safe. One append at a time uses it (they queue for the file's
+        write lock anyway); after a failure other than a refusal it is discarded."""
+        async with self._held_lock:
+            if self._held is None:
+                conn = await self._engine.connect()
+                try:
+                    driver = (await conn.get_raw_connection()).driver_connection
+                except BaseException:
+                    await conn.close()
+                    raise
+                assert driver is not None
+                self._held = (conn, driver)
+            conn, driver = self._held
+            try:
+                yield conn, driver
+            except BaseException as error:
+                if not self._keeps_connection(error):
+                    self._held = None
+                    try:
+                        await conn.invalidate()
+                    finally:
+                        await conn.close()
+                raise
 
     async def _append_fast(
         self,
