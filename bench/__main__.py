@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import pstats
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +29,9 @@ def main(
     postgres_url: Annotated[
         str, typer.Option(envvar="TIMELINE_BENCH_POSTGRES_URL", help="a maintenance database")
     ] = DEFAULT_POSTGRES_URL,
+    profile: Annotated[
+        bool, typer.Option(help="cProfile our side; slows it; writes .pstats beside the JSON")
+    ] = False,
 ) -> None:
     """Benchmarks: append-single, append-batch, read-all, or all three."""
     known = benchmarks()
@@ -40,11 +45,18 @@ def main(
         peer=peer,
         repeats=repeats,
         postgres_url=postgres_url,
+        profiler=cProfile.Profile() if profile else None,
     )
     chosen = list(known) if name == "all" else [name]
     report = asyncio.run(_run(name, chosen, settings))
     print_table(report)
-    typer.echo(f"wrote {write_json(report, json_path)}")
+    written = write_json(report, json_path)
+    typer.echo(f"wrote {written}")
+    if settings.profiler is not None:
+        stats = pstats.Stats(settings.profiler)
+        stats.dump_stats(written.with_suffix(".pstats"))
+        typer.echo("our side, by own time (figures above are slowed by the profiler):")
+        stats.sort_stats("tottime").print_stats(25)
 
 
 async def _run(name: str, chosen: list[str], settings: Settings) -> dict[str, object]:

@@ -40,7 +40,8 @@ async def run_single(settings: Settings, databases: Databases) -> list[Compariso
         peer: list[tuple[float, list[float]]] = []
         for _ in range(settings.repeats):
             async with databases.ours(backend) as store:
-                ours.append(await _ours_single(store, events))
+                with settings.ours():
+                    ours.append(await _ours_single(store, events))
             if settings.peer:
                 async with databases.peer(backend) as peer_store:
                     peer.append(_peer_single(peer_store, events))
@@ -65,7 +66,8 @@ async def run_batch(settings: Settings, databases: Databases) -> list[Comparison
         peer: list[tuple[float, list[float]]] = []
         for _ in range(settings.repeats):
             async with databases.ours(backend) as store:
-                ours.append(await ours_batches(store, batches))
+                with settings.ours():
+                    ours.append(await ours_batches(store, batches))
             if settings.peer:
                 async with databases.peer(backend) as peer_store:
                     peer.append(peer_batches(peer_store, batches))

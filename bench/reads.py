@@ -43,7 +43,8 @@ async def run(settings: Settings, databases: Databases) -> list[Comparison]:
                 peer_store = await stack.enter_async_context(databases.peer(backend))
                 peer_batches(peer_store, batches)
             for _ in range(settings.repeats):
-                ours.append(await _read_ours(store, len(events)))
+                with settings.ours():
+                    ours.append(await _read_ours(store, len(events)))
                 if peer_store is not None:
                     peer.append(_read_peer(peer_store, len(events)))
         results.append(

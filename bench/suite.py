@@ -8,7 +8,9 @@ one more module with a ``run`` coroutine and one more entry in ``BENCHMARKS``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import cProfile
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bench.corpus import SEED
@@ -27,9 +29,24 @@ class Settings:
     repeats: int = 3
     seed: int = SEED
     postgres_url: str = DEFAULT_POSTGRES_URL
+    profiler: cProfile.Profile | None = None
+    """When given, collects a profile of our side of every timed section (never the peer's
+    or the set-up), at the price of slower figures."""
 
     def events_or(self, default: int) -> int:
         return default if self.events is None else self.events
+
+    @contextmanager
+    def ours(self) -> Iterator[None]:
+        """Wrap our side of a timed section: profiled when ``--profile`` asked for it."""
+        if self.profiler is None:
+            yield
+            return
+        self.profiler.enable()
+        try:
+            yield
+        finally:
+            self.profiler.disable()
 
 
 Runner = Callable[[Settings, Databases], Awaitable[list[Comparison]]]
