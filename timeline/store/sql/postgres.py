@@ -123,7 +123,7 @@ class PostgresEventStore(SqlEventStore):
         now = self._clock.now()
         if now.tzinfo is None:
             return None  # the transaction refuses it, after the checks that come first
-        async with self._raw_connection() as (_, driver):
+        async with self._raw_connection() as driver:
             try:
                 for _ in range(_ATTEMPTS):
                     head = self._head

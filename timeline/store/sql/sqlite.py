@@ -135,7 +135,7 @@ class SqliteEventStore(SqlEventStore):
         await super().close()
 
     @asynccontextmanager
-    async def _raw_connection(self) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+    async def _raw_connection(self) -> AsyncIterator[Any]:
         """The fast path's connection, checked out once and kept for this store's appends.
 
         Checking a connection in costs aiosqlite a hop to its thread (the pool's rollback),
@@ -154,7 +154,7 @@ class SqliteEventStore(SqlEventStore):
                 self._held = (conn, driver)
             conn, driver = self._held
             try:
-                yield conn, driver
+                yield driver
             except BaseException as error:
                 if not self._keeps_connection(error):
                     self._held = None
@@ -177,7 +177,7 @@ class SqliteEventStore(SqlEventStore):
         now = self._clock.now()
         if now.tzinfo is None:
             return None  # the transaction refuses it, after the checks that come first
-        async with self._raw_connection() as (_, driver):
+        async with self._raw_connection() as driver:
             try:
                 head = self._head
                 if head is not None and idempotency_key is None and len(encoded) == 1:
