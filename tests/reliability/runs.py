@@ -34,10 +34,15 @@ async def throwaway_postgres(prefix: str) -> AsyncIterator[str]:
         await server.drop_all()
 
 
-def arguments(description: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
+def arguments(description: str, *flags: tuple[str, str]) -> argparse.Namespace:
+    """``--full`` and ``--json FILE``, and each of ``flags`` (name, help) as a switch."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--full", action="store_true", help="the long form")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    for name, text in flags:
+        parser.add_argument(name, action="store_true", help=text)
     return parser.parse_args()
 
 
