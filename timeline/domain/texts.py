@@ -48,6 +48,13 @@ def check_text(
         raise InvalidText(field, "must be a single line")
     if "\x00" in value:
         raise InvalidText(field, "must not contain NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # JSON's "\ud800" escape decodes to a lone surrogate, which no UTF-8 column,
+            # hash or export line can hold.
+            raise InvalidText(field, "is not Unicode text: it holds a lone surrogate") from None
     return value
 
 

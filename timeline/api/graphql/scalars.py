@@ -45,6 +45,10 @@ def parse_datetime(value: object) -> dt.datetime:
         raise InvalidScalar("datetime", f"{value!r} is not an ISO 8601 date and time") from None
     if moment.tzinfo is None:
         raise InvalidScalar("datetime", f"{value!r} needs an offset, e.g. Z or +01:00")
+    try:
+        moment.astimezone(dt.UTC)  # the store compares in UTC
+    except OverflowError:
+        raise InvalidScalar("datetime", f"{value!r} is out of range in UTC") from None
     return moment
 
 

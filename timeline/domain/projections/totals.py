@@ -35,10 +35,12 @@ from timeline.domain.projections.selection import Conflict, can_both_hold, quant
 from timeline.domain.quantities import Bounds, Quantity, UnitKind, unit_kind
 
 _DAY = dt.timedelta(days=1)
+MAX_POINTS = 10_000
+"""Points in one series at most: 27 years by day, all of time by year."""
 
 
 class InvalidSeries(DomainError):
-    """A series that cannot be drawn: it ends before it starts."""
+    """A series that cannot be drawn: it ends before it starts, or has too many points."""
 
 
 class Granularity(StrEnum):
@@ -171,6 +173,14 @@ def _series(counted: tuple[Reading, ...], unit: str, days: list[dt.date]) -> Ite
 def _boundaries(first: dt.date, last: dt.date, granularity: Granularity) -> list[dt.date]:
     days = [granularity.bucket_end(first)]
     while days[-1] < last:
+        # Refused before it is built: days from year 1 to 9999 (or to an open end, which
+        # clamps there) would be millions of points, minutes of work for one request.
+        if len(days) == MAX_POINTS:
+            raise InvalidSeries(
+                "granularity",
+                f"from {first} to {last} by {granularity.name.lower()} is more than "
+                f"{MAX_POINTS} points: choose a coarser granularity or a shorter span",
+            )
         days.append(granularity.bucket_end(days[-1] + _DAY))
     return days
 
