@@ -13,7 +13,8 @@ import typer
 from bench import conditions
 from bench.databases import BACKENDS, DEFAULT_POSTGRES_URL, Databases
 from bench.report import Comparison, document, print_table, write_json
-from bench.suite import Settings, benchmarks
+from bench.report import markdown as report_markdown
+from bench.suite import ALL, Settings, benchmarks
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -29,11 +30,12 @@ def main(
     postgres_url: Annotated[
         str, typer.Option(envvar="TIMELINE_BENCH_POSTGRES_URL", help="a maintenance database")
     ] = DEFAULT_POSTGRES_URL,
+    markdown: Annotated[bool, typer.Option(help="also print the table as Markdown")] = False,
     profile: Annotated[
         bool, typer.Option(help="cProfile our side; slows it; writes .pstats beside the JSON")
     ] = False,
 ) -> None:
-    """Benchmarks: append-single, append-batch, read-all, or all three."""
+    """Benchmarks: append-single, append-batch, read-all, all (the three), limits."""
     known = benchmarks()
     if name != "all" and name not in known:
         raise typer.BadParameter(f"{name!r}: use one of {', '.join(known)} or all")
@@ -47,9 +49,11 @@ def main(
         postgres_url=postgres_url,
         profiler=cProfile.Profile() if profile else None,
     )
-    chosen = list(known) if name == "all" else [name]
+    chosen = list(ALL) if name == "all" else [name]
     report = asyncio.run(_run(name, chosen, settings))
     print_table(report)
+    if markdown:
+        typer.echo(report_markdown(report))
     written = write_json(report, json_path)
     typer.echo(f"wrote {written}")
     if settings.profiler is not None:

@@ -119,6 +119,18 @@ class Databases:
         finally:
             store.close()
 
+    def scratch_file(self) -> str:
+        """A path for a fresh SQLite file of one's own, removed with the run's directory."""
+        return str(self._path(f"{self._name()}-scratch.db"))
+
+    async def scratch_database(self) -> str:
+        """The name of a fresh, empty PostgreSQL database, dropped at the end of the run."""
+        return await self._create()
+
+    def url(self, database: str) -> str:
+        """The URL of ``database`` on the run's PostgreSQL server."""
+        return self._url(database)
+
     def _name(self) -> str:
         return f"{self._prefix}_{len(self._made)}_{secrets.token_hex(2)}"
 

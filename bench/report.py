@@ -82,7 +82,7 @@ class Comparison:
     backend: str
     ours: Run
     peer: Run | None
-    target: Target
+    target: Target | None
     notes: str = ""
 
     @property
@@ -98,8 +98,12 @@ class Comparison:
             "ours": self.ours.summary(),
             "peer": None if self.peer is None else self.peer.summary(),
             "ratio": self.ratio,
-            "target": {**asdict(self.target), "text": self.target.describe()},
-            "met": self.target.met(self.ours.events_per_second, self.ratio),
+            "target": None
+            if self.target is None
+            else {**asdict(self.target), "text": self.target.describe()},
+            "met": None
+            if self.target is None
+            else self.target.met(self.ours.events_per_second, self.ratio),
             "notes": self.notes,
         }
 
@@ -129,6 +133,7 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console(width=150)
     conditions = report["conditions"]
     table = Table(title=f"timeline vs eventsourcing: {report['benchmark']}")
+    # For ``limits`` the two columns are the bare drivers, named in the JSON.
     for column in ("benchmark", "backend", "N", "ours /s", "ours p50/p99 ms"):
         table.add_column(column, justify="right" if column != "benchmark" else "left")
     for column in ("peer /s", "peer p50/p99 ms", "ratio", "target", "met"):
@@ -144,7 +149,7 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
             "-" if peer is None else f"{peer['events_per_second']:,.0f}",
             "-" if peer is None else _latency(peer),
             "-" if result["ratio"] is None else f"{result['ratio']:.2f}x",
-            result["target"]["text"],
+            _target(result),
             {True: "yes", False: "NO", None: "-"}[result["met"]],
         )
     console.print(table)
@@ -154,6 +159,35 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
     )
     for backend, durability in conditions["durability"].items():
         console.print(f"{backend} durability: {durability}")
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The table as Markdown, for bench/README.md."""
+    lines = [
+        "| benchmark | backend | N | timeline /s | p50/p99 ms | eventsourcing /s | p50/p99 ms "
+        "| ratio | target | met |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|---|",
+    ]
+    for result in report["results"]:
+        ours, peer = result["ours"], result["peer"]
+        cells = [
+            result["benchmark"],
+            result["backend"],
+            f"{ours['events']:,}",
+            f"{ours['events_per_second']:,.0f}",
+            _latency(ours),
+            "-" if peer is None else f"{peer['events_per_second']:,.0f}",
+            "-" if peer is None else _latency(peer),
+            "-" if result["ratio"] is None else f"{result['ratio']:.2f}x",
+            _target(result).replace(">=", "≥"),
+            {True: "yes", False: "**no**", None: "-"}[result["met"]],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _target(result: dict[str, Any]) -> str:
+    return "-" if result["target"] is None else str(result["target"]["text"])
 
 
 def _latency(run: dict[str, Any]) -> str:

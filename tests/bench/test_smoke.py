@@ -74,3 +74,33 @@ def test_every_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_every_benchmark_runs_on_postgres(postgres_server: PostgresServer, tmp_path: Path) -> None:
     check(run_all("postgres", tmp_path / "report.json"), "postgres")
+
+
+def run_limits(backend: str, path: Path) -> dict[str, Any]:
+    arguments = ["limits", "--backend", backend, "--events", str(EVENTS), "--repeats", "1"]
+    arguments += ["--json", str(path), "--postgres-url", POSTGRES_ADMIN_URL]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(path.read_text())
+    return report
+
+
+@pytest.mark.parametrize(
+    ("backend", "drivers"),
+    [
+        ("sqlite", ("aiosqlite", "sqlite3")),
+        pytest.param("postgres", ("asyncpg", "psycopg"), marks=pytest.mark.postgres),
+    ],
+)
+def test_the_driver_floors_run_without_a_target(
+    backend: str, drivers: tuple[str, str], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgres":
+        request.getfixturevalue("postgres_server")  # skips or fails as the suite does
+    [result] = run_limits(backend, tmp_path / "limits.json")["results"]
+    assert (result["benchmark"], result["backend"]) == ("limits", backend)
+    assert (result["ours"]["system"], result["peer"]["system"]) == drivers
+    assert_sane_run(result["ours"], latencies=False)
+    assert_sane_run(result["peer"], latencies=False)
+    assert result["target"] is None
+    assert result["met"] is None
