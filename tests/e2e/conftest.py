@@ -90,9 +90,11 @@ def writable_server(
         yield running, url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """Headless Chromium with a fresh profile, for the whole session."""
+    """Headless Chromium with a fresh profile, for one module. Not for the session: while
+    Playwright's sync API is running it holds this thread's event loop, and the asyncio tests
+    that follow the browser's modules need the thread to themselves."""
     if not os.access(CHROMIUM, os.X_OK):
         message = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
         if browser_required():
