@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from tests.api.conftest import Api, app_on, make_token, running
+from tests.api.conftest import Api
 from tests.api.queries import RECORD, fact_input, figure, source
 from tests.reliability.fuzzing import SHORT_EXAMPLES, run
-from timeline.application.tokens import Role
 
 
 @pytest.mark.postgres
@@ -26,17 +23,6 @@ def test_fuzzing_the_running_api_finds_nothing(postgres_database_url: str) -> No
     assert findings.problems == []
     assert sum(findings.tried.values()) == 5 * SHORT_EXAMPLES
     assert not [status for status in findings.answers if status >= 500]
-
-
-@pytest_asyncio.fixture
-async def api(database_url: str) -> AsyncIterator[Api]:
-    async for running_api in running(app_on(database_url)):
-        yield running_api
-
-
-@pytest_asyncio.fixture
-async def writer(database_url: str) -> str:
-    return await make_token(database_url, "fuzz-writer", Role.WRITER)
 
 
 async def post_escaped(
