@@ -133,6 +133,7 @@ def test_screenshot_on_1_october_2025(page: Page, server: Server) -> None:
     expect(timeline.chart.locator(".ghost text.value")).to_have_text(
         "more than £650m, known from 31 Oct 2025"
     )
+    expect(page.locator("#live-status")).to_have_text("Live")
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=DOCS / "timeline-page.png", animations="disabled")
 
