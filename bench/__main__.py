@@ -21,7 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True)
 
 @app.command()
 def main(
-    name: Annotated[str, typer.Argument(help="a benchmark name, or all")],
+    names: Annotated[list[str], typer.Argument(help="benchmark names, or all")],
     backend: Annotated[str, typer.Option(help="sqlite, postgres or both")] = "both",
     events: Annotated[int | None, typer.Option(help="events per repeat")] = None,
     peer: Annotated[bool, typer.Option(help="run eventsourcing beside ours")] = True,
@@ -35,10 +35,13 @@ def main(
         bool, typer.Option(help="cProfile our side; slows it; writes .pstats beside the JSON")
     ] = False,
 ) -> None:
-    """Benchmarks: append-single, append-batch, read-all, all (the three), limits."""
+    """Run benchmarks (append-single, append-batch, read-all, limits; all is the first
+    three), print the table and write the JSON."""
     known = benchmarks()
-    if name != "all" and name not in known:
-        raise typer.BadParameter(f"{name!r}: use one of {', '.join(known)} or all")
+    chosen = [found for name in names for found in (ALL if name == "all" else [name])]
+    for name in chosen:
+        if name not in known:
+            raise typer.BadParameter(f"{name!r}: use one of {', '.join(known)} or all")
     if backend not in (*BACKENDS, "both"):
         raise typer.BadParameter(f"{backend!r}: use sqlite, postgres or both")
     settings = Settings(
@@ -49,8 +52,7 @@ def main(
         postgres_url=postgres_url,
         profiler=cProfile.Profile() if profile else None,
     )
-    chosen = list(ALL) if name == "all" else [name]
-    report = asyncio.run(_run(name, chosen, settings))
+    report = asyncio.run(_run("+".join(names), chosen, settings))
     print_table(report)
     if markdown:
         typer.echo(report_markdown(report))

@@ -133,7 +133,6 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console(width=150)
     conditions = report["conditions"]
     table = Table(title=f"timeline vs eventsourcing: {report['benchmark']}")
-    # For ``limits`` the two columns are the bare drivers, named in the JSON.
     for column in ("benchmark", "backend", "N", "ours /s", "ours p50/p99 ms"):
         table.add_column(column, justify="right" if column != "benchmark" else "left")
     for column in ("peer /s", "peer p50/p99 ms", "ratio", "target", "met"):
@@ -144,9 +143,9 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
             result["benchmark"],
             result["backend"],
             f"{ours['events']:,}",
-            f"{ours['events_per_second']:,.0f}",
+            _rate(ours),
             _latency(ours),
-            "-" if peer is None else f"{peer['events_per_second']:,.0f}",
+            "-" if peer is None else _rate(peer),
             "-" if peer is None else _latency(peer),
             "-" if result["ratio"] is None else f"{result['ratio']:.2f}x",
             _target(result),
@@ -164,7 +163,7 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
 def markdown(report: dict[str, Any]) -> str:
     """The table as Markdown, for bench/README.md."""
     lines = [
-        "| benchmark | backend | N | timeline /s | p50/p99 ms | eventsourcing /s | p50/p99 ms "
+        "| benchmark | backend | N | ours /s | p50/p99 ms | peer /s | p50/p99 ms "
         "| ratio | target | met |",
         "|---|---|--:|--:|--:|--:|--:|--:|---|---|",
     ]
@@ -174,9 +173,9 @@ def markdown(report: dict[str, Any]) -> str:
             result["benchmark"],
             result["backend"],
             f"{ours['events']:,}",
-            f"{ours['events_per_second']:,.0f}",
+            _rate(ours),
             _latency(ours),
-            "-" if peer is None else f"{peer['events_per_second']:,.0f}",
+            "-" if peer is None else _rate(peer),
             "-" if peer is None else _latency(peer),
             "-" if result["ratio"] is None else f"{result['ratio']:.2f}x",
             _target(result).replace(">=", "≥"),
@@ -184,6 +183,14 @@ def markdown(report: dict[str, Any]) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _rate(run: dict[str, Any]) -> str:
+    """The median rate, naming the system when it is not one of the two compared."""
+    rate = f"{run['events_per_second']:,.0f}"
+    if run["system"] in ("timeline", "eventsourcing"):
+        return rate
+    return f"{rate} ({run['system']})"
 
 
 def _target(result: dict[str, Any]) -> str:
