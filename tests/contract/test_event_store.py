@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import threading
 from types import MappingProxyType
 from uuid import uuid4
 
@@ -453,6 +454,7 @@ async def test_a_payload_may_be_any_mapping(event_store: EventStore) -> None:
 
 
 async def test_an_unreachable_database_raises_store_unavailable(backend: str) -> None:
+    threads_before = set(threading.enumerate())
     store = await open_event_store(UNREACHABLE[backend])
     try:
         with pytest.raises(StoreUnavailable):
@@ -463,3 +465,8 @@ async def test_an_unreachable_database_raises_store_unavailable(backend: str) ->
             await read_all(store)
     finally:
         await store.close()
+        # aiosqlite stops the worker thread of a connection that failed to open by posting
+        # back to this event loop from that thread; if the test's loop closes first, the
+        # thread raises "Event loop is closed". Let the workers this test started finish.
+        for thread in set(threading.enumerate()) - threads_before:
+            await asyncio.to_thread(thread.join, 5)
