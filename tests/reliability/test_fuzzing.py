@@ -106,3 +106,34 @@ async def test_a_running_total_of_millions_of_days_is_refused_at_once(
     assert "coarser granularity" in error["message"]
     ok = await api.post(query, {"from": "2025-01-01", "to": "2025-12-31"})
     assert len(ok.json()["data"]["runningTotal"]["points"]) == 365
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    "body",
+    [b"\x00" * 9, b"\xe1", b"1\xcb", b"null", b"-1944", b"2.7539e+16", b'"query"', b"true"],
+)
+async def test_a_body_that_is_not_a_json_object_in_utf_8_is_a_400(api: Api, body: bytes) -> None:
+    # These answered 500: json.loads guessed UTF-16 from NUL bytes, choked on bytes that
+    # are not UTF-8, or returned a number Strawberry then called .get() on.
+    response = await api.client.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 400, response.text
+    assert await head(api) == 0
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    "document",
+    ["{}", "{}{}, {}{}", "query A {} query B { measures { key } }", "{ timeline {} }"],
+)
+async def test_an_empty_selection_set_is_no_internal_error(api: Api, document: str) -> None:
+    # graphql-core 3.3 parses "{}"; Strawberry's depth limiter then took max() of nothing
+    # and the request answered INTERNAL.
+    response = await api.post(document)
+
+    assert response.status_code < 500, response.text
+    codes = [e["extensions"]["code"] for e in response.json().get("errors", [])]
+    assert "INTERNAL" not in codes, response.text

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.queries import fact_input, source
+from tests.api.queries import fact_input, figure, source
 
 READS: Sequence[tuple[str, dict[str, object]]] = (
     ("{ timeline(first: 10) { totalCount edges { node { id title occurred } } } }", {}),
@@ -68,10 +68,13 @@ class Outcome:
 
 
 def write_input(key: str) -> dict[str, Any]:
-    """The input of the write under ``key``: the same every time it is asked for."""
+    """The input of the write under ``key``: the same every time it is asked for. One
+    write in ten carries a figure (the first one always does, registering its measure)."""
+    number = int(key.rpartition("-")[2] or 0)
     return fact_input(
         title=f"Fact {key}",
         idempotencyKey=key,
+        figure=figure() if number % 10 == 0 else None,
         source=source(title=f"Report {key}", url=f"https://news.example/{key}"),
     )
 

@@ -1,0 +1,186 @@
+"""Soak: mixed GraphQL reads and writes at 32 clients against ``timeline serve --workers 2``
+on PostgreSQL; zero errors, memory flat after warm-up, latency percentiles reported.
+
+    python -m tests.reliability.soak          # short: 10 s (4 s of warm-up)
+    python -m tests.reliability.soak --full   # 5 minutes (60 s of warm-up)
+
+The clients (``tests.reliability.traffic``) send one write in five (each its own fact,
+under an idempotency key) and reads of the timeline, the log, the measures, a filtered
+page as known at a day, and a running total. Memory is each uvicorn worker's resident set
+(``/proc``), sampled every second; "flat" means the workers' total at the end is less than
+``MAX_GROWTH`` above what it was when the warm-up ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tests.api.conftest import make_token
+from tests.api.servers import serving
+from tests.reliability.runs import arguments, publish, throwaway_postgres
+from tests.reliability.traffic import Outcome, Traffic, percentile
+from timeline.application.tokens import Role
+
+CLIENTS = 32
+WORKERS = 2
+MAX_GROWTH = 0.10
+
+
+@dataclass(frozen=True)
+class SoakSize:
+    seconds: float
+    warm_up_seconds: float
+
+
+SHORT = SoakSize(seconds=10, warm_up_seconds=4)
+FULL = SoakSize(seconds=300, warm_up_seconds=60)
+
+
+@dataclass
+class SoakFigures:
+    clients: int = CLIENTS
+    workers: int = WORKERS
+    seconds: float = 0.0
+    requests: int = 0
+    reads: int = 0
+    writes: int = 0
+    errors: int = 0
+    requests_per_second: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    write_p99_ms: float = 0.0
+    read_p99_ms: float = 0.0
+    rss_after_warm_up_mb: float = 0.0
+    rss_at_end_mb: float = 0.0
+    rss_peak_mb: float = 0.0
+    rss_growth_after_warm_up: float = 0.0
+    rss_samples_mb: list[float] = field(default_factory=list)
+
+
+async def soak(url: str, size: SoakSize) -> SoakFigures:
+    """Run the soak on the migrated, empty PostgreSQL database at ``url``;
+    ``AssertionError`` if any request failed or memory grew."""
+    token = await make_token(url, "soak-writer", Role.WRITER)
+    with serving(url, workers=WORKERS) as server:
+        workers = uvicorn_workers(server.port)
+        assert len(workers) == WORKERS, f"found workers {workers}"
+        traffic = Traffic(
+            server.graphql,
+            token,
+            clients=CLIENTS,
+            write_share=0.2,
+            timeout=30,
+            prefix="soak",
+        )
+        started = time.monotonic()
+        stop = asyncio.Event()
+        load = asyncio.create_task(traffic.run(stop, started + size.seconds))
+        samples: list[tuple[float, int]] = []
+        while not load.done():
+            samples.append((time.monotonic() - started, sum(rss(pid) for pid in workers)))
+            await asyncio.wait({load}, timeout=1)
+        outcomes = await load
+        elapsed = time.monotonic() - started
+    return judge(outcomes, samples, size, elapsed)
+
+
+def judge(
+    outcomes: list[Outcome], samples: list[tuple[float, int]], size: SoakSize, elapsed: float
+) -> SoakFigures:
+    figures = SoakFigures(seconds=round(elapsed, 1), requests=len(outcomes))
+    figures.reads = sum(o.kind == "read" for o in outcomes)
+    figures.writes = sum(o.kind == "write" for o in outcomes)
+    failed = [o for o in outcomes if not o.ok]
+    figures.errors = len(failed)
+    figures.requests_per_second = round(len(outcomes) / elapsed, 1)
+    every = [o.seconds * 1000 for o in outcomes]
+    figures.p50_ms = round(percentile(every, 0.50), 1)
+    figures.p95_ms = round(percentile(every, 0.95), 1)
+    figures.p99_ms = round(percentile(every, 0.99), 1)
+    figures.max_ms = round(max(every), 1)
+    figures.write_p99_ms = round(
+        percentile([o.seconds * 1000 for o in outcomes if o.kind == "write"], 0.99), 1
+    )
+    figures.read_p99_ms = round(
+        percentile([o.seconds * 1000 for o in outcomes if o.kind == "read"], 0.99), 1
+    )
+    megabytes = [(moment, total / 2**20) for moment, total in samples]
+    warm = [mb for moment, mb in megabytes if moment <= size.warm_up_seconds]
+    assert warm, "no memory sample during the warm-up"
+    figures.rss_after_warm_up_mb = round(warm[-1], 1)
+    figures.rss_at_end_mb = round(megabytes[-1][1], 1)
+    figures.rss_peak_mb = round(max(mb for _, mb in megabytes), 1)
+    figures.rss_growth_after_warm_up = round(
+        figures.rss_at_end_mb / figures.rss_after_warm_up_mb - 1, 3
+    )
+    # About thirty samples are enough to show the curve.
+    figures.rss_samples_mb = [round(mb, 1) for _, mb in megabytes[:: max(1, len(megabytes) // 30)]]
+    assert not failed, f"{len(failed)} requests failed, e.g. {failed[:3]}"
+    assert figures.rss_growth_after_warm_up < MAX_GROWTH, (
+        f"memory grew {figures.rss_growth_after_warm_up:.1%} after the warm-up"
+    )
+    return figures
+
+
+def uvicorn_workers(port: int) -> list[int]:
+    """The worker processes of the ``timeline serve --port PORT`` supervisor."""
+    supervisor = next(
+        pid for pid, command in _processes() if "serve" in command and str(port) in command
+    )
+    # Its other child is multiprocessing's resource tracker.
+    return [
+        pid
+        for pid, command in _processes()
+        if _parent(pid) == supervisor and any("spawn_main" in part for part in command)
+    ]
+
+
+def rss(pid: int) -> int:
+    """Resident set size in bytes (0 once the process is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _processes() -> list[tuple[int, list[str]]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            found.append((int(entry.name), [part.decode(errors="replace") for part in command]))
+    return found
+
+
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    # The command name (in parentheses) may hold spaces: the fields after it are fixed.
+    return int(stat.rpartition(")")[2].split()[1])
+
+
+async def _main() -> None:
+    options = arguments(__doc__ or "")
+    load_before = os.getloadavg()
+    size = FULL if options.full else SHORT
+    async with throwaway_postgres("soak") as url:
+        figures = await soak(url, size)
+    publish({**asdict(size), **asdict(figures)}, options.json, load_before)
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())
