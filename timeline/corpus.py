@@ -1,8 +1,11 @@
 """The curated corpus in ``seeds/``: read its YAML files and load them through the service.
 
 One file per article; a fact id that appears in several files is one fact with several
-sources. The first file to report it (by publication date, then file name) records it; the
-others corroborate it, each with its own reading of the figure. Loading is idempotent: a fact
+sources. Files load in the order the record learnt them (the last day each article can
+have been published, then its earliest, then its name): the first to report a fact records
+it, the others corroborate it, each with its own reading of the figure. Loading an article
+known only later first would hold back what earlier articles say, because a fact's later
+events count as known no earlier than the ones before them. Loading is idempotent: a fact
 already recorded, or a source it already has, is counted as present and not written again.
 """
 
@@ -81,7 +84,7 @@ def load_corpus(directory: Path) -> list[SeedEntry]:
     if not files:
         raise CorpusError(directory, "directory", "holds no *.yaml seed files")
     articles = [(_published(path), path) for path in files]
-    articles.sort(key=lambda item: (item[0].sort_key(), item[1].name))
+    articles.sort(key=lambda item: (item[0].knowledge_day, item[0].sort_key(), item[1].name))
     return [entry for _, path in articles for entry in _entries(path)]
 
 

@@ -67,21 +67,20 @@ def test_replay_knows_a_source_only_from_its_publication(cli: CliRunner) -> None
 
 
 def test_replay_shows_each_fact_as_it_stood_then(cli: CliRunner) -> None:
-    # The deployment was recorded from 000, then corroborated by 003 (known from November
-    # 2026) and by 002. A stream is known as a prefix, so 002's corroboration, which came
-    # after 003's, is not known in 2025 either.
+    # The deployment was recorded from 000, corroborated by 002 (both known from 31 October
+    # 2025) and then by 003, known only from 23 November 2026.
     deployment = "UK sends border security officers to the Western Balkans"
     facts = as_json(cli, "replay", "--known-at", "2025-11-01")["facts"]
     then = next(f for f in facts if f["title"].startswith(deployment))
     now = next(f for f in as_json(cli, "replay")["facts"] if f["title"].startswith(deployment))
 
     assert (then["revision"], [s["publisher"] for s in then["sources"]]) == (
-        1,
-        ["Unknown (syndicated copy)"],
+        2,
+        ["Unknown (syndicated copy)", "Daily Express"],
     )
     assert (now["revision"], [s["publisher"] for s in now["sources"]]) == (
         3,
-        ["Unknown (syndicated copy)", "Unknown (unattributed copy)", "Daily Express"],
+        ["Unknown (syndicated copy)", "Daily Express", "Unknown (unattributed copy)"],
     )
 
 
