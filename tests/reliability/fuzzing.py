@@ -303,8 +303,9 @@ CONTENT_TYPES = st.one_of(
             "",
         ]
     ),
-    # What a header can carry: printable ASCII (h11 refuses the rest before sending).
-    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40),
+    # What a header can carry: printable ASCII, without surrounding blanks (h11 refuses
+    # the rest before sending anything).
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40).map(str.strip),
 )
 
 
