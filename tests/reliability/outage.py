@@ -10,7 +10,7 @@ does), left down for a while and started again. Then:
 
 * every answer is a success, or 503 with only ``UNAVAILABLE`` errors: no 500, no INTERNAL,
   no other code, no dropped connection, and no request takes longer than ``HANG_SECONDS``;
-* answers while the database is down come fast (their slowest is reported);
+* the 503s come fast, within ``FAST_SECONDS`` (their slowest and p99 are reported);
 * the API recovers by itself: a short while after the server is back, every request
   succeeds again (how long is reported);
 * no write is half-done: every write answered with success is in the log once; every
@@ -42,8 +42,11 @@ from timeline.application.tokens import Role
 from timeline.store import codec, migrations
 from timeline.store.factory import open_event_store, open_projection_store
 
-HANG_SECONDS = 5.0
-"""No request may take longer, outage or not."""
+HANG_SECONDS = 10.0
+"""No request may take longer, outage or not (the clients give up at three times this)."""
+FAST_SECONDS = 5.0
+"""No 503 may take longer: it says at once that the database is down. Generous, since
+the machine may be busy: what it rules out is waiting on a connection that never comes."""
 RECOVERY_SECONDS = 10.0
 """After the server is back, every request must succeed again within this long."""
 TOKEN_NAME = "outage-writer"
@@ -161,6 +164,7 @@ def _judge(
     refused = [o.seconds for o in outcomes if o.unavailable]
     assert refused, "no request met the outage: the test proved nothing"
     figures.slowest_unavailable_seconds = round(max(refused), 3)
+    assert figures.slowest_unavailable_seconds < FAST_SECONDS, "a 503 was slow to come"
     figures.p99_unavailable_seconds = round(percentile(refused, 0.99), 3)
 
     for index, (_, up) in enumerate(windows):
