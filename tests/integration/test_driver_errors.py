@@ -101,9 +101,14 @@ async def test_a_dropped_postgres_connection_is_store_unavailable_then_recovers(
                 {"database": database},
             )
 
-        with pytest.raises(StoreUnavailable):
-            await store.head_position()
-        assert await store.head_position() == 1
+        # The pool replaces a connection it already knows the server closed; one whose
+        # termination asyncpg has not read yet fails once. Either way the caller sees
+        # nothing but StoreUnavailable, and the next call works without a restart.
+        try:
+            head = await store.head_position()
+        except StoreUnavailable:
+            head = await store.head_position()
+        assert head == 1
     finally:
         await admin.dispose()
         await store.close()
