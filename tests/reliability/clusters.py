@@ -82,9 +82,11 @@ class LocalCluster:
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
 
-    def stop(self, mode: str = "fast") -> None:
-        """Stop the server; ``fast`` (what a restart does) terminates every session."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+    def stop(self, mode: str = "fast", *, wait: bool = True) -> None:
+        """Stop the server; ``fast`` (what a restart does) terminates every session, while
+        ``smart`` waits for them to end and meanwhile refuses new connections ("the
+        database system is shutting down"). Without ``wait``, return at once."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w" if wait else "-W", "stop")
 
     @property
     def log(self) -> Path:

@@ -168,12 +168,15 @@ def _judge(
     figures.p99_unavailable_seconds = round(percentile(refused, 0.99), 3)
 
     for index, (_, up) in enumerate(windows):
+        # Requests still in flight when the next outage began belong to that one.
         until = windows[index + 1][0] if index + 1 < len(windows) else float("inf")
-        after = [o for o in outcomes if up <= o.started < until]
+        after = [o for o in outcomes if up <= o.started and o.started + o.seconds < until]
         failed = [o.started + o.seconds for o in after if not o.ok]
         recovered = max(failed, default=up) - up
-        assert recovered < RECOVERY_SECONDS, f"not recovered {recovered:.1f} s after restart"
-        assert any(o.ok and o.started > up + recovered for o in after), "never recovered"
+        assert recovered < RECOVERY_SECONDS, f"restart {index + 1}: failing {recovered:.1f} s on"
+        assert any(o.ok and o.started > up + recovered for o in after), (
+            f"restart {index + 1}: no success after the last failure, {recovered:.1f} s on"
+        )
         figures.recovery_seconds.append(round(recovered, 2))
 
     writes = [o for o in outcomes if o.kind == "write"]

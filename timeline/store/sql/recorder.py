@@ -293,7 +293,16 @@ class SqlEventStore(abc.ABC):
         would cost the append twice the CPU for nothing it uses. When the block fails with
         anything but a refusal the connection survives (``_keeps_connection``), the
         connection is invalidated, not returned to the pool."""
-        pooled = await greenlet_spawn(self._engine.sync_engine.raw_connection)
+        engine = self._engine.sync_engine
+        try:
+            pooled = await greenlet_spawn(engine.raw_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # Unlike Engine.connect, raw_connection leaves a failure to connect as the
+            # driver's own error ("the database system is shutting down" answered
+            # INTERNAL): wrap it as SQLAlchemy would, so append classifies it.
+            raise DBAPIError.instance(
+                None, None, error, engine.dialect.loaded_dbapi.Error, dialect=engine.dialect
+            ) from error
         try:
             yield pooled.driver_connection
         except BaseException as error:
