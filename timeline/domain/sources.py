@@ -64,7 +64,10 @@ class Source:
 
 
 def _check_url(url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # a bad IPv6 literal, or a host that NFKC turns into syntax
+        raise InvalidSource("source.url", f"{url!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidSource("source.url", f"{url!r} is not an absolute http(s) URL")
     if any(character.isspace() for character in url):
