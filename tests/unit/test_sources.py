@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from timeline.domain import sources
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError, InvalidSource, InvalidText
 from timeline.domain.sources import Source
@@ -78,3 +82,58 @@ def test_bad_sources_are_refused_naming_the_field(
     assert isinstance(caught.value, DomainError)
     assert caught.value.field == field
     assert reason in caught.value.reason
+
+
+# -- the plain-URL fast path must accept and refuse exactly what the general check does ---
+
+_PLAIN = "abcxyzABZ0189._~%!$&'()*+,;=:@-"
+_ODD = " \t\x1c\x01\x7f\u00a0\u3000[]/?#é\uff03\u2100"
+
+
+@st.composite
+def url_like_texts(draw: st.DrawFn) -> str:
+    """Texts shaped like ``scheme://host/rest``, each part mostly of the characters a plain
+    URL may hold with now and then one a URL check turns on (spaces of every kind, control
+    characters, brackets, separators, non-ASCII look-alikes), so that texts on both sides of
+    the fast path's edge are drawn often."""
+
+    def plain(max_size: int) -> str:
+        return draw(st.text(alphabet=_PLAIN, max_size=max_size))
+
+    scheme = draw(
+        st.sampled_from(("http://", "https://") * 4 + ("HTTPS://", "ftp://", "h:/", "//"))
+    )
+    parts = [scheme, plain(16), draw(st.sampled_from(("", "/", "?", "#"))), plain(16)]
+    odd = draw(st.sampled_from((None, 1, 3, 3)))
+    if odd is not None:
+        at = draw(st.integers(0, len(parts[odd])))
+        parts[odd] = parts[odd][:at] + draw(st.sampled_from(_ODD)) + parts[odd][at:]
+    return "".join(parts)
+
+
+def _url_verdict(check: Callable[[str], None], url: str) -> tuple[str, str] | None:
+    try:
+        check(url)
+    except Exception as exc:  # any refusal, compared by type and words
+        return type(exc).__name__, str(exc)
+    return None
+
+
+@settings(max_examples=1_000)
+@given(st.one_of(url_like_texts(), st.text()))
+def test_the_plain_url_fast_path_agrees_with_the_general_check(url: str) -> None:
+    assert _url_verdict(sources._check_url, url) == _url_verdict(sources._check_any_url, url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.bbc.co.uk/news/articles/c0000000",
+        "http://example.org",
+        "https://user:pw@example.org:8443/a/b?c=d&e=f#g",
+        "https://example.org/a%20b/(x)/[y]",
+    ],
+)
+def test_plain_urls_take_the_fast_path(url: str) -> None:
+    assert sources._PLAIN_URL.fullmatch(url) is not None
+    assert _url_verdict(sources._check_any_url, url) is None
