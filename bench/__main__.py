@@ -26,6 +26,9 @@ def main(
     events: Annotated[int | None, typer.Option(help="events per repeat")] = None,
     peer: Annotated[bool, typer.Option(help="run eventsourcing beside ours")] = True,
     repeats: Annotated[int, typer.Option(min=1, help="repeats; medians are reported")] = 3,
+    seconds: Annotated[
+        float | None, typer.Option(min=0.1, help="seconds of load per repeat (graphql-http)")
+    ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="where to write JSON")] = None,
     postgres_url: Annotated[
         str, typer.Option(envvar="TIMELINE_BENCH_POSTGRES_URL", help="a maintenance database")
@@ -49,6 +52,7 @@ def main(
         events=events,
         peer=peer,
         repeats=repeats,
+        seconds=seconds,
         postgres_url=postgres_url,
         profiler=cProfile.Profile() if profile else None,
     )

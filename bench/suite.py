@@ -29,6 +29,8 @@ class Settings:
     repeats: int = 3
     seed: int = SEED
     postgres_url: str = DEFAULT_POSTGRES_URL
+    seconds: float | None = None
+    """Seconds of load per repeat, for benchmarks bounded in time; None for their default."""
     profiler: cProfile.Profile | None = None
     """When given, collects a profile of our side of every timed section (never the peer's
     or the set-up), at the price of slower figures."""
@@ -65,7 +67,14 @@ ALL = ("append-single", "append-batch", "read-all")
 
 def benchmarks() -> dict[str, Benchmark]:
     """Every benchmark that exists now."""
-    from bench import appends, limits, reads  # late: they import this module's Settings
+    from bench import (  # late: they import Settings
+        appends,
+        graphql_http,
+        limits,
+        reads,
+        rebuild,
+        time_travel,
+    )
 
     found = [
         Benchmark(
@@ -78,9 +87,24 @@ def benchmarks() -> dict[str, Benchmark]:
             "read-all", "read the whole log in global order, decoded to domain events", reads.run
         ),
         Benchmark(
+            "rebuild",
+            "every read model rebuilt from zero: events/s and peak memory",
+            rebuild.run,
+        ),
+        Benchmark(
+            "time-travel",
+            "a page of 50 and a running total at a random knownAt: p50/p99",
+            time_travel.run,
+        ),
+        Benchmark(
             "limits",
             "one bare-driver INSERT per commit: the floor under each system",
             limits.run,
+        ),
+        Benchmark(
+            "graphql-http",
+            "a timeline page over GraphQL/HTTP under 32 clients, beside plain JSON",
+            graphql_http.run,
         ),
     ]
     return {benchmark.name: benchmark for benchmark in found}

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from bench import graphql_http
 from bench.__main__ import app
+from bench.graphql_http_load import QUANTILES, LoadFailed, parse_wrk
 from tests.conftest import POSTGRES_ADMIN_URL, PostgresServer
 
 EVENTS = 40
 BENCHMARKS = {"append-single", "append-batch", "read-all"}
+needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 
 
 def run_all(backend: str, path: Path) -> dict[str, Any]:
@@ -104,3 +108,74 @@ def test_the_driver_floors_run_without_a_target(
     assert_sane_run(result["peer"], latencies=False)
     assert result["target"] is None
     assert result["met"] is None
+
+
+def run_graphql_http(backend: str, path: Path) -> dict[str, Any]:
+    arguments = ["graphql-http", "--backend", backend, "--events", str(EVENTS), "--repeats", "1"]
+    arguments += ["--seconds", "4", "--json", str(path), "--postgres-url", POSTGRES_ADMIN_URL]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(path.read_text())
+    return report
+
+
+@pytest.mark.parametrize(
+    ("backend", "load"),
+    [
+        ("sqlite", "python"),
+        pytest.param("sqlite", "wrk", marks=needs_wrk),
+        pytest.param("postgres", "python", marks=pytest.mark.postgres),
+    ],
+)
+def test_graphql_over_http_runs_beside_its_ceiling(
+    backend: str,
+    load: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if backend == "postgres":
+        request.getfixturevalue("postgres_server")  # skips or fails as the suite does
+    monkeypatch.setattr(graphql_http, "generator", lambda: load)
+    [result] = run_graphql_http(backend, tmp_path / "graphql.json")["results"]
+    assert (result["benchmark"], result["backend"]) == ("graphql-http", backend)
+    assert (result["ours"]["system"], result["peer"]["system"]) == ("timeline", "starlette-json")
+    for run in (result["ours"], result["peer"]):
+        assert 0 < run["events_per_second"] < math.inf
+        assert 0 < run["p50_ms"] <= run["p99_ms"]
+    assert result["ratio"] == pytest.approx(
+        result["ours"]["events_per_second"] / result["peer"]["events_per_second"]
+    )
+    assert result["target"]["kind"] == "ratio"
+    assert isinstance(result["met"], bool)
+    assert result["notes"].startswith(load)
+
+
+WRK_OUTPUT = """\
+Running 1s test @ http://127.0.0.1:8000/graphql
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    40.15ms   10.11ms  80.02ms   70.00%
+    Req/Sec   400.00     20.00   450.00     80.00%
+  Latency Distribution
+     50%   39.50ms
+     75%   45.00ms
+     90%   55.00ms
+     99%   79.00ms
+  800 requests in 1.00s, 8.00MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    800.00
+Transfer/sec:      8.00MB
+"""
+
+
+def test_wrk_output_is_read_and_its_errors_fail_the_run() -> None:
+    quantiles = "".join(
+        f"bench-quantile {39_500 if i <= QUANTILES // 2 else 79_000}\n" for i in range(QUANTILES)
+    )
+    load = parse_wrk(WRK_OUTPUT + "bench-summary 800 1000000 0 0 0 0 3\n" + quantiles)
+    assert (load.requests, load.seconds, load.requests_per_second) == (800, 1.0, 800.0)
+    assert (load.latencies_ms[QUANTILES // 2], load.latencies_ms[-1]) == (39.5, 79.0)
+    assert load.errors["non_2xx_3xx"] == 3
+    with pytest.raises(LoadFailed, match="non_2xx_3xx"):
+        load.check()
