@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from bench import graphql_http
 from bench.__main__ import app
 from bench.graphql_http_load import QUANTILES, LoadFailed, parse_wrk
+from bench.rebuild_log import CACHE_ENV
 from tests.conftest import POSTGRES_ADMIN_URL, PostgresServer
 
 EVENTS = 40
@@ -179,3 +180,45 @@ def test_wrk_output_is_read_and_its_errors_fail_the_run() -> None:
     assert load.errors["non_2xx_3xx"] == 3
     with pytest.raises(LoadFailed, match="non_2xx_3xx"):
         load.check()
+
+
+def run_read_models(backend: str, path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    # Nothing cached: the tiny log is made in the run's own databases and dropped after it.
+    monkeypatch.setenv(CACHE_ENV, "off")
+    arguments = ["rebuild", "time-travel", "--backend", backend, "--events", str(EVENTS)]
+    arguments += ["--repeats", "1", "--json", str(path), "--postgres-url", POSTGRES_ADMIN_URL]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(path.read_text())
+    return report
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_the_rebuild_and_time_travel_run_without_a_peer(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgres":
+        request.getfixturevalue("postgres_server")
+    report = run_read_models(backend, tmp_path / "read-models.json", monkeypatch)
+    results = {result["benchmark"]: result for result in report["results"]}
+    assert set(results) == {"rebuild", "time-travel-page", "time-travel-total"}
+    for result in results.values():
+        assert result["backend"] == backend
+        assert result["peer"] is None
+        assert result["ratio"] is None
+        assert result["ours"]["events"] == EVENTS  # the log's size, whatever was counted
+        assert isinstance(result["met"], bool)
+
+    rebuild = results["rebuild"]["ours"]
+    assert_sane_run(rebuild, latencies=False)
+    assert 0 < rebuild["peak_memory_mb"] < math.inf
+    assert rebuild["runs_peak_memory_mb"] == [rebuild["peak_memory_mb"]]
+    assert results["rebuild"]["target"]["memory_mb"] == 300
+
+    for name in ("time-travel-page", "time-travel-total"):
+        ours = results[name]["ours"]
+        assert ours["queries"] == 200
+        assert 0 < ours["p50_ms"] <= ours["p99_ms"]
+        assert results[name]["target"]["kind"] == "latency"
