@@ -102,6 +102,22 @@ async def test_incremental_catch_up_equals_a_rebuild_and_the_fold(
     assert len(incremental[TIMELINE]["fact_revisions"]) > 400
 
 
+@pytest.mark.parametrize(("batch_size", "cache"), [(50, 0), (50, 1), (7, 9), (1000, 40)])
+async def test_a_rebuild_equals_the_fold_whatever_it_keeps_in_memory(
+    stores: Stores, database_url: str, batch_size: int, cache: int
+) -> None:
+    """A rebuild writes the revisions it keeps in memory once they are closed or pushed out,
+    and reads back the others: each way, every row is the fold's."""
+    head = await append_synthetic_log(stores.events, stores.clock, facts=150, seed=3)
+    events = await logged_events(stores.events)
+    runner = ProjectionRunner(
+        stores.events, codec, stores.projections, batch_size=batch_size, rebuild_cache=cache
+    )
+    for name in PROJECTIONS:
+        assert await runner.rebuild(name) == head
+        assert await stored_rows(database_url, name) == folded_rows(events, name, head)
+
+
 async def test_a_batch_costs_the_same_statements_whatever_its_size(
     stores: Stores, database_url: str
 ) -> None:
