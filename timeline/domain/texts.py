@@ -38,6 +38,21 @@ def check_text(
     rather than repairs. Single-line fields refuse line breaks because they end up in
     headings and CSV cells.
     """
+    if (
+        type(value) is str
+        and len(value) <= max_length
+        and value.isascii()
+        and (multiline or ("\n" not in value and "\r" not in value))
+        and "\x00" not in value
+        and value
+        and not value.isspace()
+    ):
+        return value  # the common case: every check below, in one expression
+    return _checked(field, value, max_length, multiline)
+
+
+def _checked(field: str, value: object, max_length: int, multiline: bool) -> str:
+    """``check_text`` one check at a time: the reason for a refusal, or non-ASCII text."""
     if not isinstance(value, str):
         raise InvalidText(field, f"must be a string, not {type(value).__name__}")
     if not value.strip():
@@ -66,7 +81,10 @@ def check_labels(field: str, values: Sequence[str]) -> tuple[str, ...]:
         raise InvalidText(field, f"has {len(values)} items; the limit is {MAX_ITEMS}")
     seen: set[str] = set()
     for index, value in enumerate(values):
-        check_text(f"{field}[{index}]", value, MAX_LABEL)
+        try:
+            check_text(field, value, MAX_LABEL)
+        except InvalidText as exc:  # the item's own name, built only when it is needed
+            raise InvalidText(f"{field}[{index}]", exc.reason) from None
         if value in seen:
             raise InvalidText(f"{field}[{index}]", f"duplicates {value!r}")
         seen.add(value)
