@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -323,3 +324,8 @@ def test_the_fast_path_accepts_every_plain_date_and_interval(date: FuzzyDate) ->
     fast = dates._parse_simple(date.text)
     assert fast is not None
     assert fast == dates._parse_with_edtf(date.text)
+
+
+def test_a_fuzzy_date_takes_every_attribute_of_its_reading() -> None:
+    # FuzzyDate copies a reading's fields by position: the two must name the same fields.
+    assert dates._Parsed._fields == tuple(f.name for f in dataclasses.fields(FuzzyDate))

@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from time import struct_time
+from typing import NamedTuple
 
 import edtf
 
@@ -58,8 +59,9 @@ _COARSENESS = {Precision.YEAR: 0, Precision.MONTH: 1, Precision.DAY: 2}
 _EDTF_PRECISION = {"day": Precision.DAY, "month": Precision.MONTH, "year": Precision.YEAR}
 
 
-@dataclass(frozen=True, slots=True)
-class _Point:
+class _Point(NamedTuple):
+    # Named tuples, not dataclasses, for this and _Parsed: a cold read of a log builds
+    # one or two per distinct date text, and a tuple is built in one step.
     earliest: dt.date
     latest: dt.date
     precision: Precision
@@ -90,8 +92,8 @@ class FuzzyDate:
         if not isinstance(self.text, str):
             raise InvalidFuzzyDate("date", f"must be EDTF text, not {type(self.text).__name__}")
         parsed = _interpret(self.text)
-        for name in _Parsed.__dataclass_fields__:
-            object.__setattr__(self, name, getattr(parsed, name))
+        for name, value in zip(_Parsed._fields, parsed, strict=True):
+            object.__setattr__(self, name, value)
 
     @classmethod
     def parse(cls, text: str, *, field: str = "date") -> FuzzyDate:
@@ -180,8 +182,7 @@ class FuzzyDate:
         return self.text
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Parsed:
+class _Parsed(NamedTuple):
     text: str
     earliest: dt.date
     latest: dt.date
@@ -290,6 +291,7 @@ def _calendar_day(text: str, value: struct_time) -> dt.date:
         raise InvalidFuzzyDate("date", f"{text!r} is not a day on the calendar ({exc})") from exc
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _SIMPLE_POINT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([?~%]?)")
 
 
@@ -349,7 +351,7 @@ def _simple_point(text: str) -> _Point | None:
         month = int(month_text)
         if not 1 <= month <= 12:
             return None
-        last = calendar.monthrange(year, month)[1]
+        last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month]
         if day_text is None:
             earliest, latest = dt.date(year, month, 1), dt.date(year, month, last)
             precision = Precision.MONTH
