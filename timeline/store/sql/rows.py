@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -54,6 +54,21 @@ EVENT_COLUMNS = (
     events.c.event_metadata,
     events.c.hash,
 )
+
+
+# json.loads's own decoder's scanner (set in JSONDecoder.__init__; typeshed omits it).
+_scan_json: Callable[[str, int], tuple[JSONValue, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def json_value(text: str) -> JSONValue:
+    """``json.loads(text)``, without its two whitespace scans when the value fills the whole
+    text (as in the JSON columns, which hold no whitespace around it): the same decoder,
+    called directly. Anything else, errors included, is left to ``json.loads`` itself."""
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -162,7 +177,7 @@ def recorded_event_from_text(row: Sequence[Any]) -> RecordedEvent:
         stream_version=stream_version,
         event_type=event_type,
         schema_version=schema_version,
-        payload=json.loads(payload),
+        payload=json_value(payload),
         occurred=None
         if occurred_edtf is None
         else OccurredTime(edtf=occurred_edtf, earliest=occurred_earliest, latest=occurred_latest),
@@ -202,7 +217,7 @@ def recorded_event_from_sqlite(row: Sequence[Any]) -> RecordedEvent:
         stream_version=stream_version,
         event_type=event_type,
         schema_version=schema_version,
-        payload=json.loads(payload),
+        payload=json_value(payload),
         occurred=None
         if occurred_edtf is None
         else OccurredTime(
@@ -266,7 +281,7 @@ def sqlite_event_rows(placed: Placed) -> list[tuple[Any, ...]]:
 @functools.lru_cache(maxsize=4096)
 def metadata_from_text(text: str) -> EventMetadata:
     """The metadata in a column's JSON; memoised, as most events repeat their writer's."""
-    return EventMetadata.from_json(json.loads(text))
+    return EventMetadata.from_json(json_value(text))
 
 
 # -- the append path: each event's JSON encoded once, for the hash and for the columns ----
