@@ -16,9 +16,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -102,6 +105,20 @@ class PostgresProjectionStore(SqlProjectionStore):
         async with self._engine.begin() as conn:
             await index_shadows(conn, tables)
 
+    @staticmethod
+    async def _bulk_insert(
+        conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: list[Any]
+    ) -> None:
+        # COPY on the raw connection; the adapter begins its transaction lazily, at its
+        # first statement, so one goes first.
+        await conn.execute(sa.text("SELECT 1"))
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        try:
+            await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
+        except asyncpg.PostgresError as error:
+            raise DBAPIError(None, None, error) from error
+
     async def _swap(self, conn: AsyncConnection, tables: Sequence[sa.Table]) -> None:
         await swap_postgres(conn, tables)
 
@@ -136,6 +153,23 @@ class SqliteProjectionStore(SqlProjectionStore):
 
     async def _swap(self, conn: AsyncConnection, tables: Sequence[sa.Table]) -> None:
         await swap_sqlite(conn, tables)
+
+    @staticmethod
+    async def _bulk_insert(
+        conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: list[Any]
+    ) -> None:
+        # One executemany on the raw connection, in the transaction BEGIN IMMEDIATE opened.
+        quote = conn.dialect.identifier_preparer.quote
+        statement = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        try:
+            await driver.executemany(statement, rows)
+        except sqlite3.Error as error:
+            raise DBAPIError(None, None, error) from error
 
     def _classify(self, error: DBAPIError) -> Failure | None:
         return classify_sqlite_error(error)

@@ -2,13 +2,16 @@
 
 A batch costs a fixed number of statements whatever its size: one SELECT for the open
 revisions of the facts it touches, one executemany per table for new rows, one per table
-for closed intervals, and the checkpoint.
+for closed intervals, and the checkpoint. A rebuild's batches hand their new rows to the
+backend's ``BulkInsert`` instead (SQLite: one executemany on the raw connection; PostgreSQL:
+COPY), with every value bound by the column's own SQLAlchemy type, so the stored bytes are
+the ones an ``insert()`` would have written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -40,6 +43,39 @@ TableSet = Mapping[str, sa.Table]
 
 _MAX_IDS = 10_000
 
+
+class BulkInsert(Protocol):
+    """Writes ``rows`` (tuples in the order of ``columns``, values already bound) into
+    ``table`` inside ``conn``'s transaction."""
+
+    async def __call__(
+        self, conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: list[Any]
+    ) -> None: ...
+
+
+Processor = Callable[[Any], Any] | None
+_processors: dict[tuple[str, str], list[Processor]] = {}
+
+
+def bound_rows(
+    table: sa.Table, dialect: sa.Dialect, rows: list[dict[str, Any]]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """``rows`` as tuples of the values the driver gets, bound by each column's type."""
+    names = [column.name for column in table.columns]
+    key = (table.name, dialect.name)
+    processors = _processors.get(key)
+    if processors is None:
+        processors = [
+            column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns
+        ]
+        _processors[key] = processors
+    pairs = list(zip(names, processors, strict=True))
+    return names, [
+        tuple(row[name] if bind is None else bind(row[name]) for name, bind in pairs)
+        for row in rows
+    ]
+
+
 LIVE: TableSet = {
     table.name: table for table in (fact_revisions, fact_labels, figure_readings, measures)
 }
@@ -60,12 +96,14 @@ class SqlBatch:
         *,
         checkpoint: str | None,
         clock: Clock,
+        bulk: BulkInsert | None = None,
     ) -> None:
         self._conn = conn
         self._tables = tables
         self._position = position
         self._checkpoint = checkpoint
         self._clock = clock
+        self._bulk = bulk
         self.saved: int | None = None
 
     @property
@@ -106,8 +144,14 @@ class SqlBatch:
         self.saved = position
 
     async def _insert(self, name: str, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self._conn.execute(self._tables[name].insert(), rows)
+        if not rows:
+            return
+        table = self._tables[name]
+        if self._bulk is None:
+            await self._conn.execute(table.insert(), rows)
+            return
+        columns, bound = bound_rows(table, self._conn.dialect, rows)
+        await self._bulk(self._conn, table, columns, bound)
 
 
 async def read_checkpoint(conn: AsyncConnection, name: str) -> int:

@@ -52,6 +52,7 @@ from timeline.store.sql.projection_rows import (
 from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
 from timeline.store.sql.projection_writes import (
     LIVE,
+    BulkInsert,
     SqlBatch,
     read_checkpoint,
     write_checkpoint,
@@ -99,6 +100,9 @@ class SqlProjectionStore(abc.ABC):
     @abc.abstractmethod
     def _classify(self, error: DBAPIError) -> Failure | None:
         """What a driver error means, or None when there is no better name for it."""
+
+    _bulk_insert: BulkInsert | None = None
+    """How a rebuild writes its rows into the shadows; None for plain INSERTs."""
 
     # -- reads ------------------------------------------------------------------------
 
@@ -249,7 +253,12 @@ class SqlRebuild:
         store = self._store
         async with store._translated(), store._write_transaction() as conn:
             batch = SqlBatch(
-                conn, self._shadows, self.position, checkpoint=None, clock=store._clock
+                conn,
+                self._shadows,
+                self.position,
+                checkpoint=None,
+                clock=store._clock,
+                bulk=store._bulk_insert,
             )
             yield batch
         self.position = batch.position  # only once the transaction has committed
