@@ -244,6 +244,21 @@ def corrupt(path: tuple[str, ...], value: JSONValue) -> dict[str, JSONValue]:
         (("content", "occurred"), "2023-02-29", "content.occurred: '2023-02-29'"),
         (("source",), [], "source must be an object"),
         (("fact_id",), "not-a-uuid", "badly formed"),
+        # Values whose type the value object checks itself, naming the field.
+        (("content", "title"), 5, "content.title: must be a string, not int"),
+        (("content", "summary"), None, "content.summary: must be a string, not NoneType"),
+        (("content", "kind"), ["POLICY_ANNOUNCED"], "is not an UPPER_SNAKE_CASE kind"),
+        (("content", "date_note"), ["n"], "content.date_note: must be a string, not list"),
+        (("content", "occurred_phrase"), 9, "content.occurred_phrase: must be a string"),
+        (("content", "topics"), ["boats", 3], "content.topics must be a list of strings"),
+        (("content", "inferred"), ["year", 1], "content.inferred must be a list of strings"),
+        (("source", "url"), 5, "source.url: must be a string, not int"),
+        (("source", "url"), "ftp://x.org", "not an absolute http"),
+        (("source", "document"), {}, "source.document: must be a string, not dict"),
+        (("source", "publisher"), None, "source.publisher: must be a string"),
+        (("source", "quote"), KeyError, "missing source.quote"),
+        (("source", "published"), KeyError, "missing source.published"),
+        (("content", "summary"), KeyError, "missing content.summary"),
     ],
 )
 def test_malformed_payloads_are_refused_naming_the_key(

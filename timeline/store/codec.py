@@ -310,27 +310,27 @@ class _Reader:
     # Every event read goes through here a few dozen times, so each accessor first tries
     # the common case (a plain dict holding a plain value) and leaves anything else, errors
     # included, to the general check after it.
-    __slots__ = ("_data", "_path")
+    __slots__ = ("_path", "data")
 
     def __init__(self, data: Mapping[str, JSONValue], path: str = "") -> None:
         if type(data) is not dict and not isinstance(data, Mapping):
             raise TypeError(f"{path or 'payload'} must be an object")
-        self._data = data
+        self.data = data
         self._path = path
 
     def where(self, key: str) -> str:
         return f"{self._path}.{key}" if self._path else key
 
     def raw(self, key: str) -> JSONValue:
-        if key not in self._data:
+        if key not in self.data:
             raise KeyError(self.where(key))
-        return self._data[key]
+        return self.data[key]
 
     def has(self, key: str) -> bool:
-        return self._data.get(key) is not None
+        return self.data.get(key) is not None
 
     def text(self, key: str) -> str:
-        value = self._data.get(key)
+        value = self.data.get(key)
         if type(value) is str:
             return value
         value = self.raw(key)
@@ -339,7 +339,7 @@ class _Reader:
         return value
 
     def optional_text(self, key: str) -> str | None:
-        value = self._data.get(key)
+        value = self.data.get(key)
         if value is None:
             return None
         if type(value) is str:
@@ -347,7 +347,7 @@ class _Reader:
         return self.text(key)
 
     def texts(self, key: str) -> tuple[str, ...]:
-        value = self._data.get(key)
+        value = self.data.get(key)
         if type(value) is list:
             for item in value:
                 if type(item) is not str:
@@ -441,25 +441,40 @@ def _read_figure(data: _Reader) -> Figure:
 
 
 def _read_source(data: _Reader) -> Source:
+    # Source checks that each of its texts is a string and names the field, so the values
+    # go in as they are; only a missing key needs naming here.
+    fields = data.data
+    try:
+        publisher, title, quote = fields["publisher"], fields["title"], fields["quote"]
+    except KeyError as exc:
+        raise KeyError(data.where(exc.args[0])) from None
     return Source(
-        publisher=data.text("publisher"),
-        title=data.text("title"),
-        url=data.optional_text("url"),
+        publisher=publisher,
+        title=title,
+        url=fields.get("url"),
         published=data.date("published"),
-        quote=data.text("quote"),
-        document=data.optional_text("document"),
+        quote=quote,
+        document=fields.get("document"),
     )
 
 
 def _read_content(data: _Reader) -> FactContent:
+    # As for a source: FactContent checks its texts' types (kind, title, summary, the
+    # phrase and the note) itself, naming the field. A patch does not, so _read_patch
+    # checks every value here.
+    fields = data.data
+    try:
+        kind, title, summary = fields["kind"], fields["title"], fields["summary"]
+    except KeyError as exc:
+        raise KeyError(data.where(exc.args[0])) from None
     return FactContent(
-        kind=data.text("kind"),
-        title=data.text("title"),
-        summary=data.text("summary"),
+        kind=kind,
+        title=title,
+        summary=summary,
         occurred=data.date("occurred"),
-        occurred_phrase=data.optional_text("occurred_phrase"),
+        occurred_phrase=fields.get("occurred_phrase"),
         inferred=data.texts("inferred"),
-        date_note=data.optional_text("date_note"),
+        date_note=fields.get("date_note"),
         topics=data.texts("topics"),
         actors=data.texts("actors"),
         places=data.texts("places"),
