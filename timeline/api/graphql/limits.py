@@ -1,11 +1,17 @@
 """Limits that refuse an expensive document while it is parsed or validated, before any
-resolver runs: its token count, its depth and its number of aliases."""
+resolver runs: its token count, its depth and its number of aliases.
+
+A document that passes is remembered by its text (``CheckedDocuments``): the next request
+with the same text, as every client's own queries are, reuses its parsed document and skips
+validation, which for a timeline page cost more than running it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -16,24 +22,85 @@ from graphql import (
     ValidationRule,
 )
 from graphql.language import SKIP, VisitorAction
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.max_aliases import create_validator
 
 from timeline.api.settings import ApiSettings
 
+CHECKED_DOCUMENTS = 256
+"""Documents remembered per schema: a bound, so unique texts cannot grow memory."""
 
-def limit_extensions(settings: ApiSettings) -> list[Callable[[], SchemaExtension]]:
-    """Factories, so that each operation gets fresh extension instances."""
-    depth = depth_limit(settings.max_depth)
-    return [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules([depth]),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-    ]
+
+def limit_extensions(
+    settings: ApiSettings, checked: DocumentCache
+) -> list[Callable[[], SchemaExtension]]:
+    """Factories, so that each operation gets a fresh extension instance; the rules, and
+    ``checked``, the documents that passed them, are shared."""
+    rules = (depth_limit(settings.max_depth), create_validator(settings.max_aliases))
+    return [lambda: CheckedDocuments(settings.max_tokens, rules, checked)]
+
+
+class DocumentCache:
+    """The parsed documents of texts that parsed and validated, least recently used out."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+
+    def get(self, text: str) -> DocumentNode | None:
+        document = self._documents.get(text)
+        if document is not None:
+            self._documents.move_to_end(text)
+        return document
+
+    def put(self, text: str, document: DocumentNode) -> None:
+        self._documents[text] = document
+        self._documents.move_to_end(text)
+        while len(self._documents) > self._size:
+            self._documents.popitem(last=False)
+
+
+class CheckedDocuments(SchemaExtension):
+    """The token limit at parsing, the depth and alias limits at validation, and the cache.
+
+    It does what Strawberry's ``MaxTokensLimiter``, ``AddValidationRules`` and
+    ``MaxAliasesLimiter`` did (the same limits, the same messages), plus what its
+    ``ParserCache`` and ``ValidationCache`` would: those cannot be combined with the alias
+    limiter, which makes a new rule class per request and so a new validation cache key.
+    Only documents that validated are kept, so an error is never shared between requests.
+    """
+
+    def __init__(
+        self, max_tokens: int, rules: tuple[type[ValidationRule], ...], checked: DocumentCache
+    ) -> None:
+        self._max_tokens = max_tokens
+        self._rules = rules
+        self._checked = checked
+        self._known = False
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self._max_tokens
+        context.validation_rules = context.validation_rules + self._rules
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            known = self._checked.get(context.query)
+            if known is not None:  # else Strawberry parses it, and answers its errors
+                context.graphql_document = known
+                self._known = True
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if self._known:
+            context.pre_execution_errors = []  # Strawberry validates only when this is None
+        yield
+        if not self._known and context.pre_execution_errors == [] and context.query:
+            assert context.graphql_document is not None
+            self._checked.put(context.query, context.graphql_document)
 
 
 def depth_limit(max_depth: int) -> type[ValidationRule]:

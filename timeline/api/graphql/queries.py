@@ -51,15 +51,14 @@ class Query:
         first: int | None = 50,
         after: str | None = None,
     ) -> FactConnection:
-        cursor = None if after is None else TimelineCursor.decode(after)
-        result = await info.context.queries.timeline(
-            known_at,
-            cursor.recorded_before if cursor is not None else recorded_before,
-            fact_filter(filter),
-            first=page_size(50 if first is None else first),
-            after=None if cursor is None else cursor.key,
+        return await timeline_page(
+            info.context,
+            filter=filter,
+            known_at=known_at,
+            recorded_before=recorded_before,
+            first=first,
+            after=after,
         )
-        return fact_connection(result, has_previous=cursor is not None)
 
     @strawberry.field(
         permission_classes=READ,
@@ -158,3 +157,24 @@ class Query:
             ),
             total_count=page.head,
         )
+
+
+async def timeline_page(
+    context: Context,
+    *,
+    filter: TimelineFilter | None = None,
+    known_at: dt.date | None = None,
+    recorded_before: dt.datetime | None = None,
+    first: int | None = 50,
+    after: str | None = None,
+) -> FactConnection:
+    """``Query.timeline`` once its reader is allowed: also what a compiled query calls."""
+    cursor = None if after is None else TimelineCursor.decode(after)
+    result = await context.queries.timeline(
+        known_at,
+        cursor.recorded_before if cursor is not None else recorded_before,
+        fact_filter(filter),
+        first=page_size(50 if first is None else first),
+        after=None if cursor is None else cursor.key,
+    )
+    return fact_connection(result, has_previous=cursor is not None)

@@ -1,14 +1,20 @@
-"""The schema: the root types, the scalars, the limits and the error layer."""
+"""The schema: the root types, the scalars, the limits, the error layer and the compiled
+queries (``compiled``) that answer a hot document without the general executor."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
+from timeline.api.graphql.compiled import CompiledQueries
 from timeline.api.graphql.errors import describe
-from timeline.api.graphql.limits import limit_extensions
+from timeline.api.graphql.limits import CHECKED_DOCUMENTS, DocumentCache, limit_extensions
 from timeline.api.graphql.mutations import Mutation
 from timeline.api.graphql.queries import Query
 from timeline.api.graphql.scalars import SCALARS
@@ -17,6 +23,39 @@ from timeline.api.settings import ApiSettings
 
 
 class TimelineSchema(Schema):
+    compiled: CompiledQueries | None = None
+    """Set by ``build_schema``; None runs every operation through the executor."""
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """A compiled plan's answer when there is one, else Strawberry's; a document that
+        ran without an error is compiled for the next time."""
+        compiled = self.compiled
+        if compiled is not None and query:
+            found = await compiled.execute(query, operation_name, variable_values, context_value)
+            if found is not None:
+                return found
+        result = await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        if compiled is not None and query and not result.errors and result.data is not None:
+            compiled.learn(query, operation_name)
+        return result
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -27,13 +66,18 @@ class TimelineSchema(Schema):
 
 
 def build_schema(settings: ApiSettings | None = None) -> TimelineSchema:
-    return TimelineSchema(
+    documents = DocumentCache(CHECKED_DOCUMENTS)
+    schema = TimelineSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALARS),
-        extensions=limit_extensions(settings or ApiSettings()),
+        extensions=limit_extensions(settings or ApiSettings(), documents),
     )
+    schema.compiled = CompiledQueries(
+        schema._schema, schema.config, schema.schema_converter.scalar_registry, documents
+    )
+    return schema
 
 
 def schema_sdl() -> str:

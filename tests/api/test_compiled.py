@@ -1,0 +1,192 @@
+"""Compiled queries answer exactly what the executor answers, and only what they can.
+
+A document is compiled after it has once run cleanly through the executor, so every test
+sends the same document twice to the API (the second answer is the plan's, or the
+executor's again for a document that is not compiled) and once to the same API on the same
+database with compilation turned off: the three answers must be the same bytes.
+``recordedBefore`` is fixed so that the cursors, which carry it, are comparable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from starlette.routing import Route
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+from tests.api.conftest import Api, app_on, make_token, running
+from tests.api.queries import CORROBORATE, RECORD, RETRACT, fact_input, source
+from timeline.api.graphql.compiled import ROOTS, Plan
+from timeline.api.graphql.permissions import READ
+from timeline.api.graphql.schema import TimelineSchema, build_schema
+from timeline.api.graphql.view import TimelineGraphQL
+from timeline.application.tokens import Role
+
+PINNED = {"recordedBefore": "2100-01-01T00:00:00Z"}
+
+PAGE = """
+query Page($first: Int, $after: String, $recordedBefore: DateTime) {
+  timeline(first: $first, after: $after, recordedBefore: $recordedBefore) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node {
+      id kind title summary occurred occurredEarliest occurredLatest occurredPhrase dateNote
+      topics actors places status revision firstReported recordedAt
+      figure { measure value unit qualifier basis period lower upper lowerInclusive
+               upperInclusive }
+      readings { figure { value unit } source { publisher } }
+      sources { publisher title url document publishedOn quote }
+    } }
+  }
+}
+"""
+
+SHAPES = """
+query Shapes($recordedBefore: DateTime, $filter: TimelineFilter) {
+  __typename
+  page: timeline(first: 3, recordedBefore: $recordedBefore, filter: $filter) {
+    __typename
+    total: totalCount
+    edges { node { ...Fields title id } }
+    ... on FactConnection { pageInfo { hasNextPage } }
+  }
+  timeline(recordedBefore: $recordedBefore) { totalCount edges { node { title } } }
+}
+fragment Fields on Fact { __typename heading: title sources { publisher } ... { status } }
+"""
+
+NOT_COMPILED = {
+    "a field that takes info": "query($recordedBefore: DateTime) { timeline(recordedBefore: "
+    "$recordedBefore) { edges { node { title history { revision } } } } }",
+    "a directive": "query($recordedBefore: DateTime, $yes: Boolean = true) { "
+    "timeline(recordedBefore: $recordedBefore) { totalCount @include(if: $yes) } }",
+    "a root that is not compiled": "{ measures { key } }",
+    "a mix of roots": "query($recordedBefore: DateTime) { measures { key } "
+    "timeline(recordedBefore: $recordedBefore) { totalCount } }",
+}
+
+
+@pytest_asyncio.fixture
+async def executor(database_url: str) -> AsyncIterator[Api]:
+    """The API on the same database, every operation through graphql-core's executor."""
+    app = app_on(database_url)
+    [graphql] = [r for r in app.routes if isinstance(r, Route) and r.path == "/graphql"]
+    assert isinstance(graphql.endpoint, TimelineGraphQL)
+    schema = graphql.endpoint.schema
+    assert isinstance(schema, TimelineSchema)
+    schema.compiled = None
+    async for running_api in running(app):
+        yield running_api
+
+
+@pytest.fixture
+def plans_run(monkeypatch: pytest.MonkeyPatch) -> list[Plan]:
+    """Every compiled plan run while the test runs."""
+    ran: list[Plan] = []
+    run = Plan.run
+
+    async def counting(self: Plan, *args: Any) -> dict[str, Any]:
+        ran.append(self)
+        return await run(self, *args)
+
+    monkeypatch.setattr(Plan, "run", counting)
+    return ran
+
+
+async def facts(api: Api, database_url: str) -> None:
+    writer = await make_token(database_url, "compiled", Role.WRITER)
+    ids = []
+    for n in range(6):
+        changes: dict[str, Any] = {"occurred": f"20{10 + n}"}
+        if n % 2:
+            changes["figure"] = None
+        data = await api.data(RECORD, {"input": fact_input(n, **changes)}, token=writer)
+        ids.append(data["recordFact"]["fact"]["id"])
+    await api.data(CORROBORATE, {"id": ids[0], "source": source(10)}, token=writer)
+    await api.data(RETRACT, {"id": ids[1], "rev": 1, "reason": "Wrong."}, token=writer)
+
+
+async def same(api: Api, executor: Api, query: str, variables: dict[str, Any]) -> bytes:
+    """The API's second answer, once it is the executor's to the byte."""
+    first = await api.post(query, variables, accept="application/json")
+    second = await api.post(query, variables, accept="application/json")
+    expected = await executor.post(query, variables, accept="application/json")
+    assert first.status_code == second.status_code == expected.status_code == 200, first.text
+    assert "errors" not in expected.json(), expected.json()
+    assert first.content == second.content == expected.content
+    return second.content
+
+
+async def test_a_compiled_page_is_the_executors_to_the_byte(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    await facts(api, database_url)
+    for variables in ({"first": 50}, {"first": 2}, {"first": 0}):
+        await same(api, executor, PAGE, {**variables, **PINNED})
+    assert len(plans_run) == 3 * 2 - 1
+    # The second page, through a cursor the compiled first page handed out.
+    cursor = (await api.data(PAGE, {"first": 2, **PINNED}))["timeline"]["pageInfo"]["endCursor"]
+    body = await same(api, executor, PAGE, {"first": 2, "after": cursor, **PINNED})
+    assert b'"hasPreviousPage":true' in body
+
+
+async def test_aliases_fragments_typenames_and_merged_fields_compile(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    await facts(api, database_url)
+    for variables in ({}, {"filter": {"includeRetracted": True, "topics": ["funding"]}}):
+        await same(api, executor, SHAPES, {**variables, **PINNED})
+    assert len(plans_run) == 2 * 2 - 1
+
+
+@pytest.mark.parametrize("case", sorted(NOT_COMPILED))
+async def test_what_is_not_compiled_is_left_to_the_executor(
+    case: str, api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    await facts(api, database_url)
+    await same(api, executor, NOT_COMPILED[case], PINNED)
+    assert plans_run == []
+
+
+async def test_a_compiled_document_answers_errors_as_the_executor_does(
+    api: Api, executor: Api, database_url: str
+) -> None:
+    await facts(api, database_url)
+    await same(api, executor, PAGE, {"first": 5, **PINNED})
+    [error] = await api.errors(PAGE, {"first": 5, "after": "not-a-cursor"})
+    assert (error["extensions"]["code"], error["path"]) == ("BAD_USER_INPUT", ["timeline"])
+    [error] = await api.errors(PAGE, {"first": 501})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    [error] = await api.errors(PAGE, {"first": "many"})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    response = await api.post(PAGE, {"first": 5}, token="tl_not-a-token")
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_odd_bodies_reach_the_executor(api: Api, executor: Api) -> None:
+    query = "{ timeline { totalCount } }"
+    await same(api, executor, query, {})
+    for body in (
+        {"query": query, "operationName": {"a": 1}},
+        {"query": query, "operationName": "Missing"},
+        {"query": query, "variables": ["a"]},
+        {"query": ["a"]},
+    ):
+        answer = await api.client.post("/graphql", json=body)
+        expected = await executor.client.post("/graphql", json=body)
+        assert answer.status_code == expected.status_code != 200, answer.text
+        assert answer.content == expected.content
+
+
+def test_each_compiled_root_checks_the_fields_permissions() -> None:
+    query = build_schema()._schema.query_type
+    assert query is not None
+    for name in ROOTS:
+        definition = query.fields[name].extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+        assert isinstance(definition, StrawberryField)
+        assert definition.permission_classes == READ, name
