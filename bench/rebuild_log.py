@@ -102,9 +102,7 @@ async def fill(url: str, records: Iterable[RecordedEvent] | str) -> int:
             head = await importer.import_events(batches(records, IMPORT_BATCH))
         projections = await open_projection_store(url)
         try:
-            runner = ProjectionRunner(store, codec, projections)
-            for name in sorted(PROJECTIONS):
-                await runner.rebuild(name)
+            await ProjectionRunner(store, codec, projections).rebuild_all(PROJECTIONS)
         finally:
             await projections.close()
     finally:

@@ -26,7 +26,13 @@ from uuid import UUID
 
 from timeline.application.errors import ApplicationError
 from timeline.application.feed import AppendSignal
-from timeline.application.ports import EventCodec, EventStore, ProjectionBatch, ProjectionStore
+from timeline.application.ports import (
+    EventCodec,
+    EventStore,
+    ProjectionBatch,
+    ProjectionRebuild,
+    ProjectionStore,
+)
 from timeline.application.read_models import (
     MEASURES,
     PROJECTIONS,
@@ -116,38 +122,62 @@ class ProjectionRunner:
         written once it is closed or pushed out; a batch reads back only the others. The
         live tables serve readers until the swap.
         """
-        check_projection(name)
+        return (await self.rebuild_all((name,), progress))[name]
+
+    async def rebuild_all(
+        self, names: Iterable[str] = PROJECTIONS, progress: Progress | None = None
+    ) -> dict[str, int]:
+        """``rebuild`` each of ``names`` in one pass over the log: every batch of events is
+        read once and applied to each projection's shadows in a transaction of its own; each
+        is swapped in (in name order) once the log is exhausted. The positions reached."""
+        chosen = sorted({check_projection(name) for name in names})
         total = await self._events.head_position()
-        latest = _Latest(self._rebuild_cache)
-        async with self._projections.rebuild(name) as rebuild:
+        latest = {name: _Latest(self._rebuild_cache) for name in chosen}
+        positions: dict[str, int] = {}
+        async with contextlib.AsyncExitStack() as stack:
+            rebuilds = {
+                name: await stack.enter_async_context(self._projections.rebuild(name))
+                for name in chosen
+            }
             pending: list[RecordedEvent] = []
             async for record in self._events.read_all(batch_size=self._batch_size):
                 pending.append(record)
                 if len(pending) == self._batch_size:
-                    async with rebuild.batch() as batch:
-                        await self._apply(name, batch, pending, latest)
+                    await self._rebuild_batch(rebuilds, pending, latest)
                     pending = []
                     total = max(total, record.position)
                     if progress is not None:
                         progress(record.position, total)
             if pending:
-                async with rebuild.batch() as batch:
-                    await self._apply(name, batch, pending, latest)
-            unwritten = latest.drain()
-            if unwritten:
-                async with rebuild.batch() as batch:
-                    await batch.save(ProjectionChanges(opened=tuple(unwritten)), batch.position)
-            # What was appended meanwhile goes in under the live projection's lock, in the
-            # transaction that swaps the tables, so the checkpoint swapped in is exact.
-            async with rebuild.swap() as batch:
-                while records := await self._next(batch.position):
-                    await self._apply(name, batch, records)
-                position = batch.position
+                await self._rebuild_batch(rebuilds, pending, latest)
+            for name, rebuild in rebuilds.items():
+                unwritten = latest[name].drain()
+                if unwritten:
+                    async with rebuild.batch() as batch:
+                        changes = ProjectionChanges(opened=tuple(unwritten))
+                        await batch.save(changes, batch.position)
+                # What was appended meanwhile goes in under the live projection's lock, in
+                # the transaction that swaps the tables, so the checkpoint swapped in is exact.
+                async with rebuild.swap() as batch:
+                    while records := await self._next(batch.position):
+                        await self._apply(name, batch, records)
+                    positions[name] = batch.position
         if progress is not None:
+            position = max(positions.values(), default=total)
             progress(position, max(total, position))
-        return position
+        return positions
 
     # -- internals --------------------------------------------------------------------
+
+    async def _rebuild_batch(
+        self,
+        rebuilds: dict[str, ProjectionRebuild],
+        records: Sequence[RecordedEvent],
+        latest: dict[str, _Latest],
+    ) -> None:
+        for name, rebuild in rebuilds.items():
+            async with rebuild.batch() as batch:
+                await self._apply(name, batch, records, latest[name])
 
     async def _catch_up(self, name: str, wait: bool) -> int | None:
         while True:

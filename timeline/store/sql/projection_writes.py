@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,9 +66,7 @@ def bound_rows(
     key = (table.name, dialect.name)
     processors = _processors.get(key)
     if processors is None:
-        processors = [
-            column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns
-        ]
+        processors = [_processor(column, dialect) for column in table.columns]
         _processors[key] = processors
     pairs = list(zip(names, processors, strict=True))
     return names, [
@@ -79,6 +78,26 @@ def bound_rows(
 LIVE: TableSet = {
     table.name: table for table in (fact_revisions, fact_labels, figure_readings, measures)
 }
+
+
+def _processor(column: sa.Column[Any], dialect: sa.Dialect) -> Processor:
+    bind = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if bind is None or not isinstance(column.type.dialect_impl(dialect), sa.JSON):
+        return bind
+    standard = bind
+
+    def json_text(value: Any) -> Any:
+        # orjson writes the compact text json.dumps does, three times faster; whatever it
+        # refuses (integers past 64 bits, mappings that are not dicts) takes the column's own
+        # serializer, as does None (JSON null).
+        if value is None:
+            return standard(value)
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:
+            return standard(value)
+
+    return json_text
 
 
 class SqlBatch:
