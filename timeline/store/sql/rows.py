@@ -180,10 +180,8 @@ def recorded_event_from_text(row: Sequence[Any]) -> RecordedEvent:
         payload=json_value(payload),
         occurred=None
         if occurred_edtf is None
-        else OccurredTime(edtf=occurred_edtf, earliest=occurred_earliest, latest=occurred_latest),
-        reported=None
-        if reported_edtf is None
-        else ReportedTime(edtf=reported_edtf, latest=reported_latest),
+        else _occurred(occurred_edtf, occurred_earliest, occurred_latest),
+        reported=None if reported_edtf is None else _reported(reported_edtf, reported_latest),
         recorded_at=utc(recorded_at),
         metadata=metadata_from_text(metadata),
         hash=hash_,
@@ -220,21 +218,46 @@ def recorded_event_from_sqlite(row: Sequence[Any]) -> RecordedEvent:
         payload=json_value(payload),
         occurred=None
         if occurred_edtf is None
-        else OccurredTime(
-            edtf=occurred_edtf,
-            earliest=_date(occurred_earliest),
-            latest=_date(occurred_latest),
-        ),
+        else _sqlite_occurred(occurred_edtf, occurred_earliest, occurred_latest),
         reported=None
         if reported_edtf is None
-        else ReportedTime(edtf=reported_edtf, latest=_date(reported_latest)),
-        recorded_at=sqlite_datetime(recorded_at),
+        else _sqlite_reported(reported_edtf, reported_latest),
+        recorded_at=_sqlite_recorded_at(recorded_at),
         metadata=metadata_from_text(metadata),
         hash=hash_,
     )
 
 
 _date = dt.date.fromisoformat
+
+# A log repeats a few thousand dates, and a batch its one commit time: one frozen value per
+# distinct set of column values spares building it again for every row. The columns are the
+# whole key, so a row always gets exactly what it holds.
+
+
+@functools.lru_cache(maxsize=8192)
+def _occurred(edtf: str, earliest: dt.date, latest: dt.date) -> OccurredTime:
+    return OccurredTime(edtf=edtf, earliest=earliest, latest=latest)
+
+
+@functools.lru_cache(maxsize=8192)
+def _reported(edtf: str, latest: dt.date) -> ReportedTime:
+    return ReportedTime(edtf=edtf, latest=latest)
+
+
+@functools.lru_cache(maxsize=8192)
+def _sqlite_occurred(edtf: str, earliest: str, latest: str) -> OccurredTime:
+    return OccurredTime(edtf=edtf, earliest=_date(earliest), latest=_date(latest))
+
+
+@functools.lru_cache(maxsize=8192)
+def _sqlite_reported(edtf: str, latest: str) -> ReportedTime:
+    return ReportedTime(edtf=edtf, latest=_date(latest))
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_recorded_at(text: str) -> dt.datetime:
+    return sqlite_datetime(text)
 
 
 def sqlite_datetime(text: str) -> dt.datetime:
