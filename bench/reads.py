@@ -5,8 +5,8 @@ care how the events came in), then read from the start to the end as many times 
 are repeats. Ours is ``EventStore.read_all`` with ``codec.decode`` on every record, so each
 event comes back as the domain's value objects (fuzzy dates, decimals, sources, figures);
 the peer's is ``select_notifications`` with its mapper's ``to_domain_event``. Before each of
-our reads the fuzzy-date cache is emptied, so every read pays for its dates as a fresh
-process replaying the log would.
+our reads the fuzzy-date and read-path caches are emptied, so every read pays for its dates
+as a fresh process replaying the log would.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bench.suite import Settings
 from timeline.application.ports import EventStore
 from timeline.domain import dates
 from timeline.store import codec
+from timeline.store.sql import rows
 
 READ_EVENTS = 50_000
 TARGET = Target("rate", 100_000)
@@ -54,17 +55,27 @@ async def run(settings: Settings, databases: Databases) -> list[Comparison]:
                 Run("timeline", len(events), ours),
                 Run("eventsourcing", len(events), peer) if peer else None,
                 TARGET,
-                notes="decoded to domain events; fuzzy-date cache emptied before each read",
+                notes="decoded to domain events; date and read caches emptied before each read",
             )
         )
     return results
 
 
 def forget_dates() -> None:
-    """Empty the fuzzy-date caches, the domain's parses and the codec's instances, as a
-    fresh process starts (private names: no port should offer this)."""
+    """Empty the fuzzy-date caches, the domain's parses and the codec's instances, and the
+    read path's shared time values and metadata, as a fresh process starts (private names:
+    no port should offer this)."""
     dates._interpret.cache_clear()
     codec._fuzzy_date.cache_clear()
+    for cache in (
+        rows._occurred,
+        rows._reported,
+        rows._sqlite_occurred,
+        rows._sqlite_reported,
+        rows._sqlite_recorded_at,
+        rows.metadata_from_text,
+    ):
+        cache.cache_clear()
 
 
 async def _read_ours(store: EventStore, expected: int) -> float:
