@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from timeline.domain import facts
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError, InvalidFact, InvalidText
 from timeline.domain.facts import (
@@ -50,12 +51,22 @@ SOURCE = Source(
 
 
 def test_every_known_kind_is_well_formed() -> None:
+    # check_kind takes a known kind without the pattern, so the pattern is checked here.
+    assert all(facts._KIND.fullmatch(kind) for kind in KNOWN_KINDS)
+    assert all(len(kind) <= facts.MAX_KIND for kind in KNOWN_KINDS)
     assert all(check_kind(kind) == kind for kind in KNOWN_KINDS)
     assert {"POLICY_ANNOUNCED", "FIGURE_REPORTED", "SUMMIT_HELD"} <= KNOWN_KINDS
 
 
 def test_a_new_well_formed_kind_is_accepted() -> None:
     assert dataclasses.replace(CONTENT, kind="SITUATION_REPORTED").kind == "SITUATION_REPORTED"
+
+
+@pytest.mark.parametrize("kind", [["POLICY_ANNOUNCED"], None, 3])
+def test_a_kind_that_is_not_a_string_is_refused(kind: object) -> None:
+    with pytest.raises(InvalidFact, match="UPPER_SNAKE_CASE") as caught:
+        dataclasses.replace(CONTENT, kind=kind)  # type: ignore[arg-type]
+    assert caught.value.field == "content.kind"
 
 
 @pytest.mark.parametrize(

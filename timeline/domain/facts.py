@@ -51,6 +51,8 @@ class FactStatus(StrEnum):
 
 def check_kind(kind: object, *, field: str = "content.kind") -> str:
     """Any upper snake case kind: a new kind of fact needs no release of the domain."""
+    if type(kind) is str and kind in KNOWN_KINDS:
+        return kind  # each known kind is well formed (tested); most facts have one
     if not isinstance(kind, str) or len(kind) > MAX_KIND or not _KIND.fullmatch(kind):
         raise InvalidFact(field, f"{kind!r} is not an UPPER_SNAKE_CASE kind")
     return kind
@@ -90,14 +92,8 @@ class FactContent:
             check_text("content.date_note", self.date_note, MAX_NOTE)
         if not isinstance(self.inferred, tuple):
             raise InvalidFact("content.inferred", "must be a tuple")
-        for index, part in enumerate(self.inferred):
-            if part not in INFERABLE_PARTS:
-                raise InvalidFact(
-                    f"content.inferred[{index}]",
-                    f"{part!r} is not one of {', '.join(INFERABLE_PARTS)}",
-                )
-        if len(set(self.inferred)) != len(self.inferred):
-            raise InvalidFact("content.inferred", "names a part twice")
+        if self.inferred:  # most facts infer nothing
+            _check_inferred(self.inferred)
         check_labels("content.topics", self.topics)
         check_labels("content.actors", self.actors)
         check_labels("content.places", self.places)
@@ -105,6 +101,17 @@ class FactContent:
             raise InvalidFact("content.figure", "must be a Figure")
         if self.kind == "FIGURE_REPORTED" and self.figure is None:
             raise InvalidFact("content.figure", "a FIGURE_REPORTED fact needs its figure")
+
+
+def _check_inferred(inferred: tuple[str, ...]) -> None:
+    for index, part in enumerate(inferred):
+        if part not in INFERABLE_PARTS:
+            raise InvalidFact(
+                f"content.inferred[{index}]",
+                f"{part!r} is not one of {', '.join(INFERABLE_PARTS)}",
+            )
+    if len(set(inferred)) != len(inferred):
+        raise InvalidFact("content.inferred", "names a part twice")
 
 
 CLEARABLE = frozenset({"occurred_phrase", "date_note", "figure"})
