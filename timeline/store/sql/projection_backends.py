@@ -38,7 +38,7 @@ from timeline.store.sql.projection_tables import (
     projection_checkpoints,
 )
 from timeline.store.sql.projections import SqlProjectionStore
-from timeline.store.sql.shadows import index_shadows, swap_postgres, swap_sqlite
+from timeline.store.sql.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
 from timeline.store.sql.sqlite import classify_sqlite_error, writing
 
 # Every read-model table, in the one order in which readers lock them and a swap drops
@@ -104,6 +104,14 @@ class PostgresProjectionStore(SqlProjectionStore):
     async def _prepare_swap(self, tables: Sequence[sa.Table]) -> None:
         async with self._engine.begin() as conn:
             await index_shadows(conn, tables)
+        # VACUUM sets the visibility map of the freshly copied rows, without which a count
+        # would visit every row an index-only scan could skip; it cannot run in a
+        # transaction.
+        async with self._engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in tables:
+                name = conn.dialect.identifier_preparer.quote(shadow_of(table).name)
+                await conn.exec_driver_sql(f"VACUUM {name}")
 
     @staticmethod
     async def _bulk_insert(
