@@ -52,3 +52,17 @@ async def test_a_subscription_needs_a_token_when_reads_do(sqlite_database_url: s
             await ws.send(json.dumps({"type": "ping"}))
             # Refused, the subscription would have answered before the pong.
             assert json.loads(await ws.recv()) == {"type": "pong"}
+
+
+async def test_messages_are_text_frames(sqlite_database_url: str) -> None:
+    # graphql-transport-ws messages are JSON in text frames; a browser reads a binary frame
+    # as a Blob, which JSON.parse refuses.
+    with serving(sqlite_database_url) as server:
+        async with connect(server.websocket, subprotocols=TRANSPORT_WS) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            ack = await ws.recv()
+            await ws.send(json.dumps({"type": "ping"}))
+            pong = await ws.recv()
+    assert isinstance(ack, str), ack
+    assert isinstance(pong, str), pong
+    assert json.loads(pong) == {"type": "pong"}
