@@ -18,9 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from uuid import UUID
 
@@ -135,6 +143,7 @@ class ProjectionRunner:
         latest = {name: _Latest(self._rebuild_cache) for name in chosen}
         positions: dict[str, int] = {}
         async with contextlib.AsyncExitStack() as stack:
+            stack.enter_context(_young_collections_only())
             rebuilds = {
                 name: await stack.enter_async_context(self._projections.rebuild(name))
                 for name in chosen
@@ -178,6 +187,7 @@ class ProjectionRunner:
         for name, rebuild in rebuilds.items():
             async with rebuild.batch() as batch:
                 await self._apply(name, batch, records, latest[name])
+        gc.collect(1)
 
     async def _catch_up(self, name: str, wait: bool) -> int | None:
         while True:
@@ -277,6 +287,21 @@ class ProjectionRunner:
         return LoggedEvent(
             record.position, record.recorded_at, reported_on, self._codec.decode(record)
         )
+
+
+@contextlib.contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """No automatic garbage collection while a rebuild runs, and none of the old generation
+    until it ends: the revisions kept in memory are hundreds of thousands of long-lived
+    objects, and each automatic full collection walked them all (a quarter to a half of a
+    rebuild's time). The rebuild collects the young generations after every batch itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Latest:
