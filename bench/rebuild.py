@@ -64,11 +64,14 @@ async def run(settings: Settings, databases: Databases) -> list[Comparison]:
             if profile is not None:
                 print(f"the rebuild's own profile ({backend}), by own time: {profile}")
                 pstats.Stats(str(profile)).sort_stats("tottime").print_stats(25)
-        seconds = [sum(found["seconds"].values()) for found in repeats]
+        seconds = [found["seconds"]["all"] for found in repeats]
+        cpu = statistics.median(found["seconds"]["cpu"] for found in repeats)
         peaks = tuple(found["peak_kib"] / 1024 for found in repeats)
         notes = (
             f"both projections in one pass, in a child process; median peak"
-            f" {statistics.median(peaks):.0f} MB; the peer has no read model to rebuild"
+            f" {statistics.median(peaks):.0f} MB; median CPU {cpu:.1f} s of the child"
+            f" ({repeats[0]['events'] / cpu:,.0f} events per CPU second); the peer has no read"
+            " model to rebuild"
         )
         print(f"rebuild {backend}: {notes}")
         results.append(
