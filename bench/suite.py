@@ -1,9 +1,8 @@
 """The benchmarks by name, and the settings every one of them runs with.
 
 A benchmark is a coroutine that takes ``Settings`` and the run's ``Databases`` and returns
-one ``Comparison`` per backend. The projection rebuild at a million events, time travel and
-GraphQL over HTTP join here when the read models and the API they measure are merged: each is
-one more module with a ``run`` coroutine and one more entry in ``BENCHMARKS``.
+one ``Comparison`` per backend. A new benchmark is one more module with a ``run`` coroutine
+and one more entry in ``benchmarks()``.
 """
 
 from __future__ import annotations
