@@ -179,6 +179,23 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str:
     return url
 
 
+@pytest_asyncio.fixture
+async def target_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """A second migrated, empty database on ``backend``, beside ``database_url``: where an
+    export is imported."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, tmp_path / "target.db")
+        yield f"sqlite:///{tmp_path / 'target.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = await server.create_database(template=server.template)
+    yield server.url(name)
+    await server.drop_database(name)
+
+
 @pytest.fixture
 def unmigrated_database_url(backend: str, request: pytest.FixtureRequest) -> str:
     """A database on ``backend`` with no schema."""

@@ -6,16 +6,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from typer.testing import CliRunner, Result
 
-from tests.conftest import PostgresServer
 from timeline.application.chain import GENESIS_HASH, chain_hash, recorded_content
 from timeline.application.log_lines import event_line, parse_line
 from timeline.cli import app
@@ -31,22 +28,6 @@ QUESTIONS = [
     ["changes", "--from-known-at", "2025-10-01", "--to-known-at", "2026-12-01"],
     ["measures"],
 ]
-
-
-@pytest_asyncio.fixture
-async def target_url(
-    backend: str, database_url: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[str]:
-    """A second migrated, empty database on the backend of ``database_url``."""
-    if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copyfile(template, tmp_path / "target.db")
-        yield f"sqlite:///{tmp_path / 'target.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = await server.create_database(template=server.template)
-    yield server.url(name)
-    await server.drop_database(name)
 
 
 def on(url: str, *args: str, expect: int = 0) -> Result:

@@ -6,31 +6,9 @@ event of a log with revisions and retractions, and a signed checkpoint across th
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-import pytest_asyncio
-
-from tests.conftest import PostgresServer
 from tests.reliability.backup import SHORT_FACTS, round_trip
-
-
-@pytest_asyncio.fixture
-async def target_url(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[str]:
-    """A second migrated, empty database on ``backend``."""
-    if backend == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copyfile(template, tmp_path / "target.db")
-        yield f"sqlite:///{tmp_path / 'target.db'}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = await server.create_database(template=server.template)
-    yield server.url(name)
-    await server.drop_database(name)
 
 
 async def test_an_export_imported_into_an_empty_database_is_the_same_log_and_read_models(
