@@ -138,16 +138,8 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
     for column in ("peer /s", "peer p50/p99 ms", "ratio", "target", "met"):
         table.add_column(column, justify="right")
     for result in report["results"]:
-        ours, peer = result["ours"], result["peer"]
         table.add_row(
-            result["benchmark"],
-            result["backend"],
-            f"{ours['events']:,}",
-            _rate(ours),
-            _latency(ours),
-            "-" if peer is None else _rate(peer),
-            "-" if peer is None else _latency(peer),
-            "-" if result["ratio"] is None else f"{result['ratio']:.2f}x",
+            *_compared(result),
             _target(result),
             {True: "yes", False: "NO", None: "-"}[result["met"]],
         )
@@ -168,21 +160,28 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---|--:|--:|--:|--:|--:|--:|---|---|",
     ]
     for result in report["results"]:
-        ours, peer = result["ours"], result["peer"]
         cells = [
-            result["benchmark"],
-            result["backend"],
-            f"{ours['events']:,}",
-            _rate(ours),
-            _latency(ours),
-            "-" if peer is None else _rate(peer),
-            "-" if peer is None else _latency(peer),
-            "-" if result["ratio"] is None else f"{result['ratio']:.2f}x",
+            *_compared(result),
             _target(result).replace(">=", "≥"),
             {True: "yes", False: "**no**", None: "-"}[result["met"]],
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _compared(result: dict[str, Any]) -> list[str]:
+    """The cells the table and its Markdown share: what ran, both systems and the ratio."""
+    ours, peer = result["ours"], result["peer"]
+    return [
+        result["benchmark"],
+        result["backend"],
+        f"{ours['events']:,}",
+        _rate(ours),
+        _latency(ours),
+        "-" if peer is None else _rate(peer),
+        "-" if peer is None else _latency(peer),
+        "-" if result["ratio"] is None else f"{result['ratio']:.2f}x",
+    ]
 
 
 def _rate(run: dict[str, Any]) -> str:
