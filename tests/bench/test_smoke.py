@@ -26,14 +26,20 @@ BENCHMARKS = {"append-single", "append-batch", "read-all"}
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 
 
-def run_all(backend: str, path: Path) -> dict[str, Any]:
-    arguments = ["all", "--backend", backend, "--events", str(EVENTS), "--repeats", "1"]
-    arguments += ["--json", str(path), "--postgres-url", POSTGRES_ADMIN_URL]
-    result = CliRunner().invoke(app, arguments)
+def run_bench(path: Path, *arguments: str) -> tuple[str, dict[str, Any]]:
+    """``python -m bench ARGUMENTS`` once, its JSON written to ``path``: the output and the
+    report."""
+    options = ["--repeats", "1", "--json", str(path), "--postgres-url", POSTGRES_ADMIN_URL]
+    result = CliRunner().invoke(app, [*arguments, *options])
     assert result.exit_code == 0, result.output
-    for name in BENCHMARKS:
-        assert name in result.output
     report: dict[str, Any] = json.loads(path.read_text())
+    return result.output, report
+
+
+def run_all(backend: str, path: Path) -> dict[str, Any]:
+    output, report = run_bench(path, "all", "--backend", backend, "--events", str(EVENTS))
+    for name in BENCHMARKS:
+        assert name in output
     return report
 
 
@@ -82,12 +88,7 @@ def test_every_benchmark_runs_on_postgres(postgres_server: PostgresServer, tmp_p
 
 
 def run_limits(backend: str, path: Path) -> dict[str, Any]:
-    arguments = ["limits", "--backend", backend, "--events", str(EVENTS), "--repeats", "1"]
-    arguments += ["--json", str(path), "--postgres-url", POSTGRES_ADMIN_URL]
-    result = CliRunner().invoke(app, arguments)
-    assert result.exit_code == 0, result.output
-    report: dict[str, Any] = json.loads(path.read_text())
-    return report
+    return run_bench(path, "limits", "--backend", backend, "--events", str(EVENTS))[1]
 
 
 @pytest.mark.parametrize(
@@ -112,12 +113,8 @@ def test_the_driver_floors_run_without_a_target(
 
 
 def run_graphql_http(backend: str, path: Path) -> dict[str, Any]:
-    arguments = ["graphql-http", "--backend", backend, "--events", str(EVENTS), "--repeats", "1"]
-    arguments += ["--seconds", "4", "--json", str(path), "--postgres-url", POSTGRES_ADMIN_URL]
-    result = CliRunner().invoke(app, arguments)
-    assert result.exit_code == 0, result.output
-    report: dict[str, Any] = json.loads(path.read_text())
-    return report
+    arguments = ["graphql-http", "--backend", backend, "--events", str(EVENTS), "--seconds", "4"]
+    return run_bench(path, *arguments)[1]
 
 
 @pytest.mark.parametrize(
@@ -186,11 +183,7 @@ def run_read_models(backend: str, path: Path, monkeypatch: pytest.MonkeyPatch) -
     # Nothing cached: the tiny log is made in the run's own databases and dropped after it.
     monkeypatch.setenv(CACHE_ENV, "off")
     arguments = ["rebuild", "time-travel", "--backend", backend, "--events", str(EVENTS)]
-    arguments += ["--repeats", "1", "--json", str(path), "--postgres-url", POSTGRES_ADMIN_URL]
-    result = CliRunner().invoke(app, arguments)
-    assert result.exit_code == 0, result.output
-    report: dict[str, Any] = json.loads(path.read_text())
-    return report
+    return run_bench(path, *arguments)[1]
 
 
 @pytest.mark.parametrize(
