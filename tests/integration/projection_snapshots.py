@@ -56,6 +56,11 @@ async def stored_rows(url: str, name: str) -> Snapshot:
     snapshot: Snapshot = {}
     try:
         async with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # One snapshot for every table and the checkpoint: under READ COMMITTED each
+                # SELECT has its own, and a killed worker's last COMMIT can still land
+                # between them (the server finishes it after the client is gone).
+                await conn.execution_options(isolation_level="REPEATABLE READ")
             for table in PROJECTION_TABLES[name]:
                 result = await conn.execute(sa.select(table))
                 snapshot[table.name] = sorted(_line(row._mapping) for row in result)
