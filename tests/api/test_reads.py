@@ -304,3 +304,32 @@ async def test_a_page_costs_the_same_statements_whatever_its_size(
         assert all(edge["node"]["recordedAt"] for edge in page["edges"])
         counts[first] = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
     assert len(counts[5]) == len(counts[50]) <= 6, counts[50]
+
+
+COUNTED = "query { timeline(first: 2) { totalCount edges { node { title } } } }"
+AS_FRAGMENT = (
+    "query { timeline(first: 2) { ...Counted edges { node { title } } } }\n"
+    "fragment Counted on FactConnection { total: totalCount }"
+)
+UNCOUNTED = "query { timeline(first: 2) { edges { node { title } } } }"
+
+
+async def test_a_timeline_counts_its_matches_only_when_total_count_is_selected(
+    quiet_api: Api, database_url: str, statements: list[str]
+) -> None:
+    # The count visits every match, so at a million events it costs more than the page.
+    writer = await make_token(database_url, "counts", Role.WRITER)
+    for n in range(3):
+        await record(quiet_api, writer, n)
+    await asyncio.sleep(0.2)  # let the background readers settle after the writes
+    for document, total in ((COUNTED, "totalCount"), (AS_FRAGMENT, "total"), (UNCOUNTED, None)):
+        for attempt in ("executor", "compiled plan"):  # the second run is the plan's
+            statements.clear()
+            page = (await quiet_api.data(document))["timeline"]
+            assert len(page["edges"]) == 2
+            counts = [s for s in statements if "count(" in s.lower()]
+            if total is None:
+                assert counts == [], (attempt, counts)
+            else:
+                assert page[total] == 3, attempt
+                assert len(counts) == 1, (attempt, counts)

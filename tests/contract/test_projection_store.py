@@ -7,6 +7,7 @@ measures, and the batch and rebuild guarantees.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -106,6 +107,16 @@ async def test_a_page_lists_current_facts_in_timeline_order(
     assert keys == sorted(keys)
     assert (page.total, page.has_more) == (5, False)
     assert page.revisions[1].fact.content.title == "Rwanda partnership announced"
+
+
+async def test_a_page_asked_not_to_count_is_the_same_page_without_a_total(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    counted = await projections.fact_page(AsOf(), EVERYTHING, first=2)
+    uncounted = await projections.fact_page(AsOf(), EVERYTHING, first=2, count=False)
+
+    assert (counted.total, uncounted.total) == (6, None)
+    assert dataclasses.replace(uncounted, total=counted.total) == counted
 
 
 async def test_cursors_walk_the_pages_once_each(

@@ -156,10 +156,13 @@ class ProjectionStore(Protocol):
         *,
         first: int,
         after: PageKey | None = None,
+        count: bool = True,
     ) -> FactPage:
         """The revisions current at ``as_of`` that match ``criteria``, in ``PageKey`` order:
-        up to ``first`` (at most ``MAX_PAGE_SIZE``) after the cursor, and the total count.
-        Costs the same few statements whatever the page size."""
+        up to ``first`` (at most ``MAX_PAGE_SIZE``) after the cursor, and, when ``count``,
+        the total count. Costs the same few statements whatever the page size; the count
+        is the one that grows with the log (it visits every matching row), so readers that
+        do not show it pass ``count=False``."""
         ...
 
     async def facts_by_id(

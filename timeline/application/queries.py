@@ -79,9 +79,11 @@ class TimelineQueries:
         *,
         first: int,
         after: PageKey | None = None,
+        count: bool = True,
     ) -> TimelinePage:
         """The facts matching ``criteria`` as known at ``known_at`` and recorded before
-        ``recorded_before``, in timeline order.
+        ``recorded_before``, in timeline order, and how many there are in all when
+        ``count`` (counting costs a visit to every match: leave it out when not shown).
 
         Without ``recorded_before`` the answer is pinned to now: a client that passes the
         returned ``as_of`` back with each cursor pages through one snapshot, so every fact
@@ -89,7 +91,7 @@ class TimelineQueries:
         """
         as_of = AsOf(known_at, recorded_before or self._clock.now())
         page = await self._projections.fact_page(
-            as_of, criteria, first=min(first, MAX_PAGE_SIZE), after=after
+            as_of, criteria, first=min(first, MAX_PAGE_SIZE), after=after, count=count
         )
         return TimelinePage(page=page, as_of=as_of)
 
@@ -99,7 +101,9 @@ class TimelineQueries:
         """Every page of ``timeline``, from one snapshot, until the last: for readers that
         want the whole timeline (a replay printed by the CLI) without a cursor of their own.
         """
-        page = await self.timeline(known_at, recorded_before, criteria, first=MAX_PAGE_SIZE)
+        page = await self.timeline(
+            known_at, recorded_before, criteria, first=MAX_PAGE_SIZE, count=False
+        )
         while True:
             yield page
             if not page.page.has_more:
@@ -110,6 +114,7 @@ class TimelineQueries:
                 criteria,
                 first=MAX_PAGE_SIZE,
                 after=page.page.end_cursor,
+                count=False,
             )
 
     async def facts(

@@ -91,11 +91,12 @@ class PageKey:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FactPage:
-    """Up to ``first`` revisions in page order, how many match in all, and whether more
-    follow; ``position`` is the timeline checkpoint the answer reflects."""
+    """Up to ``first`` revisions in page order, how many match in all (None when the
+    reader did not ask), and whether more follow; ``position`` is the timeline checkpoint
+    the answer reflects."""
 
     revisions: tuple[FactRevision, ...]
-    total: int
+    total: int | None
     has_more: bool
     position: int
 

@@ -59,7 +59,9 @@ from timeline.api.graphql.types.facts import Fact
 
 Complete = Callable[[Any], Any]
 Getter = Callable[[Any], Any]
-Root = Callable[[Context, dict[str, Any]], Awaitable[object]]
+Root = Callable[[Context, dict[str, Any], frozenset[str]], Awaitable[object]]
+"""A root field's resolver: the context, the converted arguments and the names of the fields
+selected under it (what ``selected_names`` gives the executor's resolver)."""
 
 PLANS = 256
 """Compiled documents remembered, least recently used out (unique texts cannot grow it)."""
@@ -69,9 +71,11 @@ class NotCompiled(Exception):
     """The document, or this request's values, need graphql-core's executor."""
 
 
-async def _timeline(context: Context, arguments: dict[str, Any]) -> object:
+async def _timeline(
+    context: Context, arguments: dict[str, Any], selected: frozenset[str]
+) -> object:
     await context.require_reader()  # Query.timeline's permission_classes: READ
-    return await timeline_page(context, **arguments)
+    return await timeline_page(context, selected=selected, **arguments)
 
 
 ROOTS: Final[Mapping[str, Root]] = {"timeline": _timeline}
@@ -97,6 +101,7 @@ class _RootField:
     arguments: list[StrawberryArgument]
     resolve: Root | None
     complete: Complete
+    selected: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +132,7 @@ class Plan:
             arguments = convert_arguments(
                 raw, root.arguments, scalar_registry=scalars, config=config
             )
-            data[root.key] = root.complete(await root.resolve(context, arguments))
+            data[root.key] = root.complete(await root.resolve(context, arguments, root.selected))
         return data
 
 
@@ -167,7 +172,10 @@ def compile_plan(schema: GraphQLSchema, document: DocumentNode, operation_name: 
         if not isinstance(definition, StrawberryField):
             raise NotCompiled
         complete = compiler.complete(field.type, group)
-        fields.append(_RootField(key, group[0], field, definition.arguments, resolve, complete))
+        selected = compiler.selected(field.type, group)
+        fields.append(
+            _RootField(key, group[0], field, definition.arguments, resolve, complete, selected)
+        )
     return Plan(operation, tuple(fields))
 
 
@@ -207,6 +215,24 @@ class _Compiler:
             else:  # pragma: no cover - graphql-core has no other selection
                 raise NotCompiled
 
+    def selected(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> frozenset[str]:
+        """The names of the fields selected directly under ``nodes`` (of ``type_``)."""
+        while isinstance(type_, GraphQLNonNull | GraphQLList):
+            type_ = type_.of_type
+        if not isinstance(type_, GraphQLObjectType):
+            return frozenset()
+        return frozenset(group[0].name.value for group in self._grouped(type_, nodes).values())
+
+    def _grouped(
+        self, type_: GraphQLObjectType, nodes: list[FieldNode]
+    ) -> dict[str, list[FieldNode]]:
+        """The fields selected under ``nodes`` merged by response key."""
+        grouped: dict[str, list[FieldNode]] = {}
+        for node in nodes:
+            if node.selection_set is not None:
+                self.collect(type_, node.selection_set, grouped)
+        return grouped
+
     def complete(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Complete:
         """How a value of ``type_`` becomes its JSON value, as the executor completes it."""
         if isinstance(type_, GraphQLNonNull):
@@ -228,10 +254,7 @@ class _Compiler:
         raise NotCompiled  # interfaces and unions
 
     def _object(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Complete:
-        grouped: dict[str, list[FieldNode]] = {}
-        for node in nodes:
-            if node.selection_set is not None:
-                self.collect(type_, node.selection_set, grouped)
+        grouped = self._grouped(type_, nodes)
         entries = [(key, *self._field(type_, group)) for key, group in grouped.items()]
 
         def complete(value: Any) -> Any:

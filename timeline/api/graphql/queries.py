@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.inputs import TimelineFilter, fact_filter, fact_id
@@ -53,6 +55,7 @@ class Query:
     ) -> FactConnection:
         return await timeline_page(
             info.context,
+            selected=selected_names(info.selected_fields),
             filter=filter,
             known_at=known_at,
             recorded_before=recorded_before,
@@ -159,9 +162,23 @@ class Query:
         )
 
 
+def selected_names(fields: Iterable[Selection]) -> frozenset[str]:
+    """The names of the fields selected directly under ``fields`` (through fragments): what
+    a resolver may leave uncomputed when it is not among them."""
+    names: set[str] = set()
+    for field in fields:
+        for selection in field.selections:
+            if isinstance(selection, SelectedField):
+                names.add(selection.name)
+            else:
+                names |= selected_names([selection])
+    return frozenset(names)
+
+
 async def timeline_page(
     context: Context,
     *,
+    selected: Collection[str],
     filter: TimelineFilter | None = None,
     known_at: dt.date | None = None,
     recorded_before: dt.datetime | None = None,
@@ -176,5 +193,6 @@ async def timeline_page(
         fact_filter(filter),
         first=page_size(50 if first is None else first),
         after=None if cursor is None else cursor.key,
+        count="totalCount" in selected,
     )
     return fact_connection(result, has_previous=cursor is not None)

@@ -113,12 +113,17 @@ class SqlProjectionStore(abc.ABC):
         *,
         first: int,
         after: PageKey | None = None,
+        count: bool = True,
     ) -> FactPage:
         if not 0 <= first <= MAX_PAGE_SIZE:
             raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}, not {first}")
         async with self._reading() as conn:
             rows = (await conn.execute(queries.page(as_of, criteria, first, after))).all()
-            total = int((await conn.execute(queries.count(as_of, criteria))).scalar_one())
+            total = (
+                int((await conn.execute(queries.count(as_of, criteria))).scalar_one())
+                if count
+                else None
+            )
             position = await read_checkpoint(conn, TIMELINE)
         revisions = tuple(revision_from_row(mapping(row)) for row in rows[:first])
         return FactPage(

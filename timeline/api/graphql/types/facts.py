@@ -213,7 +213,14 @@ class FactPayload:
 class FactConnection:
     edges: list[FactEdge]
     page_info: PageInfo
-    total_count: int = strawberry.field(description="Facts matching the filter, all pages.")
+    counted: strawberry.Private[int | None]
+    """None when the query did not select ``totalCount``, so nothing was counted."""
+
+    @strawberry.field(description="Facts matching the filter, all pages.")
+    def total_count(self) -> int:
+        if self.counted is None:  # the resolver counts whenever the field is selected
+            raise RuntimeError("totalCount was not selected, so it was not counted")
+        return self.counted
 
 
 def of_revision(revision: FactRevision) -> Fact:
@@ -260,5 +267,5 @@ def fact_connection(result: TimelinePage, *, has_previous: bool) -> FactConnecti
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=result.page.total,
+        counted=result.page.total,
     )
