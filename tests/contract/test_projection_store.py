@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 import pytest_asyncio
 
-from tests.contract.projection_corpus import T0, Corpus, payments, write_corpus
+from tests.contract.projection_corpus import T0, Corpus, payments, source, write_corpus
 from tests.factories import ManualClock
 from timeline.application.errors import ProjectionBusy
 from timeline.application.ports import EventStore, ProjectionStore
@@ -30,6 +30,7 @@ from timeline.application.read_models import (
     UnknownProjection,
 )
 from timeline.application.service import TimelineService
+from timeline.domain.facts import FactPatch
 from timeline.domain.projections.revisions import FactRevision
 from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec
@@ -252,6 +253,42 @@ async def test_history_lists_every_revision_with_chained_intervals(
         UUID(int=0): [],
     }
     assert await projections.fact_histories([]) == {}
+
+
+async def test_a_revision_read_before_its_successor_came_is_read_closed_after(
+    corpus: Corpus,
+    projections: ProjectionStore,
+    service: TimelineService,
+    database_url: str,
+    clock: ManualClock,
+) -> None:
+    # Readers keep what they decoded; only the interval may change, and it must show.
+    [open_before] = await projections.fact_history(corpus.scrapped)
+    readings_before = await projections.readings_at("uk-payments-to-france", AsOf())
+    clock.advance(dt.timedelta(days=1))
+    await service.revise_fact(
+        corpus.scrapped,
+        1,
+        FactPatch(title="Rwanda scheme ended"),
+        "clearer",
+        source(9, "2024-08-01"),
+    )
+
+    history = await projections.fact_history(corpus.scrapped)
+    fresh = await open_projection_store(database_url, clock)
+    try:
+        assert history == await fresh.fact_history(corpus.scrapped)
+        assert await projections.readings_at("uk-payments-to-france", AsOf()) == (
+            await fresh.readings_at("uk-payments-to-france", AsOf())
+        )
+    finally:
+        await fresh.close()
+    assert open_before.known_until is None
+    assert history[0] == dataclasses.replace(
+        open_before, known_until=history[1].known_from, recorded_until=history[1].recorded_from
+    )
+    assert history[1].fact.content.title == "Rwanda scheme ended"
+    assert await projections.readings_at("uk-payments-to-france", AsOf()) == readings_before
 
 
 async def test_readings_are_those_of_the_current_revisions(

@@ -30,6 +30,24 @@ from timeline.store.sql.rows import utc
 _LIKE_ESCAPE = "\\"
 
 
+def _as_text(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """A JSON column as the text the database holds, unparsed (see ``DecodedRows``)."""
+    return sa.type_coerce(column, sa.Text()).label(column.name)
+
+
+def _read_columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
+    return [_as_text(column) if isinstance(column.type, sa.JSON) else column for column in table.c]
+
+
+REVISION_COLUMNS = _read_columns(fact_revisions)
+READING_COLUMNS = _read_columns(figure_readings)
+
+
+def revisions() -> sa.Select[Any]:
+    """Revision rows as ``DecodedRows.revision`` reads them."""
+    return sa.select(*REVISION_COLUMNS).select_from(fact_revisions)
+
+
 def current_at(table: sa.Table, as_of: AsOf) -> sa.ColumnElement[bool]:
     """Rows of ``table`` (revisions or readings: both carry the interval) current at
     ``as_of``."""
@@ -80,9 +98,7 @@ def matching(criteria: FactFilter) -> list[sa.ColumnElement[bool]]:
 def page(as_of: AsOf, criteria: FactFilter, first: int, after: PageKey | None) -> sa.Select[Any]:
     """One more row than ``first``, so the caller knows whether another page follows."""
     revision = fact_revisions.c
-    statement = sa.select(fact_revisions).where(
-        current_at(fact_revisions, as_of), *matching(criteria)
-    )
+    statement = revisions().where(current_at(fact_revisions, as_of), *matching(criteria))
     if after is not None:
         statement = statement.where(
             sa.tuple_(revision.occurred_earliest, revision.occurred_precision, revision.fact_id)
@@ -106,22 +122,20 @@ def count(as_of: AsOf, criteria: FactFilter) -> sa.Select[Any]:
 
 
 def by_ids(fact_ids: Collection[UUID], as_of: AsOf) -> sa.Select[Any]:
-    return sa.select(fact_revisions).where(
+    return revisions().where(
         fact_revisions.c.fact_id.in_(sorted(fact_ids)), current_at(fact_revisions, as_of)
     )
 
 
 def history(fact_id: UUID) -> sa.Select[Any]:
     return (
-        sa.select(fact_revisions)
-        .where(fact_revisions.c.fact_id == fact_id)
-        .order_by(fact_revisions.c.revision)
+        revisions().where(fact_revisions.c.fact_id == fact_id).order_by(fact_revisions.c.revision)
     )
 
 
 def histories(fact_ids: Collection[UUID]) -> sa.Select[Any]:
     return (
-        sa.select(fact_revisions)
+        revisions()
         .where(fact_revisions.c.fact_id.in_(sorted(fact_ids)))
         .order_by(fact_revisions.c.fact_id, fact_revisions.c.revision)
     )
@@ -130,7 +144,7 @@ def histories(fact_ids: Collection[UUID]) -> sa.Select[Any]:
 def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
     reading = figure_readings.c
     return (
-        sa.select(figure_readings)
+        sa.select(*READING_COLUMNS)
         .where(reading.measure == measure, current_at(figure_readings, as_of))
         .order_by(reading.position, reading.fact_id, reading.reading_index)
     )
@@ -140,9 +154,7 @@ def streams_of(facts: sa.Select[Any]) -> sa.Select[Any]:
     """Every revision of the facts ``facts`` selects (one column of fact ids)."""
     revision = fact_revisions.c
     return (
-        sa.select(fact_revisions)
-        .where(revision.fact_id.in_(facts))
-        .order_by(revision.fact_id, revision.revision)
+        revisions().where(revision.fact_id.in_(facts)).order_by(revision.fact_id, revision.revision)
     )
 
 

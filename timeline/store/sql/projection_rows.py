@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from timeline.application.read_models import PageKey
@@ -133,22 +134,28 @@ def measure_row(entry: RegisteredMeasure) -> dict[str, Any]:
     }
 
 
+def document(value: Any) -> Any:
+    """A JSON column's value: reads that decode through ``DecodedRows`` select the columns
+    as text, so that a row already decoded is never parsed; the others get it parsed."""
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
 def revision_from_row(row: Row) -> FactRevision:
     return FactRevision(
-        fact=decode_fact(row["fact"]),
+        fact=decode_fact(document(row["fact"])),
         revision=row["revision"],
         position=row["position"],
         event_type=row["event_type"],
-        changed_fields=tuple(row["changed_fields"]),
+        changed_fields=tuple(document(row["changed_fields"])),
         reason=row["reason"],
-        source=decode_source(row["source"]),
+        source=decode_source(document(row["source"])),
         known_from=row["known_from"],
         recorded_from=utc(row["recorded_from"]),
         known_until=row["known_until"],
         recorded_until=None if row["recorded_until"] is None else utc(row["recorded_until"]),
         reading_origins=tuple(
             (int(position), utc(dt.datetime.fromisoformat(recorded_at)))
-            for position, recorded_at in row["reading_origins"]
+            for position, recorded_at in document(row["reading_origins"])
         ),
     )
 
@@ -156,7 +163,7 @@ def revision_from_row(row: Row) -> FactRevision:
 def reading_from_row(row: Row) -> Reading:
     try:
         quantity = Quantity(row["value"], row["unit"], Qualifier.parse(row["qualifier"]))
-        equivalent = row["equivalent"]
+        equivalent = document(row["equivalent"])
         figure = Figure(
             measure=row["measure"],
             quantity=quantity,
@@ -164,7 +171,7 @@ def reading_from_row(row: Row) -> Reading:
             period=FuzzyDate.parse(row["period_edtf"]),
             equivalent=None if equivalent is None else codec.decode_quantity(equivalent),
         )
-        source = codec.decode_source(row["source"])
+        source = codec.decode_source(document(row["source"]))
     except (DomainError, KeyError, TypeError, ValueError) as error:
         raise UndecodableFact(f"reading of fact {row['fact_id']}: {error}") from error
     return Reading(

@@ -42,13 +42,9 @@ from timeline.domain.projections.readings import Reading
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.sql import projection_queries as queries
+from timeline.store.sql.decoded_rows import DecodedRows
 from timeline.store.sql.failures import Failure, translate
-from timeline.store.sql.projection_rows import (
-    mapping,
-    measure_from_row,
-    reading_from_row,
-    revision_from_row,
-)
+from timeline.store.sql.projection_rows import mapping, measure_from_row
 from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
 from timeline.store.sql.projection_writes import (
     LIVE,
@@ -69,6 +65,7 @@ class SqlProjectionStore(abc.ABC):
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._decoded = DecodedRows()
 
     # -- what a backend provides ------------------------------------------------------
 
@@ -125,7 +122,7 @@ class SqlProjectionStore(abc.ABC):
                 else None
             )
             position = await read_checkpoint(conn, TIMELINE)
-        revisions = tuple(revision_from_row(mapping(row)) for row in rows[:first])
+        revisions = tuple(self._decoded.revision(mapping(row)) for row in rows[:first])
         return FactPage(
             revisions=revisions, total=total, has_more=len(rows) > first, position=position
         )
@@ -151,7 +148,7 @@ class SqlProjectionStore(abc.ABC):
     async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
         async with self._reading() as conn:
             result = await conn.execute(queries.readings(measure, as_of))
-            return [reading_from_row(mapping(row)) for row in result]
+            return [self._decoded.reading(mapping(row)) for row in result]
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:
         return await self._revisions(queries.measure_streams(measure))
@@ -213,7 +210,7 @@ class SqlProjectionStore(abc.ABC):
     async def _revisions(self, statement: sa.Select[Any]) -> list[FactRevision]:
         async with self._reading() as conn:
             result = await conn.execute(statement)
-            return [revision_from_row(mapping(row)) for row in result]
+            return [self._decoded.revision(mapping(row)) for row in result]
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:
