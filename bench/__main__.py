@@ -38,8 +38,8 @@ def main(
         bool, typer.Option(help="cProfile our side; slows it; writes .pstats beside the JSON")
     ] = False,
 ) -> None:
-    """Run benchmarks (append-single, append-batch, read-all, limits; all is the first
-    three), print the table and write the JSON."""
+    """Run benchmarks by name: append-single, append-batch, read-all (these three are
+    all), limits, rebuild, time-travel, graphql-http. Print the table and write the JSON."""
     known = benchmarks()
     chosen = [found for name in names for found in (ALL if name == "all" else [name])]
     for name in chosen:

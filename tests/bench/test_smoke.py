@@ -19,6 +19,7 @@ from bench import graphql_http
 from bench.__main__ import app
 from bench.graphql_http_load import QUANTILES, LoadFailed, parse_wrk
 from bench.rebuild_log import CACHE_ENV
+from bench.suite import benchmarks
 from tests.conftest import POSTGRES_ADMIN_URL, PostgresServer
 
 EVENTS = 40
@@ -215,3 +216,11 @@ def test_the_rebuild_and_time_travel_run_without_a_peer(
         assert ours["queries"] == 200
         assert 0 < ours["p50_ms"] <= ours["p99_ms"]
         assert results[name]["target"]["kind"] == "latency"
+
+
+def test_the_help_names_every_benchmark() -> None:
+    result = CliRunner().invoke(app, ["--help"], terminal_width=200)
+    assert result.exit_code == 0
+    described = " ".join(result.output.split())
+    for name in benchmarks():
+        assert name in described
