@@ -127,13 +127,18 @@ def _by_end(reading: Reading) -> tuple[dt.date, dt.date, tuple[dt.date, dt.datet
 
 
 def _conflicts(group: list[Reading], winner: Reading, unit: str) -> list[Conflict]:
-    found = []
-    ordered = sorted(group, key=Reading.recency)
-    for first, second in itertools.combinations(ordered, 2):
-        a, b = quantity_in(first, unit), quantity_in(second, unit)
-        if a is not None and b is not None and not can_both_hold(a.bounds, b.bounds):
-            found.append(Conflict(winner.period, winner.basis, (first, second), winner))
-    return found
+    # Every pair is compared, so each reading's bounds are worked out once, not per pair:
+    # a large group (thousands of readings of one period) spent most of its time there.
+    bounded = [
+        (reading, quantity.bounds)
+        for reading in sorted(group, key=Reading.recency)
+        if (quantity := quantity_in(reading, unit)) is not None
+    ]
+    return [
+        Conflict(winner.period, winner.basis, (first, second), winner)
+        for (first, a), (second, b) in itertools.combinations(bounded, 2)
+        if not can_both_hold(a, b)
+    ]
 
 
 def _drop_nested(flows: list[Reading]) -> tuple[list[Reading], list[Reading]]:
