@@ -1,10 +1,11 @@
-"""Time travel through the service's read side: a page of 50 and a running total, at a
-random knownAt, p50 and p99.
+"""Time travel through the service's read side: a page of 50 (without and with its total
+count) and a running total, at a random knownAt, p50 and p99.
 
 The log (a million corpus events by default) is loaded once and cached with its read
 models (``rebuild_log``). Each query goes through ``TimelineQueries``, as the API's resolvers
-call it: ``timeline(known_at, None, FactFilter(), first=50)`` and ``running_total`` of one
-measure (drawn from the six) by month, at a ``known_at`` drawn uniformly over the corpus's
+call it: ``timeline(known_at, None, FactFilter(), first=50, count=...)`` (GraphQL counts
+only when ``totalCount`` is selected) and ``running_total`` of one measure (drawn from the
+six) by month, at a ``known_at`` drawn uniformly over the corpus's
 twenty years from a fixed seed, recorded before now. Ten queries of each kind warm the
 connections first and are not counted. Latency is from the call to the answer in hand
 (rows read and turned into domain values, the total folded). "ours /s" is queries per second.
@@ -68,7 +69,11 @@ class LatencyComparison(Comparison):
 
 
 async def page(queries: TimelineQueries, known_at: dt.date, measure: str) -> object:
-    return await queries.timeline(known_at, None, FactFilter(), first=PAGE_SIZE)
+    return await queries.timeline(known_at, None, FactFilter(), first=PAGE_SIZE, count=False)
+
+
+async def counted_page(queries: TimelineQueries, known_at: dt.date, measure: str) -> object:
+    return await queries.timeline(known_at, None, FactFilter(), first=PAGE_SIZE, count=True)
 
 
 async def total(queries: TimelineQueries, known_at: dt.date, measure: str) -> object:
@@ -78,6 +83,10 @@ async def total(queries: TimelineQueries, known_at: dt.date, measure: str) -> ob
 
 KINDS: dict[str, tuple[Query, str]] = {
     "time-travel-page": (page, f"a timeline page of {PAGE_SIZE} at a random knownAt"),
+    "time-travel-count": (
+        counted_page,
+        f"the same page of {PAGE_SIZE} with its totalCount (every match counted)",
+    ),
     "time-travel-total": (total, "a month-by-month running total of one measure"),
 }
 

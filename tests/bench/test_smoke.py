@@ -197,7 +197,12 @@ def test_the_rebuild_and_time_travel_run_without_a_peer(
         request.getfixturevalue("postgres_server")
     report = run_read_models(backend, tmp_path / "read-models.json", monkeypatch)
     results = {result["benchmark"]: result for result in report["results"]}
-    assert set(results) == {"rebuild", "time-travel-page", "time-travel-total"}
+    assert set(results) == {
+        "rebuild",
+        "time-travel-page",
+        "time-travel-count",
+        "time-travel-total",
+    }
     for result in results.values():
         assert result["backend"] == backend
         assert result["peer"] is None
@@ -211,7 +216,7 @@ def test_the_rebuild_and_time_travel_run_without_a_peer(
     assert rebuild["runs_peak_memory_mb"] == [rebuild["peak_memory_mb"]]
     assert results["rebuild"]["target"]["memory_mb"] == 300
 
-    for name in ("time-travel-page", "time-travel-total"):
+    for name in ("time-travel-page", "time-travel-count", "time-travel-total"):
         ours = results[name]["ours"]
         assert ours["queries"] == 200
         assert 0 < ours["p50_ms"] <= ours["p99_ms"]
