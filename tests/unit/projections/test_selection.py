@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.unit.domain_strategies import quantities
 from tests.unit.projections.builders import T0, reading
@@ -117,3 +119,22 @@ def test_bounds_can_both_hold_exactly_when_some_amount_is_in_both(
     witnessed = any(a.contains(x) and b.contains(x) for x in candidates + midpoints)
     unbounded = (a.upper is None and b.upper is None) or (a.lower is None and b.lower is None)
     assert can_both_hold(a, b) == (witnessed or unbounded)
+
+
+@given(st.lists(quantities(unit="GBP"), min_size=2, max_size=8))
+def test_the_conflicts_of_a_period_are_its_pairs_that_cannot_both_hold(
+    amounts: list[Quantity],
+) -> None:
+    # select finds them with edges compared inline; can_both_hold is the definition.
+    readings = [
+        reading(str(amount.value), "2025-10", number=number, qualifier=amount.qualifier)
+        for number, amount in enumerate(amounts, start=1)
+    ]
+    expected = [
+        (first, second)
+        for first, second in itertools.combinations(readings, 2)
+        if not can_both_hold(first.figure.quantity.bounds, second.figure.quantity.bounds)
+    ]
+    chosen = select(reversed(readings), "GBP")
+    assert [conflict.readings for conflict in chosen.conflicts] == expected
+    assert all(conflict.standing == readings[-1] for conflict in chosen.conflicts)
