@@ -7,6 +7,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from tests.api.conftest import make_token
 from tests.api.queries import RECORD, RETRACT, REVISE, fact_input, source
 from tests.api.servers import Server, serving
 from timeline.application.tokens import Role
+from timeline.collector import YOUNG_THRESHOLD
 
 AUDIT = Path(__file__).resolve().parent / "audit"
 SUBSCRIPTION = """
@@ -143,3 +145,15 @@ def test_the_graphql_http_audit_passes_without_errors_or_warnings(sqlite_databas
     assert len(report) > 40
     problems = [entry for entry in report if entry["status"] != "ok"]
     assert problems == [], json.dumps(problems, indent=2)
+
+
+def test_a_served_app_freezes_its_start_up_and_collects_the_young_less_often() -> None:
+    # In a process of its own: the tuning is process-wide (timeline.collector).
+    code = (
+        "import gc; from timeline.api.app import app_from_env; app_from_env(); "
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert ran.stdout.split() == [str(YOUNG_THRESHOLD), "True"]
