@@ -46,6 +46,25 @@ async def projections(database_url: str, clock: ManualClock) -> AsyncIterator[Pr
     await store.close()
 
 
+@pytest_asyncio.fixture
+async def fresh(database_url: str, clock: ManualClock) -> AsyncIterator[ProjectionStore]:
+    """A second store on the same database: it has kept nothing it read before."""
+    store = await open_projection_store(database_url, clock)
+    yield store
+    await store.close()
+
+
+async def rename_scrapped(service: TimelineService, corpus: Corpus) -> None:
+    """Revise the scrapped fact's title to "Rwanda scheme ended"."""
+    await service.revise_fact(
+        corpus.scrapped,
+        1,
+        FactPatch(title="Rwanda scheme ended"),
+        "clearer",
+        source(9, "2024-08-01"),
+    )
+
+
 @pytest.fixture
 def runner(event_store: EventStore, projections: ProjectionStore) -> ProjectionRunner:
     return ProjectionRunner(event_store, codec, projections)
@@ -118,6 +137,36 @@ async def test_a_page_asked_not_to_count_is_the_same_page_without_a_total(
 
     assert (counted.total, uncounted.total) == (6, None)
     assert dataclasses.replace(uncounted, total=counted.total) == counted
+
+
+async def test_a_page_read_as_recorded_now_is_current_after_every_write(
+    corpus: Corpus,
+    projections: ProjectionStore,
+    fresh: ProjectionStore,
+    service: TimelineService,
+    clock: ManualClock,
+) -> None:
+    # Pages read after every row's recorded time are kept by position (settled_pages): a
+    # write must move past them, and a read pinned at or before a row must not get them.
+    async def read(as_of: AsOf) -> tuple[str, ...]:
+        page = await projections.fact_page(as_of, EVERYTHING, first=500)
+        assert page == await fresh.fact_page(as_of, EVERYTHING, first=500)
+        return tuple(revision.fact.content.title for revision in page.revisions)
+
+    clock.advance(dt.timedelta(seconds=1))
+    now = AsOf(recorded_before=clock.now())
+    before = await read(now)
+    assert await read(now) == before
+    clock.advance(dt.timedelta(seconds=1))
+    written_at = clock.now()
+    await rename_scrapped(service, corpus)
+    clock.advance(dt.timedelta(seconds=1))
+    after = await read(AsOf(recorded_before=clock.now()))
+    assert await read(now) == before  # pinned before the revision: as it was
+    assert await read(AsOf(recorded_before=written_at)) == before  # at it: not yet
+    assert await read(AsOf()) == after
+    assert "Rwanda scheme ended" in after
+    assert [title for title in after if title not in before] == ["Rwanda scheme ended"]
 
 
 async def test_cursors_walk_the_pages_once_each(
@@ -258,31 +307,21 @@ async def test_history_lists_every_revision_with_chained_intervals(
 async def test_a_revision_read_before_its_successor_came_is_read_closed_after(
     corpus: Corpus,
     projections: ProjectionStore,
+    fresh: ProjectionStore,
     service: TimelineService,
-    database_url: str,
     clock: ManualClock,
 ) -> None:
     # Readers keep what they decoded; only the interval may change, and it must show.
     [open_before] = await projections.fact_history(corpus.scrapped)
     readings_before = await projections.readings_at("uk-payments-to-france", AsOf())
     clock.advance(dt.timedelta(days=1))
-    await service.revise_fact(
-        corpus.scrapped,
-        1,
-        FactPatch(title="Rwanda scheme ended"),
-        "clearer",
-        source(9, "2024-08-01"),
-    )
+    await rename_scrapped(service, corpus)
 
     history = await projections.fact_history(corpus.scrapped)
-    fresh = await open_projection_store(database_url, clock)
-    try:
-        assert history == await fresh.fact_history(corpus.scrapped)
-        assert await projections.readings_at("uk-payments-to-france", AsOf()) == (
-            await fresh.readings_at("uk-payments-to-france", AsOf())
-        )
-    finally:
-        await fresh.close()
+    assert history == await fresh.fact_history(corpus.scrapped)
+    assert await projections.readings_at("uk-payments-to-france", AsOf()) == (
+        await fresh.readings_at("uk-payments-to-france", AsOf())
+    )
     assert open_before.known_until is None
     assert history[0] == dataclasses.replace(
         open_before, known_until=history[1].known_from, recorded_until=history[1].recorded_from

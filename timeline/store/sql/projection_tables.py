@@ -103,6 +103,9 @@ fact_revisions = sa.Table(
         "status",
     ),
     sa.Index("ix_fact_revisions_page", "occurred_earliest", "occurred_precision", "fact_id"),
+    # The latest recorded_from, which tells a reader whether its recordedBefore is past
+    # every row (``settled_pages``), read from the end of an index (migration 0006).
+    sa.Index("ix_fact_revisions_recorded_from", "recorded_from"),
 )
 
 fact_labels = sa.Table(

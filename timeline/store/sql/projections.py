@@ -54,6 +54,7 @@ from timeline.store.sql.projection_writes import (
     write_checkpoint,
 )
 from timeline.store.sql.rows import utc
+from timeline.store.sql.settled_pages import SettledPages
 from timeline.store.sql.shadows import create_shadows, drop_shadows, shadow_of
 
 logger = logging.getLogger("timeline.projections")
@@ -66,6 +67,7 @@ class SqlProjectionStore(abc.ABC):
         self._engine = engine
         self._clock = clock
         self._decoded = DecodedRows()
+        self._settled = SettledPages()
 
     # -- what a backend provides ------------------------------------------------------
 
@@ -115,17 +117,24 @@ class SqlProjectionStore(abc.ABC):
         if not 0 <= first <= MAX_PAGE_SIZE:
             raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}, not {first}")
         async with self._reading() as conn:
+            position = await read_checkpoint(conn, TIMELINE)
+            key = await self._settled.key(conn, position, as_of, (criteria, first, after, count))
+            kept = None if key is None else self._settled.get(key)
+            if kept is not None:
+                return kept
             rows = (await conn.execute(queries.page(as_of, criteria, first, after))).all()
             total = (
                 int((await conn.execute(queries.count(as_of, criteria))).scalar_one())
                 if count
                 else None
             )
-            position = await read_checkpoint(conn, TIMELINE)
         revisions = tuple(self._decoded.revision(mapping(row)) for row in rows[:first])
-        return FactPage(
+        page = FactPage(
             revisions=revisions, total=total, has_more=len(rows) > first, position=position
         )
+        if key is not None:
+            self._settled.keep(key, page)
+        return page
 
     async def facts_by_id(
         self, fact_ids: Collection[UUID], as_of: AsOf

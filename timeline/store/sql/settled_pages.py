@@ -1,0 +1,73 @@
+"""Timeline pages kept by read-model position, for reads that pin no earlier recorded time.
+
+A page of the timeline read model follows from the model's rows and the reader's question
+(its ``AsOf``, filter, size, cursor, and whether it counts). The rows follow from the
+timeline projection's checkpoint position: rows and checkpoint are written in one
+transaction, and a rebuild folds the same events into the same rows. The recorded time the
+reader pins only matters up to the latest ``recorded_from`` among the rows: a revision is
+current at a recordedBefore R when ``recorded_from < R <= recorded_until``, and every
+``recorded_until`` is a later revision's ``recorded_from``. So a read pinned after the
+latest ``recorded_from`` (every read of "now", which ``TimelineQueries`` pins to the clock,
+as known now or at any knownAt) gets the page an unpinned read would get at that position,
+and such pages are kept, keyed by position and question; a write moves the position and
+leaves them behind. A read pinned earlier is answered from the tables every time.
+
+At a million events a page with its totalCount is some 150 ms of SQL; kept, it is the
+checkpoint read and a lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Hashable
+
+import sqlalchemy as sa
+from cachetools import LRUCache
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from timeline.application.read_models import FactFilter, FactPage, PageKey
+from timeline.domain.projections.visibility import AsOf
+from timeline.store.sql.projection_tables import fact_revisions
+from timeline.store.sql.rows import utc
+
+PAGES = 1_024
+"""Pages kept. Their revisions are shared with ``DecodedRows``, so a page is a few hundred
+bytes of its own."""
+
+LATEST_RECORDED = sa.select(sa.func.max(fact_revisions.c.recorded_from))
+
+
+class SettledPages:
+    """Pages of the positions read, least recently used out."""
+
+    def __init__(self, size: int = PAGES) -> None:
+        self._pages: LRUCache[Hashable, FactPage] = LRUCache(size)
+        self._latest: tuple[int, dt.datetime | None] | None = None
+        """The last position asked about and its latest recorded_from."""
+
+    async def key(
+        self,
+        conn: AsyncConnection,
+        position: int,
+        as_of: AsOf,
+        question: tuple[FactFilter, int, PageKey | None, bool],
+    ) -> Hashable | None:
+        """What the page ``question`` asks at ``as_of`` is kept under, read in ``conn``'s
+        transaction at ``position``; None if ``as_of`` pins a time some row is not before."""
+        if as_of.recorded_before is not None:
+            latest = await self._latest_recorded(conn, position)
+            if latest is not None and utc(as_of.recorded_before) <= latest:
+                return None
+        return (position, as_of.known_at, *question)
+
+    def get(self, key: Hashable) -> FactPage | None:
+        return self._pages.get(key)
+
+    def keep(self, key: Hashable, page: FactPage) -> None:
+        self._pages[key] = page
+
+    async def _latest_recorded(self, conn: AsyncConnection, position: int) -> dt.datetime | None:
+        if self._latest is None or self._latest[0] != position:
+            found = (await conn.execute(LATEST_RECORDED)).scalar_one_or_none()
+            self._latest = (position, None if found is None else utc(found))
+        return self._latest[1]
