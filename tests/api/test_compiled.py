@@ -19,7 +19,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from tests.api.conftest import Api, app_on, make_token, running
-from tests.api.queries import CORROBORATE, RECORD, RETRACT, fact_input, source
+from tests.api.queries import CORROBORATE, RECORD, RETRACT, REVISE, fact_input, source
 from timeline.api.graphql.compiled import ROOTS, Plan
 from timeline.api.graphql.permissions import READ
 from timeline.api.graphql.schema import TimelineSchema, build_schema
@@ -97,7 +97,8 @@ def plans_run(monkeypatch: pytest.MonkeyPatch) -> list[Plan]:
     return ran
 
 
-async def facts(api: Api, database_url: str) -> None:
+async def facts(api: Api, database_url: str) -> list[str]:
+    """Six facts, the first corroborated and the second retracted; their ids."""
     writer = await make_token(database_url, "compiled", Role.WRITER)
     ids = []
     for n in range(6):
@@ -108,6 +109,7 @@ async def facts(api: Api, database_url: str) -> None:
         ids.append(data["recordFact"]["fact"]["id"])
     await api.data(CORROBORATE, {"id": ids[0], "source": source(10)}, token=writer)
     await api.data(RETRACT, {"id": ids[1], "rev": 1, "reason": "Wrong."}, token=writer)
+    return ids
 
 
 async def same(api: Api, executor: Api, query: str, variables: dict[str, Any]) -> bytes:
@@ -132,6 +134,22 @@ async def test_a_compiled_page_is_the_executors_to_the_byte(
     cursor = (await api.data(PAGE, {"first": 2, **PINNED}))["timeline"]["pageInfo"]["endCursor"]
     body = await same(api, executor, PAGE, {"first": 2, "after": cursor, **PINNED})
     assert b'"hasPreviousPage":true' in body
+
+
+async def test_a_fact_kept_completed_gives_way_to_its_next_revision(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    # Completed fact nodes are kept by row (compiled.ROW_KEYS): a revision is a new row.
+    ids = await facts(api, database_url)
+    before = await same(api, executor, PAGE, {"first": 50, **PINNED})
+    writer = await make_token(database_url, "reviser", Role.WRITER)
+    changes = {"title": "Renamed by a later source"}
+    revise = {"id": ids[2], "rev": 1, "changes": changes, "reason": "clearer"}
+    await api.data(REVISE, revise, token=writer)
+    after = await same(api, executor, PAGE, {"first": 50, **PINNED})
+    assert b"Renamed by a later source" in after
+    assert b"Renamed by a later source" not in before
+    assert len(plans_run) == 3  # the second of the first pair, and both after the write
 
 
 async def test_aliases_fragments_typenames_and_merged_fields_compile(
