@@ -15,6 +15,7 @@ from bench.databases import BACKENDS, DEFAULT_POSTGRES_URL, Databases
 from bench.report import Comparison, document, print_table, write_json
 from bench.report import markdown as report_markdown
 from bench.suite import ALL, Settings, benchmarks
+from timeline.collector import tune_collector
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -56,6 +57,8 @@ def main(
         postgres_url=postgres_url,
         profiler=cProfile.Profile() if profile else None,
     )
+    # As every timeline process has it; the peer runs in this process and shares it.
+    tune_collector()
     report = asyncio.run(_run("+".join(names), chosen, settings))
     print_table(report)
     if markdown:

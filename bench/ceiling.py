@@ -30,7 +30,7 @@ from timeline.api.graphql.types.facts import TimelineCursor
 from timeline.application.queries import TimelinePage
 from timeline.application.read_models import FactFilter, PageKey
 from timeline.bootstrap import open_services
-from timeline.collector import tune_for_serving
+from timeline.collector import tune_collector
 from timeline.domain.facts import Fact
 from timeline.domain.figures import Figure
 from timeline.domain.projections.revisions import FactRevision
@@ -132,7 +132,7 @@ def source_json(source: Source) -> dict[str, Any]:
 def app_factory() -> Starlette:
     """For uvicorn's ``--factory``, as ``timeline.api.app.app_from_env`` (collector too)."""
     app = create_app()
-    tune_for_serving()
+    tune_collector()
     return app
 
 

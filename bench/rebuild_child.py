@@ -20,6 +20,7 @@ from typing import Any
 
 from timeline.application.projection_runner import ProjectionRunner
 from timeline.application.read_models import PROJECTIONS
+from timeline.collector import tune_collector
 from timeline.store import codec
 from timeline.store.factory import open_event_store, open_projection_store
 
@@ -59,6 +60,7 @@ def peak_kib() -> int:
 
 def main(arguments: list[str]) -> None:
     url, *rest = arguments
+    tune_collector()  # as the timeline command has it (timeline.collector)
     profiler = cProfile.Profile() if rest[:1] == ["--profile"] else None
     found = asyncio.run(rebuild(url, profiler))
     if profiler is not None:

@@ -28,7 +28,6 @@ from bench.report import Comparison, Run
 from bench.suite import Settings
 from timeline.application.queries import TimelineQueries
 from timeline.application.read_models import FactFilter
-from timeline.collector import tune_for_serving
 from timeline.domain.projections.totals import Granularity
 from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec
@@ -94,7 +93,6 @@ KINDS: dict[str, tuple[Query, str]] = {
 
 async def run(settings: Settings, databases: Databases) -> list[Comparison]:
     events = settings.events_or(TIME_TRAVEL_EVENTS)
-    tune_for_serving()  # the collector as a serving process has it (timeline.collector)
     logs = LoadedLogs(databases, events, settings.seed)
     results: list[Comparison] = []
     for backend in settings.backends:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from typer.testing import CliRunner
 from tests.integration.test_verify import tamper
 from timeline.cli import app
 from timeline.cli.seeding import DEFAULT_SEEDS
+from timeline.collector import YOUNG_THRESHOLD
 from timeline.store import migrations
 from timeline.store.sql.tables import events
 
@@ -113,3 +116,18 @@ def test_every_command_has_help(command: list[str]) -> None:
 
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+def test_the_command_freezes_its_start_up_and_collects_the_young_less_often() -> None:
+    # In a process of its own: the tuning is process-wide (timeline.collector).
+    code = (
+        "import gc, sys\n"
+        "from timeline.cli import main\n"
+        "sys.argv = ['timeline', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert ran.stdout.splitlines()[-1].split() == [str(YOUNG_THRESHOLD), "True"]

@@ -22,7 +22,7 @@ from timeline.api.settings import ApiSettings
 from timeline.api.web import web_routes
 from timeline.application.feed import LogFeed
 from timeline.bootstrap import Services, open_services
-from timeline.collector import tune_for_serving
+from timeline.collector import tune_collector
 
 ServicesOpener = Callable[[], AbstractAsyncContextManager[Services]]
 
@@ -81,5 +81,5 @@ def create_app(
 def app_from_env() -> Starlette:
     """The factory ``timeline serve`` hands uvicorn (``--factory``), once per worker."""
     app = create_app()
-    tune_for_serving()  # the worker's process, not a test's: it freezes what it holds
+    tune_collector()  # the worker's process, not a test's: it freezes what it holds
     return app

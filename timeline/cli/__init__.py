@@ -20,6 +20,7 @@ from timeline.cli import (
     totals,
     transfer,
 )
+from timeline.collector import tune_collector
 
 app = typer.Typer(
     name="timeline",
@@ -48,4 +49,5 @@ app.add_typer(checkpoints.app, name="checkpoint")
 
 def main() -> None:
     """Console-script entry point."""
+    tune_collector()
     app()
