@@ -186,6 +186,9 @@ class LoadedLogs:
             partial.unlink(missing_ok=True)
             await _made(f"sqlite:///{partial}", recorded_log(self._events, self._seed))
             partial.rename(path)
+            # The rebuild's lock files are named after the database they locked.
+            for lock in partial.parent.glob(f"{partial.name}-rebuild-*.lock"):
+                lock.unlink()
         return f"sqlite:///{path}"
 
     async def _postgres(self) -> str:

@@ -229,3 +229,18 @@ def test_the_help_names_every_benchmark() -> None:
     described = " ".join(result.output.split())
     for name in benchmarks():
         assert name in described
+
+
+def test_a_cached_log_leaves_only_its_database_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    arguments = ["rebuild", "--backend", "sqlite", "--events", str(EVENTS)]
+    run_bench(tmp_path / "rebuild.json", *arguments)
+    [database] = cache.glob("*.db")
+    assert not list(cache.glob("*.partial*"))  # no half-made file, nor its lock files
+    assert {path.name for path in cache.iterdir()} <= {
+        database.name,
+        *(f"{database.name}-rebuild-{name}.lock" for name in ("timeline", "measures")),
+    }
