@@ -19,6 +19,7 @@ from bench import graphql_http
 from bench.__main__ import app
 from bench.graphql_http_load import QUANTILES, LoadFailed, parse_wrk
 from bench.rebuild_log import CACHE_ENV
+from bench.report import Target
 from bench.suite import benchmarks
 from tests.conftest import POSTGRES_ADMIN_URL, PostgresServer
 
@@ -146,7 +147,8 @@ def test_graphql_over_http_runs_beside_its_ceiling(
         result["ours"]["events_per_second"] / result["peer"]["events_per_second"]
     )
     assert result["target"]["kind"] == "ratio"
-    assert isinstance(result["met"], bool)
+    assert result["target"]["text"] == ">= 0.5x ceiling, p99 < 100 ms"
+    assert result["met"] == (result["ratio"] >= 0.5 and result["ours"]["p99_ms"] < 100)
     assert result["notes"].startswith(load)
 
 
@@ -244,3 +246,14 @@ def test_a_cached_log_leaves_only_its_database_behind(
         database.name,
         *(f"{database.name}-rebuild-{name}.lock" for name in ("timeline", "measures")),
     }
+
+
+@pytest.mark.parametrize(
+    ("ratio", "p99_ms", "met"),
+    [(0.6, 90.0, True), (0.6, 100.0, False), (0.4, 90.0, False), (0.6, None, False)],
+)
+def test_a_target_with_a_latency_bound_needs_both(
+    ratio: float, p99_ms: float | None, met: bool
+) -> None:
+    assert graphql_http.TARGET.met(1.0, ratio, p99_ms) is met
+    assert Target("ratio", 0.5).met(1.0, ratio, p99_ms) is (ratio >= 0.5)
