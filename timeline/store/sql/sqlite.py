@@ -22,7 +22,6 @@ Reads also use the raw connection and parse the columns themselves.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -37,6 +36,7 @@ from timeline.application.errors import ApplicationError, ConcurrencyError
 from timeline.application.ports import Clock
 from timeline.application.records import AppendResult, RecordedEvent
 from timeline.store.sql.failures import Failure
+from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.recorder import SqlEventStore, appended, replayed
 from timeline.store.sql.rows import (
     EMPTY_LOG,
@@ -124,45 +124,19 @@ class SqliteEventStore(SqlEventStore):
             cls._write_transaction is SqliteEventStore._write_transaction
             and cls._announce is SqlEventStore._announce
         )
-        self._held: tuple[AsyncConnection, aiosqlite.Connection] | None = None
-        self._held_lock = asyncio.Lock()
+        self._held = HeldConnection(engine, self._keeps_connection)
 
     async def close(self) -> None:
         """Close the connection the fast path keeps, then the pool."""
-        held, self._held = self._held, None
-        if held is not None:
-            await held[0].close()
+        await self._held.close()
         await super().close()
 
     @asynccontextmanager
     async def _raw_connection(self) -> AsyncIterator[Any]:
-        """The fast path's connection, checked out once and kept for this store's appends.
-
-        Checking a connection in costs aiosqlite a hop to its thread (the pool's rollback),
-        as much as the append's own statement; SQLite has no server to drop the connection,
-        so keeping it is safe. One append at a time uses it (they queue for the file's
-        write lock anyway); after a failure other than a refusal it is discarded."""
-        async with self._held_lock:
-            if self._held is None:
-                conn = await self._engine.connect()
-                try:
-                    driver = (await conn.get_raw_connection()).driver_connection
-                except BaseException:
-                    await conn.close()
-                    raise
-                assert driver is not None
-                self._held = (conn, driver)
-            conn, driver = self._held
-            try:
-                yield driver
-            except BaseException as error:
-                if not self._keeps_connection(error):
-                    self._held = None
-                    try:
-                        await conn.invalidate()
-                    finally:
-                        await conn.close()
-                raise
+        """The fast path's connection, kept for this store's appends (``held_connection``):
+        one append at a time uses it, and they queue for the file's write lock anyway."""
+        async with self._held.driver() as driver:
+            yield driver
 
     async def _append_fast(
         self,

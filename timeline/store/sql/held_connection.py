@@ -1,0 +1,62 @@
+"""One SQLite connection checked out of the pool once and kept, for statements that must not
+pay for a checkout.
+
+Each call on an aiosqlite connection is a hop to its thread and back. Checking a pooled
+connection in costs one more (the pool's rollback), and an ``AsyncConnection`` transaction
+two (``BEGIN`` and the end), as much as or more than a one-statement job itself: the fast
+append (``sqlite.SqliteEventStore``) and the read model's position check
+(``projection_backends.SqliteProjectionStore``) each keep a connection instead. SQLite has no
+server to drop it, so keeping it is safe. One user at a time holds it; after a failure the
+owner does not know the connection survived, it is invalidated and the next use checks out
+another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+class HeldConnection:
+    """The raw aiosqlite connection of one pooled connection of ``engine``, kept."""
+
+    def __init__(self, engine: AsyncEngine, survives: Callable[[BaseException], bool]) -> None:
+        """``survives(error)``: whether the connection is as it was after ``error``."""
+        self._engine = engine
+        self._survives = survives
+        self._held: tuple[AsyncConnection, aiosqlite.Connection] | None = None
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for this block alone; checked out on first use."""
+        async with self._lock:
+            if self._held is None:
+                conn = await self._engine.connect()
+                try:
+                    driver = (await conn.get_raw_connection()).driver_connection
+                except BaseException:
+                    await conn.close()
+                    raise
+                assert driver is not None
+                self._held = (conn, driver)
+            conn, driver = self._held
+            try:
+                yield driver
+            except BaseException as error:
+                if not self._survives(error):
+                    self._held = None
+                    try:
+                        await conn.invalidate()
+                    finally:
+                        await conn.close()
+                raise
+
+    async def close(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            await held[0].close()
