@@ -28,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from timeline.application.errors import ProjectionBusy
 from timeline.application.ports import Clock
+from timeline.application.read_models import TIMELINE
 from timeline.store.sql.failures import Failure
+from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.postgres import classify_postgres_error
 from timeline.store.sql.projection_tables import (
     fact_labels,
@@ -134,6 +136,9 @@ class PostgresProjectionStore(SqlProjectionStore):
         return classify_postgres_error(error)
 
 
+_POSITION = "SELECT position FROM projection_checkpoints WHERE name = ?"
+
+
 class SqliteProjectionStore(SqlProjectionStore):
     """The read models in a SQLite file. ``wait=False`` waits anyway: the write lock is
     held for one batch at a time, and SQLite has no way to try it without waiting."""
@@ -141,6 +146,20 @@ class SqliteProjectionStore(SqlProjectionStore):
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine, clock)
         self._writer = writing(engine)
+        self._position_reader = HeldConnection(engine, survives=lambda _: False)
+
+    async def close(self) -> None:
+        await self._position_reader.close()
+        await super().close()
+
+    async def _position_now(self) -> int:
+        # Autocommit (the driver's own transactions are off): the latest commit, alone.
+        async with self._translated(), self._position_reader.driver() as driver:
+            try:
+                rows = list(await driver.execute_fetchall(_POSITION, (TIMELINE,)))
+            except sqlite3.Error as error:
+                raise DBAPIError(None, None, error) from error
+        return int(rows[0][0]) if rows else 0
 
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._writer.begin()
