@@ -6,9 +6,8 @@ connection in costs one more (the pool's rollback), and an ``AsyncConnection`` t
 two (``BEGIN`` and the end), as much as or more than a one-statement job itself: the fast
 append (``sqlite.SqliteEventStore``) and the read model's position check
 (``projection_backends.SqliteProjectionStore``) each keep a connection instead. SQLite has no
-server to drop it, so keeping it is safe. One user at a time holds it; after a failure the
-owner does not know the connection survived, it is invalidated and the next use checks out
-another.
+server to drop it, so keeping it is safe. One user at a time holds it; after a failure its
+owner cannot vouch for, it is invalidated and the next use checks out another.
 """
 
 from __future__ import annotations
