@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from types import FunctionType
@@ -395,7 +394,8 @@ class CompiledQueries:
         self._config = config
         self._scalars = scalars
         self._documents = documents
-        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        # A document that cannot be compiled is remembered too, as None.
+        self._plans: LRUCache[tuple[str, str | None], Plan | None] = LRUCache(PLANS)
         self._nodes: Nodes = LRUCache(NODES)  # one schema serves one database
 
     async def execute(
@@ -412,7 +412,6 @@ class CompiledQueries:
         plan = self._plans.get((query, operation_name))
         if plan is None:
             return None
-        self._plans.move_to_end((query, operation_name))
         try:
             data = await plan.run(
                 self._schema, self._config, self._scalars, variables or {}, context
@@ -434,8 +433,6 @@ class CompiledQueries:
         except NotCompiled:
             plan = None
         self._plans[key] = plan
-        while len(self._plans) > PLANS:
-            self._plans.popitem(last=False)
 
 
 def _well_formed(query: object, operation_name: object, variables: object) -> bool:

@@ -7,9 +7,9 @@ validation, which for a timeline page cost more than running it."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 
+from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -44,20 +44,13 @@ class DocumentCache:
     """The parsed documents of texts that parsed and validated, least recently used out."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+        self._documents: LRUCache[str, DocumentNode] = LRUCache(size)
 
     def get(self, text: str) -> DocumentNode | None:
-        document = self._documents.get(text)
-        if document is not None:
-            self._documents.move_to_end(text)
-        return document
+        return self._documents.get(text)
 
     def put(self, text: str, document: DocumentNode) -> None:
         self._documents[text] = document
-        self._documents.move_to_end(text)
-        while len(self._documents) > self._size:
-            self._documents.popitem(last=False)
 
 
 class CheckedDocuments(SchemaExtension):
