@@ -32,8 +32,10 @@ class Target:
     p99_ms: float | None = None
 
     def describe(self) -> str:
-        text = f">= {self.value:g}x {self.versus}" if self.kind == "ratio" else ""
-        text = text or f">= {self.value:,.0f}/s"
+        if self.kind == "ratio":
+            text = f">= {self.value:g}x {self.versus}"
+        else:
+            text = f">= {self.value:,.0f}/s"
         return text if self.p99_ms is None else f"{text}, p99 < {self.p99_ms:g} ms"
 
     def met(self, ours: float, ratio: float | None, p99_ms: float | None = None) -> bool | None:
