@@ -48,6 +48,11 @@ def revisions() -> sa.Select[Any]:
     return sa.select(*REVISION_COLUMNS).select_from(fact_revisions)
 
 
+def latest_recorded() -> sa.Select[Any]:
+    """The latest ``recorded_from`` of any revision (an index lookup: migration 0006)."""
+    return sa.select(sa.func.max(fact_revisions.c.recorded_from))
+
+
 def current_at(table: sa.Table, as_of: AsOf) -> sa.ColumnElement[bool]:
     """Rows of ``table`` (revisions or readings: both carry the interval) current at
     ``as_of``."""

@@ -26,20 +26,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable
 
-import sqlalchemy as sa
 from cachetools import LRUCache
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from timeline.application.read_models import FactFilter, FactPage, PageKey
 from timeline.domain.projections.visibility import AsOf
-from timeline.store.sql.projection_tables import fact_revisions
+from timeline.store.sql import projection_queries as queries
 from timeline.store.sql.rows import utc
 
 PAGES = 1_024
 """Pages kept. Their revisions are shared with ``DecodedRows``, so a page is a few hundred
 bytes of its own."""
-
-LATEST_RECORDED = sa.select(sa.func.max(fact_revisions.c.recorded_from))
 
 Question = tuple[FactFilter, int, PageKey | None, bool]
 """What a page asks besides its AsOf: the filter, its size, the cursor, whether it counts."""
@@ -77,7 +74,7 @@ class SettledPages:
 
     async def _latest_recorded(self, conn: AsyncConnection, position: int) -> dt.datetime | None:
         if self._latest is None or self._latest[0] != position:
-            found = (await conn.execute(LATEST_RECORDED)).scalar_one_or_none()
+            found = (await conn.execute(queries.latest_recorded())).scalar_one_or_none()
             self._latest = (position, None if found is None else utc(found))
         return self._latest[1]
 
