@@ -267,6 +267,26 @@ async def test_the_retraction_counts_from_the_facts_own_knowledge_day(
     assert after[corpus.meeting].fact.is_retracted
 
 
+async def test_the_total_of_active_facts_is_what_the_page_lists_on_every_day(
+    corpus: Corpus, projections: ProjectionStore, fresh: ProjectionStore
+) -> None:
+    # Read as recorded now, the total of every active fact is summed from the day changes
+    # (active_fact_changes); pinned before the latest row it is counted row by row.
+    every_quarter = [dt.date(2017 + q // 4, 1 + 3 * (q % 4), 1) for q in range(40)]
+    retraction = [dt.date(2025, 12, 31), dt.date(2026, 1, 3)]
+    totals: dict[tuple[dt.date | None, bool], int] = {}
+    for known_at in [None, *every_quarter, *retraction]:
+        for recorded_before in (None, corpus.revised_at):
+            as_of = AsOf(known_at, recorded_before)
+            page = await projections.fact_page(as_of, FactFilter(), first=500)
+            assert page == await fresh.fact_page(as_of, FactFilter(), first=500)
+            totals[known_at, recorded_before is None] = len(page.revisions)
+            assert page.total == len(page.revisions), as_of
+
+    assert totals[dt.date(2017, 1, 1), True] == 0
+    assert totals[retraction[0], True] == totals[retraction[1], True] + 1 == totals[None, True] + 1
+
+
 async def test_record_time_shows_what_the_store_held(
     corpus: Corpus, projections: ProjectionStore
 ) -> None:

@@ -24,7 +24,13 @@ from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.revisions import TimelineModel, fold
 from timeline.store import codec
 from timeline.store.factory import create_engine
-from timeline.store.sql.projection_rows import label_rows, measure_row, reading_rows, revision_row
+from timeline.store.sql.projection_rows import (
+    active_changes,
+    label_rows,
+    measure_row,
+    reading_rows,
+    revision_row,
+)
 from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
 from timeline.store.sql.rows import utc
 
@@ -103,6 +109,11 @@ def _model_rows(model: TimelineModel, name: str, position: int) -> Snapshot:
                 rows["fact_revisions"].append(revision_row(revision))
                 rows["fact_labels"] += label_rows(revision)
                 rows["figure_readings"] += reading_rows(revision)
+        every_revision = [revision for stream in model.revisions.values() for revision in stream]
+        rows["active_fact_changes"] = [
+            {"known_on": day, "change": change}
+            for day, change in active_changes(every_revision).items()
+        ]
     elif name == MEASURES:
         rows["measures"] = [measure_row(entry) for entry in model.measures.values()]
     snapshot = {

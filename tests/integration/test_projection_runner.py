@@ -44,7 +44,7 @@ from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_at
 from timeline.domain.projections.revisions import facts_at, fold, replay_at
 from timeline.domain.projections.visibility import AsOf
-from timeline.store import codec
+from timeline.store import codec, migrations
 from timeline.store.factory import open_event_store, open_projection_store
 
 EVERYTHING = FactFilter(include_retracted=True)
@@ -120,6 +120,21 @@ async def test_a_rebuild_equals_the_fold_whatever_it_keeps_in_memory(
         assert await stored_rows(database_url, name) == folded_rows(events, name, head)
 
 
+async def test_migration_0007_fills_the_day_changes_as_the_projection_writes_them(
+    stores: Stores, database_url: str
+) -> None:
+    head = await append_synthetic_log(stores.events, stores.clock, facts=150, seed=7)
+    await stores.runner(batch_size=40).catch_up()
+    events = await logged_events(stores.events)
+    expected = folded_rows(events, TIMELINE, head)
+    assert len(expected["active_fact_changes"]) > 50
+
+    await migrations.downgrade(database_url, "0006")
+    await migrations.upgrade(database_url)
+
+    assert await stored_rows(database_url, TIMELINE) == expected
+
+
 async def test_a_batch_costs_the_same_statements_whatever_its_size(
     stores: Stores, database_url: str
 ) -> None:
@@ -141,8 +156,9 @@ async def test_a_batch_costs_the_same_statements_whatever_its_size(
         await stores.runner(batch_size=1000).catch_up([TIMELINE])
         costs.append(len(statements))
 
-    # BEGIN, (lock,) checkpoint, open revisions, three inserts, checkpoint: new facts only.
-    assert costs[0] == costs[1] <= 8, statements
+    # BEGIN, (lock,) checkpoint, open revisions, three inserts, the day changes' upsert,
+    # checkpoint: new facts only.
+    assert costs[0] == costs[1] <= 9, statements
 
 
 # -- the key proof --------------------------------------------------------------------
@@ -238,6 +254,8 @@ async def test_sql_answers_are_the_pure_fold_of_the_visible_events(
             page = await stores.projections.fact_page(as_of, EVERYTHING, first=500)
             assert {r.fact_id: r.fact for r in page.revisions} == replay_at(events, as_of)
             assert {r.fact_id: r for r in page.revisions} == facts_at(model, as_of)
+            active = await stores.projections.fact_page(as_of, FactFilter(), first=0)
+            assert active.total == sum(not r.fact.is_retracted for r in page.revisions)
             for measure in MEASURE_KEYS:
                 sql = await stores.projections.readings_at(measure, as_of)
                 assert tuple(sql) == readings_at(model, as_of, measure)

@@ -33,6 +33,7 @@ from timeline.store.sql.failures import Failure
 from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.postgres import classify_postgres_error
 from timeline.store.sql.projection_tables import (
+    active_fact_changes,
     fact_labels,
     fact_revisions,
     figure_readings,
@@ -49,6 +50,7 @@ _READ_MODEL_TABLES = (
     fact_revisions,
     fact_labels,
     figure_readings,
+    active_fact_changes,
     measures,
     projection_checkpoints,
 )

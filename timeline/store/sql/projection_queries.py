@@ -20,6 +20,7 @@ from timeline.application.read_models import FactFilter, PageKey
 from timeline.domain.facts import FactStatus
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.sql.projection_tables import (
+    active_fact_changes,
     fact_labels,
     fact_revisions,
     figure_readings,
@@ -124,6 +125,15 @@ def count(as_of: AsOf, criteria: FactFilter) -> sa.Select[Any]:
         .select_from(fact_revisions)
         .where(current_at(fact_revisions, as_of), *matching(criteria))
     )
+
+
+def active_count(known_at: dt.date | None) -> sa.Select[Any]:
+    """How many facts are active and current as known at ``known_at``, for a reader pinned
+    after every row's recorded time (see ``active_fact_changes``)."""
+    statement = sa.select(sa.func.coalesce(sa.func.sum(active_fact_changes.c.change), 0))
+    if known_at is not None:
+        statement = statement.where(active_fact_changes.c.known_on <= known_at)
+    return statement
 
 
 def by_ids(fact_ids: Collection[UUID], as_of: AsOf) -> sa.Select[Any]:

@@ -9,7 +9,8 @@ runner advances from revisions read back from SQL as the fold advances from its 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -122,6 +123,21 @@ def reading_rows(revision: FactRevision) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def active_changes(
+    opened: Iterable[FactRevision], closed: Iterable[FactRevision] = ()
+) -> Counter[dt.date]:
+    """What ``opened`` (new rows, closed or not) and ``closed`` (stored rows whose interval
+    now ends) add to ``active_fact_changes``, by day; days that sum to zero included."""
+    changes: Counter[dt.date] = Counter()
+    for revision in opened:
+        if not revision.fact.is_retracted:
+            changes[revision.known_from] += 1
+    for revision in (*opened, *closed):
+        if not revision.fact.is_retracted and revision.known_until is not None:
+            changes[revision.known_until] -= 1
+    return changes
 
 
 def measure_row(entry: RegisteredMeasure) -> dict[str, Any]:

@@ -6,11 +6,14 @@ database gets them from migration 0002 only. Two projections own them:
 * ``timeline``: ``fact_revisions`` (one row per revision of a fact, current on the half-open
   interval [known_from, known_until) x [recorded_from, recorded_until); a NULL until means
   still current), its ``fact_labels`` (topics, actors and places, to filter on) and
-  ``figure_readings`` (one row per reading per revision, with the revision's interval).
+  ``figure_readings`` (one row per reading per revision, with the revision's interval),
+  and ``active_fact_changes`` (by how much the number of active facts changes on each
+  knowledge day, which a page's unfiltered total is the running sum of).
 * ``measures``: the measure registry.
 
 Revision and reading rows are written once and only ever updated to close their interval
-when the next revision of the fact arrives; labels never change.
+when the next revision of the fact arrives; labels never change; a day's change is added
+to as revisions open and close.
 """
 
 from __future__ import annotations
@@ -145,6 +148,18 @@ figure_readings = sa.Table(
     sa.Index("ix_figure_readings_measure", "measure", "known_from"),
 )
 
+active_fact_changes = sa.Table(
+    "active_fact_changes",
+    metadata,
+    # +1 on the known_from of every ACTIVE revision, -1 on its known_until. Past the latest
+    # recorded_from every closed revision's successor is recorded too, so the facts current
+    # as known at K number sum(change) over the days up to K: a few thousand rows summed
+    # instead of half the revision index visited (``active_count``). A day keeps its row
+    # when its changes sum to zero, so batches of any size write the rows a rebuild writes.
+    sa.Column("known_on", sa.Date(), primary_key=True),
+    sa.Column("change", sa.Integer(), nullable=False),
+)
+
 measures = sa.Table(
     "measures",
     metadata,
@@ -165,7 +180,7 @@ projection_checkpoints = sa.Table(
 )
 
 PROJECTION_TABLES: dict[str, tuple[sa.Table, ...]] = {
-    "timeline": (fact_revisions, fact_labels, figure_readings),
+    "timeline": (fact_revisions, fact_labels, figure_readings, active_fact_changes),
     "measures": (measures,),
 }
 """Each projection's tables: written together with its checkpoint, rebuilt together."""

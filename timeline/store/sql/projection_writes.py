@@ -2,7 +2,8 @@
 
 A batch costs a fixed number of statements whatever its size: one SELECT for the open
 revisions of the facts it touches, one executemany per table for new rows, one per table
-for closed intervals, and the checkpoint. A rebuild's batches hand their new rows to the
+for closed intervals, one upsert of the days whose active count changes, and the
+checkpoint. A rebuild's batches hand their new rows to the
 backend's ``BulkInsert`` instead (SQLite: one executemany on the raw connection; PostgreSQL:
 COPY), with every value bound by the column's own SQLAlchemy type, so the stored bytes are
 the ones an ``insert()`` would have written.
@@ -16,12 +17,14 @@ from uuid import UUID
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from timeline.application.ports import Clock
 from timeline.application.read_models import ProjectionChanges
 from timeline.domain.projections.revisions import FactRevision
 from timeline.store.sql.projection_rows import (
+    active_changes,
     interval,
     label_rows,
     mapping,
@@ -31,6 +34,7 @@ from timeline.store.sql.projection_rows import (
     revision_row,
 )
 from timeline.store.sql.projection_tables import (
+    active_fact_changes,
     fact_labels,
     fact_revisions,
     figure_readings,
@@ -76,7 +80,8 @@ def bound_rows(
 
 
 LIVE: TableSet = {
-    table.name: table for table in (fact_revisions, fact_labels, figure_readings, measures)
+    table.name: table
+    for table in (fact_revisions, fact_labels, figure_readings, active_fact_changes, measures)
 }
 
 
@@ -158,9 +163,25 @@ class SqlBatch:
             closing = [_closing(revision) for revision in changes.closed]
             await self._conn.execute(_close(self._tables[fact_revisions.name]), closing)
             await self._conn.execute(_close(self._tables[figure_readings.name]), closing)
+        await self._add_active_changes(changes)
         if self._checkpoint is not None:
             await write_checkpoint(self._conn, self._checkpoint, position, self._clock)
         self.saved = position
+
+    async def _add_active_changes(self, changes: ProjectionChanges) -> None:
+        by_day = active_changes(changes.opened, changes.closed)
+        if not by_day:
+            return
+        # An upsert, in a rebuild's batches too: a day's row is added to by every batch
+        # that opens or closes an active revision on it.
+        table = self._tables[active_fact_changes.name]
+        insert = (postgresql if self._conn.dialect.name == "postgresql" else sqlite).insert(table)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[table.c.known_on],
+            set_={"change": table.c.change + insert.excluded.change},
+        )
+        rows = [{"known_on": day, "change": change} for day, change in sorted(by_day.items())]
+        await self._conn.execute(upsert, rows)
 
     async def _insert(self, name: str, rows: list[dict[str, Any]]) -> None:
         if not rows:

@@ -59,6 +59,8 @@ from timeline.store.sql.shadows import create_shadows, drop_shadows, shadow_of
 
 logger = logging.getLogger("timeline.projections")
 
+EVERY_ACTIVE_FACT = FactFilter()
+
 
 class SqlProjectionStore(abc.ABC):
     """The read models on an async SQLAlchemy engine; subclassed per backend."""
@@ -133,11 +135,15 @@ class SqlProjectionStore(abc.ABC):
             if kept is not None:
                 return kept
             rows = (await conn.execute(queries.page(as_of, criteria, first, after))).all()
-            total = (
-                int((await conn.execute(queries.count(as_of, criteria))).scalar_one())
-                if count
-                else None
-            )
+            total = None
+            if count:
+                # A settled read of every active fact is the sum of the day counts.
+                counting = (
+                    queries.active_count(as_of.known_at)
+                    if key is not None and criteria == EVERY_ACTIVE_FACT
+                    else queries.count(as_of, criteria)
+                )
+                total = int((await conn.execute(counting)).scalar_one())
         revisions = tuple(self._decoded.revision(mapping(row)) for row in rows[:first])
         page = FactPage(
             revisions=revisions, total=total, has_more=len(rows) > first, position=position
