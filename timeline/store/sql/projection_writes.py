@@ -3,10 +3,10 @@
 A batch costs a fixed number of statements whatever its size: one SELECT for the open
 revisions of the facts it touches, one executemany per table for new rows, one per table
 for closed intervals, one upsert of the days whose active count changes, and the
-checkpoint. A rebuild's batches hand their new rows to the
-backend's ``BulkInsert`` instead (SQLite: one executemany on the raw connection; PostgreSQL:
-COPY), with every value bound by the column's own SQLAlchemy type, so the stored bytes are
-the ones an ``insert()`` would have written.
+checkpoint. A rebuild's batches hand their new rows to the backend's ``BulkInsert`` instead
+(SQLite: one executemany on the raw connection; PostgreSQL: COPY), with every value bound by
+the column's own SQLAlchemy type, so the stored bytes are the ones an ``insert()`` would
+have written.
 """
 
 from __future__ import annotations
