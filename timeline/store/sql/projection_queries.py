@@ -32,8 +32,9 @@ _LIKE_ESCAPE = "\\"
 
 
 def _as_text(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-    """A JSON column as the text the database holds, unparsed (see ``DecodedRows``)."""
-    return sa.type_coerce(column, sa.Text()).label(column.name)
+    """A JSON column as the text the database holds, unparsed (see ``DecodedRows``). A CAST,
+    not only a coerced type: asyncpg would otherwise hand JSONB back already parsed."""
+    return sa.cast(column, sa.Text()).label(column.name)
 
 
 def _read_columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
