@@ -176,6 +176,26 @@ def revision_from_row(row: Row) -> FactRevision:
     )
 
 
+READING_CONTENT = (
+    "fact_id",
+    "reading_index",
+    "position",
+    "recorded_at",
+    "reported_on",
+    "measure",
+    "basis",
+    "period_edtf",
+    "value",
+    "unit",
+    "qualifier",
+    "equivalent",
+    "source",
+)
+"""The ``figure_readings`` columns ``reading_from_row`` reads: not the revision, the interval,
+nor the period's days and the bounds, which follow from these. A reading that a fact's next
+revision carries over unchanged has the same content in the new row."""
+
+
 def reading_from_row(row: Row) -> Reading:
     try:
         quantity = Quantity(row["value"], row["unit"], Qualifier.parse(row["qualifier"]))
