@@ -8,17 +8,35 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from tests.contract.projection_corpus import content, source
 from tests.factories import new_events
 from timeline.application.errors import ConcurrencyError, StoreUnavailable
 from timeline.application.ports import EventStore
+from timeline.application.projection_runner import ProjectionRunner
+from timeline.application.read_models import FactFilter
+from timeline.application.service import TimelineService
+from timeline.domain.projections.visibility import AsOf
+from timeline.store import codec
 from timeline.store.clock import SystemClock
-from timeline.store.factory import create_engine
+from timeline.store.factory import create_engine, open_projection_store
 from timeline.store.sql.failures import Failure
 from timeline.store.sql.postgres import PostgresEventStore, classify_postgres_error
 from timeline.store.sql.sqlite import SqliteEventStore, classify_sqlite_error
 from timeline.store.sql.tables import events
+
+
+async def drop_connections(admin: AsyncEngine, database: str | None) -> None:
+    """Have the server close every connection to ``database`` but the admin's own."""
+    async with admin.begin() as conn:
+        await conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :database AND pid <> pg_backend_pid()"
+            ),
+            {"database": database},
+        )
 
 
 async def copy_of_first_row(conn: AsyncConnection, **changes: Any) -> None:
@@ -92,14 +110,7 @@ async def test_a_dropped_postgres_connection_is_store_unavailable_then_recovers(
     admin = create_engine(postgres_database_url.rpartition("/")[0] + "/postgres")
     try:
         await store.append("a", new_events(1), expected_version=0)  # a pooled connection
-        async with admin.begin() as conn:
-            await conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :database AND pid <> pg_backend_pid()"
-                ),
-                {"database": database},
-            )
+        await drop_connections(admin, database)
 
         # The pool replaces a connection it already knows the server closed; one whose
         # termination asyncpg has not read yet fails once. Either way the caller sees
@@ -111,4 +122,34 @@ async def test_a_dropped_postgres_connection_is_store_unavailable_then_recovers(
         assert head == 1
     finally:
         await admin.dispose()
+        await store.close()
+
+
+async def test_a_page_read_after_the_kept_position_connection_was_dropped_is_answered(
+    postgres_database_url: str,
+) -> None:
+    # The position is read on a kept connection (held_connection); the server may close it
+    # at any time, and a read must then be answered the ordinary way, not fail.
+    clock = SystemClock()
+    engine = create_engine(postgres_database_url)
+    store = PostgresEventStore(engine, clock)
+    projections = await open_projection_store(postgres_database_url, clock)
+    runner = ProjectionRunner(store, codec, projections)
+    service = TimelineService(store, codec, after_append=runner.after_append)
+    database = sa.make_url(postgres_database_url).database
+    admin = create_engine(postgres_database_url.rpartition("/")[0] + "/postgres")
+    try:
+        await service.record_fact(
+            content("MEETING", "Sarajevo meeting", "2025-10-09"), source(1, "2025-10-10")
+        )
+        before = await projections.fact_page(AsOf(), FactFilter(), first=10)
+        await drop_connections(admin, database)
+
+        after = await projections.fact_page(AsOf(), FactFilter(), first=10)
+        again = await projections.fact_page(AsOf(), FactFilter(), first=10)
+        assert after == again == before
+        assert before.total == 1
+    finally:
+        await admin.dispose()
+        await projections.close()
         await store.close()

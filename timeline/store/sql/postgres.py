@@ -62,7 +62,7 @@ _UNIQUE_VIOLATION = "23505"
 _RESTRICT_VIOLATION = "23001"  # raised by the immutability triggers of the migration
 # What the raw driver raises: refusals by the server, and failures of the client side
 # (a closed connection, a protocol left mid-operation) that ``_wrapped`` names.
-_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
 
 def create_postgres_engine(url: str) -> AsyncEngine:
@@ -172,7 +172,7 @@ class PostgresEventStore(SqlEventStore):
             except asyncpg.UndefinedFunctionError:
                 self._fast = False  # not migrated to 0004 yet: the transaction still works
                 return None
-            except _DRIVER_ERRORS as error:
+            except DRIVER_ERRORS as error:
                 raise _wrapped(error, driver) from error
         return None
 
@@ -266,7 +266,7 @@ async def _fetch(conn: AsyncConnection, statement: str, *arguments: Any) -> list
     assert driver is not None
     try:
         rows: list[Any] = await driver.fetch(statement, *arguments)
-    except _DRIVER_ERRORS as error:
+    except DRIVER_ERRORS as error:
         wrapped = _wrapped(error, driver)
         if wrapped.connection_invalidated:
             await conn.invalidate()

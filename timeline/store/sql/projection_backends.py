@@ -31,7 +31,7 @@ from timeline.application.ports import Clock
 from timeline.application.read_models import TIMELINE
 from timeline.store.sql.failures import Failure
 from timeline.store.sql.held_connection import HeldConnection
-from timeline.store.sql.postgres import classify_postgres_error
+from timeline.store.sql.postgres import DRIVER_ERRORS, classify_postgres_error
 from timeline.store.sql.projection_tables import (
     active_fact_changes,
     fact_labels,
@@ -65,8 +65,29 @@ def advisory_key(purpose: str, name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_POSITION_POSTGRES = "SELECT position FROM projection_checkpoints WHERE name = $1"
+
+
 class PostgresProjectionStore(SqlProjectionStore):
     """The read models on PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        super().__init__(engine, clock)
+        self._position_reader = HeldConnection(engine, survives=lambda _: False)
+
+    async def close(self) -> None:
+        await self._position_reader.close()
+        await super().close()
+
+    async def _position_now(self) -> int | None:
+        # Outside any transaction, on the raw asyncpg connection: the latest commit, alone.
+        # Whatever goes wrong here, the read's own transaction will meet and report.
+        try:
+            async with self._position_reader.driver() as driver:
+                found = await driver.fetchval(_POSITION_POSTGRES, TIMELINE)
+        except (DBAPIError, *DRIVER_ERRORS, OSError):
+            return None
+        return int(found or 0)
 
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._engine.begin()
@@ -138,7 +159,7 @@ class PostgresProjectionStore(SqlProjectionStore):
         return classify_postgres_error(error)
 
 
-_POSITION = "SELECT position FROM projection_checkpoints WHERE name = ?"
+_POSITION_SQLITE = "SELECT position FROM projection_checkpoints WHERE name = ?"
 
 
 class SqliteProjectionStore(SqlProjectionStore):
@@ -158,7 +179,7 @@ class SqliteProjectionStore(SqlProjectionStore):
         # Autocommit (the driver's own transactions are off): the latest commit, alone.
         async with self._translated(), self._position_reader.driver() as driver:
             try:
-                rows = list(await driver.execute_fetchall(_POSITION, (TIMELINE,)))
+                rows = list(await driver.execute_fetchall(_POSITION_SQLITE, (TIMELINE,)))
             except sqlite3.Error as error:
                 raise DBAPIError(None, None, error) from error
         return int(rows[0][0]) if rows else 0

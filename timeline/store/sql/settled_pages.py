@@ -13,9 +13,9 @@ and such pages are kept, keyed by position and question; a write moves the posit
 leaves them behind. A read pinned earlier is answered from the tables every time.
 
 Finding a kept page needs no snapshot: a position names its rows, so the position read alone,
-outside any transaction, says which pages are current (``kept``); where a backend can read
-it in one statement (SQLite, on a kept connection), a kept page costs one hop to the
-database instead of a transaction of three.
+outside any transaction, says which pages are current (``kept``); both backends read it in
+one statement on a kept connection (``held_connection``), so a kept page costs one round
+trip to the database instead of a transaction of three or four.
 
 At a million events a page with its totalCount is some 150 ms of SQL; kept, it is the
 checkpoint read and a lookup.
