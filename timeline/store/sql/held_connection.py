@@ -18,30 +18,32 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+Driver = TypeVar("Driver")
+"""The driver's own connection class: aiosqlite's or asyncpg's."""
 
-class HeldConnection:
-    """The raw driver connection (aiosqlite's or asyncpg's) of one pooled connection of
-    ``engine``, kept."""
+
+class HeldConnection(Generic[Driver]):
+    """The raw driver connection of one pooled connection of ``engine``, kept."""
 
     def __init__(self, engine: AsyncEngine, survives: Callable[[BaseException], bool]) -> None:
         """``survives(error)``: whether the connection is as it was after ``error``."""
         self._engine = engine
         self._survives = survives
-        self._held: tuple[AsyncConnection, Any] | None = None
+        self._held: tuple[AsyncConnection, Driver] | None = None
         self._lock = asyncio.Lock()
 
     @asynccontextmanager
-    async def driver(self) -> AsyncIterator[Any]:
+    async def driver(self) -> AsyncIterator[Driver]:
         """The connection, for this block alone; checked out on first use."""
         async with self._lock:
             if self._held is None:
                 conn = await self._engine.connect()
                 try:
-                    driver = (await conn.get_raw_connection()).driver_connection
+                    driver: Driver | None = (await conn.get_raw_connection()).driver_connection
                 except BaseException:
                     await conn.close()
                     raise

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import aiosqlite
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -73,7 +74,9 @@ class PostgresProjectionStore(SqlProjectionStore):
 
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine, clock)
-        self._position_reader = HeldConnection(engine, survives=lambda _: False)
+        self._position_reader: HeldConnection[asyncpg.Connection] = HeldConnection(
+            engine, survives=lambda _: False
+        )
 
     async def close(self) -> None:
         await self._position_reader.close()
@@ -169,7 +172,9 @@ class SqliteProjectionStore(SqlProjectionStore):
     def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
         super().__init__(engine, clock)
         self._writer = writing(engine)
-        self._position_reader = HeldConnection(engine, survives=lambda _: False)
+        self._position_reader: HeldConnection[aiosqlite.Connection] = HeldConnection(
+            engine, survives=lambda _: False
+        )
 
     async def close(self) -> None:
         await self._position_reader.close()

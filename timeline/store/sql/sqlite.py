@@ -124,7 +124,9 @@ class SqliteEventStore(SqlEventStore):
             cls._write_transaction is SqliteEventStore._write_transaction
             and cls._announce is SqlEventStore._announce
         )
-        self._held = HeldConnection(engine, self._keeps_connection)
+        self._held: HeldConnection[aiosqlite.Connection] = HeldConnection(
+            engine, self._keeps_connection
+        )
 
     async def close(self) -> None:
         """Close the connection the fast path keeps, then the pool."""
