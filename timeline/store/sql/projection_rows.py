@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -126,7 +126,7 @@ def reading_rows(revision: FactRevision) -> list[dict[str, Any]]:
 
 
 def active_changes(
-    opened: Iterable[FactRevision], closed: Iterable[FactRevision] = ()
+    opened: Sequence[FactRevision], closed: Sequence[FactRevision] = ()
 ) -> Counter[dt.date]:
     """What ``opened`` (new rows, closed or not) and ``closed`` (stored rows whose interval
     now ends) add to ``active_fact_changes``, by day; days that sum to zero included."""
