@@ -70,9 +70,7 @@ def forget_dates() -> None:
     for cache in (
         rows._occurred,
         rows._reported,
-        rows._sqlite_occurred,
-        rows._sqlite_reported,
-        rows._sqlite_recorded_at,
+        rows._recorded_at,
         rows.metadata_from_text,
     ):
         cache.cache_clear()

@@ -15,10 +15,10 @@ from timeline.application.tokens import TokenStore
 from timeline.config import Settings
 from timeline.store import codec
 from timeline.store.clock import SystemClock
-from timeline.store.factory import open_event_store, open_projection_store
+from timeline.store.factory import create_engine, event_store, projection_store
 from timeline.store.sql.importer import open_event_importer
 from timeline.store.sql.signals import open_append_signal
-from timeline.store.sql.tokens import open_token_store
+from timeline.store.sql.tokens import SqlTokenStore
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -43,13 +43,17 @@ class Services:
 
 @asynccontextmanager
 async def open_services(settings: Settings | None = None) -> AsyncIterator[Services]:
-    """Open the store named by the settings and close it when the caller is done."""
+    """Open the store named by the settings and close it when the caller is done.
+
+    One engine, so one connection pool, serves every store of the process: the event
+    store, the read models, the tokens and the append signal."""
     settings = settings or Settings.from_env()
     clock = SystemClock()
-    store = await open_event_store(settings.database_url, clock)
-    tokens = open_token_store(settings.database_url)
-    signal = open_append_signal(settings.database_url)
-    projections = await open_projection_store(settings.database_url, clock)
+    engine = create_engine(settings.database_url)
+    store = event_store(engine, clock)
+    tokens = SqlTokenStore(engine)
+    signal = open_append_signal(engine)
+    projections = projection_store(engine, clock)
     runner = ProjectionRunner(store, codec, projections)
     try:
         yield Services(
@@ -69,3 +73,4 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
         await signal.close()
         await tokens.close()
         await store.close()
+        await engine.dispose()

@@ -1,9 +1,9 @@
-"""The stores as shipped, racing: their one-statement appends keep the log gapless and ordered.
+"""The stores as shipped, racing: their one-trip appends keep the log gapless and ordered.
 
-test_concurrent_writers.py interferes inside the append's transaction, so its writers take
-that transaction every time; here the writers are the plain stores, whose appends go through
-the fast path (one statement against a remembered head, see timeline.store.sql.recorder),
-and race each other for the head and for a shared stream. A reader tails the log all along.
+test_concurrent_writers.py has the database interfere inside the appends' transactions;
+here nothing does: the writers race each other for the head and for a shared stream at full
+speed (one trip per append, see timeline.store.sql.recorder). A reader tails the log all
+along.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ async def _write(
         await asyncio.to_thread(start.wait, 60)
         for n in range(appends):
             stream = SHARED_STREAM if rng.random() < 0.3 else f"writer-{writer}"
-            # Mostly single events (the guarded statement on SQLite), some batches.
+            # Mostly single events, some batches.
             size = 1 if rng.random() < 0.7 else rng.randint(2, 4)
             batch = [new_event(payload={"writer": writer, "n": n, "k": k}) for k in range(size)]
             try:

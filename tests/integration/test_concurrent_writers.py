@@ -1,7 +1,8 @@
 """Many writer processes, one tailing reader: every committed event seen once, in order.
 
-The writers (tests/integration/writers.py) hold some transactions open after inserting and
-roll some back, so that if positions could commit out of order the reader, polling
+The database's triggers (tests/integration/interference.py) hold some of the writers'
+(tests/integration/writers.py) transactions open after inserting and roll some back, so
+that if positions could commit out of order the reader, polling
 ``read_all(after_position=last_seen)`` all the while, would skip an event for good.
 """
 
@@ -14,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
+from tests.integration.interference import interfere
 from tests.integration.writers import WriterReport, run_writer
 from timeline.application.chain import verify_chain
 from timeline.store.factory import open_event_store
@@ -21,6 +23,7 @@ from timeline.store.factory import open_event_store
 
 async def tail_while_writing(url: str, *, writers: int, appends: int) -> list[WriterReport]:
     context = multiprocessing.get_context("spawn")
+    await interfere(url, rollback=0.15, delay=0.15)
     store = await open_event_store(url)
     seen: list[str] = []
     stream_of: dict[str, str] = {}

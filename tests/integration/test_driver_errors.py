@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.contract.projection_corpus import content, source
 from tests.factories import new_events
+from tests.integration.interference import race_each_append
 from timeline.application.errors import ConcurrencyError, StoreUnavailable
 from timeline.application.ports import EventStore
 from timeline.application.projection_runner import ProjectionRunner
@@ -20,10 +21,9 @@ from timeline.application.service import TimelineService
 from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec
 from timeline.store.clock import SystemClock
-from timeline.store.factory import create_engine, open_projection_store
-from timeline.store.sql.failures import Failure
-from timeline.store.sql.postgres import PostgresEventStore, classify_postgres_error
-from timeline.store.sql.sqlite import SqliteEventStore, classify_sqlite_error
+from timeline.store.factory import create_engine, open_event_store, open_projection_store
+from timeline.store.sql.failures import Failure, classify
+from timeline.store.sql.postgres import PostgresEventStore
 from timeline.store.sql.tables import events
 
 
@@ -61,7 +61,6 @@ async def test_unique_violations_are_told_apart(
     failure: Failure,
 ) -> None:
     await event_store.append("a", new_events(1), expected_version=0)
-    classify = classify_postgres_error if backend == "postgres" else classify_sqlite_error
     engine = create_engine(database_url)
     try:
         with pytest.raises(DBAPIError) as raised:
@@ -73,24 +72,11 @@ async def test_unique_violations_are_told_apart(
     assert classify(raised.value) is failure
 
 
-class RacedPostgresStore(PostgresEventStore):
-    """Has its stream version taken under its feet, as a writer bypassing the lock could."""
-
-    async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
-        await copy_of_first_row(conn, position=last_position + 1, event_id=uuid.uuid4())
-
-
-class RacedSqliteStore(SqliteEventStore):
-    async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
-        await copy_of_first_row(conn, position=last_position + 1, event_id=uuid.uuid4())
-
-
 async def test_a_unique_key_violation_during_an_append_is_a_concurrency_error(
-    database_url: str, backend: str
+    database_url: str,
 ) -> None:
-    engine = create_engine(database_url)
-    kind = RacedPostgresStore if backend == "postgres" else RacedSqliteStore
-    store = kind(engine, SystemClock())
+    await race_each_append(database_url)  # its stream version taken under its feet
+    store = await open_event_store(database_url)
     try:
         with pytest.raises(ConcurrencyError) as raised:
             await store.append("a", new_events(1), expected_version=0)
@@ -105,7 +91,7 @@ async def test_a_dropped_postgres_connection_is_store_unavailable_then_recovers(
     postgres_database_url: str,
 ) -> None:
     engine = create_engine(postgres_database_url)
-    store = PostgresEventStore(engine, SystemClock())
+    store = PostgresEventStore(engine, SystemClock(), owns_engine=True)
     database = sa.make_url(postgres_database_url).database
     admin = create_engine(postgres_database_url.rpartition("/")[0] + "/postgres")
     try:
@@ -132,7 +118,7 @@ async def test_a_page_read_after_the_kept_position_connection_was_dropped_is_ans
     # at any time, and the read must then go the ordinary way.
     clock = SystemClock()
     engine = create_engine(postgres_database_url)
-    store = PostgresEventStore(engine, clock)
+    store = PostgresEventStore(engine, clock, owns_engine=True)
     projections = await open_projection_store(postgres_database_url, clock)
     runner = ProjectionRunner(store, codec, projections)
     service = TimelineService(store, codec, after_append=runner.after_append)

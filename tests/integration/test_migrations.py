@@ -16,9 +16,7 @@ from timeline.application.ports import EventStore
 from timeline.store import migrations
 from timeline.store.factory import create_engine, open_event_store
 from timeline.store.sql import tables
-from timeline.store.sql.failures import Failure
-from timeline.store.sql.postgres import classify_postgres_error
-from timeline.store.sql.sqlite import classify_sqlite_error
+from timeline.store.sql.failures import Failure, classify
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -125,7 +123,6 @@ async def test_the_database_refuses_to_change_or_delete_events(
     finally:
         await engine.dispose()
 
-    classify = classify_postgres_error if backend == "postgres" else classify_sqlite_error
     assert classify(raised.value) is Failure.REFUSED
     assert await event_store.read_stream("a") == before
 
@@ -139,7 +136,7 @@ async def test_postgres_refuses_to_truncate_events(postgres_database_url: str) -
         with pytest.raises(DBAPIError, match="TRUNCATE on events is refused") as raised:
             async with engine.begin() as conn:
                 await conn.execute(sa.text("TRUNCATE events"))
-        assert classify_postgres_error(raised.value) is Failure.REFUSED
+        assert classify(raised.value) is Failure.REFUSED
         assert await store.head_position() == 2
     finally:
         await engine.dispose()

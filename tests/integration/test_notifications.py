@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import random
 
 import pytest
 
 from tests.factories import new_events
-from tests.integration.writers import DeliberateRollback, InterferingPostgresStore
-from timeline.application.errors import ConcurrencyError
+from tests.integration.interference import interfere, is_deliberate
+from timeline.application.errors import ConcurrencyError, IntegrityViolation
 from timeline.store.clock import SystemClock
 from timeline.store.factory import create_engine
 from timeline.store.sql.postgres import NOTIFY_CHANNEL, PostgresEventStore
@@ -22,14 +21,11 @@ async def test_each_committed_append_notifies_its_last_position(
 ) -> None:
     received: asyncio.Queue[str] = asyncio.Queue()
     listener_engine = create_engine(postgres_database_url)
-    store = PostgresEventStore(create_engine(postgres_database_url), SystemClock())
-    failing = InterferingPostgresStore(
-        create_engine(postgres_database_url),
-        SystemClock(),
-        rng=random.Random(0),
-        delay_probability=0,
-        rollback_probability=1,
+    store = PostgresEventStore(
+        create_engine(postgres_database_url), SystemClock(), owns_engine=True
     )
+    # Appends to the stream "doomed" roll back at COMMIT, after their NOTIFY was sent.
+    await interfere(postgres_database_url, rollback=0, delay=0)
     try:
         async with listener_engine.connect() as conn:
             asyncpg_connection = (await conn.get_raw_connection()).driver_connection
@@ -42,8 +38,9 @@ async def test_each_committed_append_notifies_its_last_position(
             await store.append("a", new_events(3), expected_version=0)
             with pytest.raises(ConcurrencyError):
                 await store.append("a", new_events(1), expected_version=0)
-            with pytest.raises(DeliberateRollback):
-                await failing.append("a", new_events(1), expected_version=3)
+            with pytest.raises(IntegrityViolation) as raised:
+                await store.append("doomed", new_events(1), expected_version=0)
+            assert is_deliberate(raised.value)
             await store.append("b", new_events(2), expected_version=0)
 
             notified = [await asyncio.wait_for(received.get(), timeout=5) for _ in range(2)]
@@ -51,6 +48,5 @@ async def test_each_committed_append_notifies_its_last_position(
             assert notified == ["3", "5"]
             assert received.empty()
     finally:
-        await failing.close()
         await store.close()
         await listener_engine.dispose()

@@ -38,7 +38,7 @@ class RecordingStore(PostgresProjectionStore):
     """Notes the span of every batch it commits."""
 
     def __init__(self, url: str, label: str, spans: list[Span]) -> None:
-        super().__init__(create_engine(url), SystemClock())
+        super().__init__(create_engine(url), SystemClock(), owns_engine=True)
         self._label = label
         self._spans = spans
 
@@ -115,7 +115,8 @@ async def test_a_following_runner_wakes_on_notify_within_a_second(
     writer = await open_event_store(url)
     events = await open_event_store(url)
     projections = await open_projection_store(url)
-    signal = open_append_signal(url)
+    signal_engine = create_engine(url)
+    signal = open_append_signal(signal_engine)
     runner = ProjectionRunner(events, codec, projections)
     try:
         # Polling every minute: only a notification can bring the runner in within 1 s.
@@ -133,6 +134,7 @@ async def test_a_following_runner_wakes_on_notify_within_a_second(
                     await asyncio.sleep(0.02)
     finally:
         await signal.close()
+        await signal_engine.dispose()
         await projections.close()
         await events.close()
         await writer.close()

@@ -1,9 +1,10 @@
 """A writer process for the concurrency tests.
 
-It appends through the real store, but some of its transactions are held open for a while
-after their inserts (while the append lock is held and nothing is committed yet) and some
-are rolled back after their inserts. That is exactly where a sequence-based log would let a
-tailing reader see a later position first and skip an earlier one for good.
+It appends through the store as shipped, on a database whose triggers
+(``tests.integration.interference``) hold some appends open for a while after their inserts
+(while the append lock is held and nothing is committed yet) and roll some back after
+their inserts. That is exactly where a sequence-based log would let a tailing reader see a
+later position first and skip an earlier one for good.
 """
 
 from __future__ import annotations
@@ -13,56 +14,12 @@ import random
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from tests.factories import new_event
-from timeline.application.errors import ConcurrencyError
-from timeline.application.ports import Clock
-from timeline.store.clock import SystemClock
-from timeline.store.factory import create_engine
-from timeline.store.sql.postgres import PostgresEventStore
-from timeline.store.sql.recorder import SqlEventStore
-from timeline.store.sql.sqlite import SqliteEventStore
+from tests.integration.interference import is_deliberate
+from timeline.application.errors import ConcurrencyError, IntegrityViolation
+from timeline.store.factory import open_event_store
 
 SHARED_STREAM = "shared"
-
-
-class DeliberateRollback(Exception):
-    """Raised inside an append's transaction, after its inserts, to roll it back."""
-
-
-class InterferingStore(SqlEventStore):
-    """Delays or fails some appends just before they commit."""
-
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        clock: Clock,
-        *,
-        rng: random.Random,
-        delay_probability: float,
-        rollback_probability: float,
-    ) -> None:
-        super().__init__(engine, clock)
-        self._rng = rng
-        self._delay_probability = delay_probability
-        self._rollback_probability = rollback_probability
-
-    async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
-        await super()._announce(conn, last_position)
-        roll = self._rng.random()
-        if roll < self._rollback_probability:
-            raise DeliberateRollback
-        if roll < self._rollback_probability + self._delay_probability:
-            await asyncio.sleep(self._rng.uniform(0.005, 0.03))
-
-
-class InterferingPostgresStore(InterferingStore, PostgresEventStore):
-    pass
-
-
-class InterferingSqliteStore(InterferingStore, SqliteEventStore):
-    pass
 
 
 @dataclass
@@ -85,9 +42,7 @@ def run_writer(url: str, writer: int, appends: int, seed: int, start: Barrier) -
 
 async def _write(url: str, writer: int, appends: int, seed: int, start: Barrier) -> WriterReport:
     rng = random.Random(seed)
-    engine = create_engine(url)
-    kind = InterferingSqliteStore if engine.dialect.name == "sqlite" else InterferingPostgresStore
-    store = kind(engine, SystemClock(), rng=rng, delay_probability=0.15, rollback_probability=0.15)
+    store = await open_event_store(url)
     report = WriterReport()
     own_stream = f"writer-{writer}"
     versions = {own_stream: 0, SHARED_STREAM: 0}
@@ -103,7 +58,9 @@ async def _write(url: str, writer: int, appends: int, seed: int, start: Barrier)
             ids = [str(event.event_id) for event in batch]
             try:
                 result = await store.append(stream, batch, expected_version=versions[stream])
-            except DeliberateRollback:
+            except IntegrityViolation as error:
+                if not is_deliberate(error):
+                    raise
                 report.rolled_back.extend(ids)
             except ConcurrencyError as error:
                 # Another writer moved the shared stream on; learn its version, as a real

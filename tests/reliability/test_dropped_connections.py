@@ -36,6 +36,10 @@ _WAITING = (
 async def store(postgres_database_url: str) -> AsyncIterator[EventStore]:
     opened = await open_event_store(postgres_database_url)
     await opened.append("a", new_events(3), expected_version=0)
+    # Appends keep a connection of their own: check one out for reads too, so that a read
+    # reaches the server at once (the admin's view of pg_stat_activity is taken once per
+    # transaction, and a read still connecting would not be in it).
+    await opened.head_position()
     yield opened
     await opened.close()
 

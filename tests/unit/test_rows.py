@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from timeline.application.records import OccurredTime, ReportedTime
-from timeline.store.sql.rows import json_value, recorded_event_from_sqlite
+from timeline.store.sql.rows import json_value, recorded_event
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
@@ -64,13 +64,13 @@ def test_rows_with_the_same_date_text_keep_their_own_columns() -> None:
     # The read path shares one time value per distinct set of columns: a row whose day
     # columns differ from another's with the same EDTF text (a corrupt row, say) still reads
     # back exactly what it holds.
-    one = recorded_event_from_sqlite(
+    one = recorded_event(
         _sqlite_row(("2025", "2025-01-01", "2025-12-31"), ("2025", "2025-12-31"), AT)
     )
-    other = recorded_event_from_sqlite(
+    other = recorded_event(
         _sqlite_row(("2025", "2025-02-01", "2025-12-30"), ("2025", "2025-12-30"), AT2)
     )
-    again = recorded_event_from_sqlite(
+    again = recorded_event(
         _sqlite_row(("2025", "2025-01-01", "2025-12-31"), ("2025", "2025-12-31"), AT)
     )
     assert one.occurred == OccurredTime(
@@ -88,4 +88,4 @@ def test_rows_with_the_same_date_text_keep_their_own_columns() -> None:
 
 def test_a_malformed_day_column_is_still_refused() -> None:
     with pytest.raises(ValueError, match=r"month must be in 1\.\.12"):
-        recorded_event_from_sqlite(_sqlite_row(("2025", "2025-13-01", "x"), ("2025", "y"), AT))
+        recorded_event(_sqlite_row(("2025", "2025-13-01", "x"), ("2025", "y"), AT))

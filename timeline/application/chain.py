@@ -201,13 +201,43 @@ def content_text(
     part once and splicing gives exactly the bytes of encoding the whole object, and the
     append path can reuse the payload's text for its column instead of encoding it twice.
     """
+    before, after = content_parts(
+        event_id=event_id,
+        stream_id=stream_id,
+        stream_version=stream_version,
+        event_type=event_type,
+        schema_version=schema_version,
+        occurred=occurred,
+        reported=reported,
+        payload=payload,
+        metadata=metadata,
+    )
+    return f'{before}{int(position)},"recorded_at":"{recorded_at}",{after}'
+
+
+def content_parts(
+    *,
+    event_id: UUID,
+    stream_id: str,
+    stream_version: int,
+    event_type: str,
+    schema_version: int,
+    occurred: OccurredTime | None,
+    reported: ReportedTime | None,
+    payload: str,
+    metadata: str,
+) -> tuple[str, str]:
+    """``content_text`` around what only the log's head decides: the text before the
+    position, and the text after ``"recorded_at":"...",``. PostgreSQL's ``timeline_append``
+    splices the position and time in between and hashes there, under the append lock.
+    """
     # Keys in sorted order; int() and str(UUID) need no escaping, the other texts do.
     return (
         f'{{"event_id":"{event_id}","event_type":{_string(event_type)},'
         f'"metadata":{metadata},"occurred":{_occurred_text(occurred)},"payload":{payload},'
-        f'"position":{int(position)},"recorded_at":"{recorded_at}",'
+        '"position":',
         f'"reported":{_reported_text(reported)},"schema_version":{int(schema_version)},'
-        f'"stream_id":{_string(stream_id)},"stream_version":{int(stream_version)}}}'
+        f'"stream_id":{_string(stream_id)},"stream_version":{int(stream_version)}}}',
     )
 
 

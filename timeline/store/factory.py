@@ -1,4 +1,4 @@
-"""Choose and open the event-store backend named by a database URL."""
+"""Choose the backend named by a database URL: its engine, and the stores on it."""
 
 from __future__ import annotations
 
@@ -56,24 +56,37 @@ def create_engine(url: str) -> AsyncEngine:
     return create_postgres_engine(normalised)
 
 
-async def open_event_store(url: str, clock: Clock | None = None) -> EventStore:
-    """The event store on the database at ``url``; the schema must already be migrated.
-
-    Opening does not connect: the first call that needs the database does, and raises
-    ``StoreUnavailable`` if it cannot.
-    """
-    engine = create_engine(url)
-    clock = clock or SystemClock()
+def event_store(engine: AsyncEngine, clock: Clock) -> EventStore:
+    """The event store on ``engine``'s database (migrated), sharing the engine."""
     if engine.dialect.name == "sqlite":
         return SqliteEventStore(engine, clock)
     return PostgresEventStore(engine, clock)
 
 
-async def open_projection_store(url: str, clock: Clock | None = None) -> ProjectionStore:
-    """The read models on the database at ``url`` (migrated), on an engine of their own:
-    their batches and rebuilds never wait for a connection the event store holds."""
-    engine = create_engine(url)
-    clock = clock or SystemClock()
+def projection_store(engine: AsyncEngine, clock: Clock) -> ProjectionStore:
+    """The read models on ``engine``'s database (migrated), sharing the engine."""
     if engine.dialect.name == "sqlite":
         return SqliteProjectionStore(engine, clock)
     return PostgresProjectionStore(engine, clock)
+
+
+# For tools and tests that want one store alone: each opens, and disposes on close, an
+# engine of its own. A process that runs the application shares one (timeline.bootstrap).
+
+
+async def open_event_store(url: str, clock: Clock | None = None) -> EventStore:
+    """The event store on the database at ``url`` (migrated), on an engine of its own.
+
+    Opening does not connect: the first call that needs the database does, and raises
+    ``StoreUnavailable`` if it cannot.
+    """
+    engine = create_engine(url)
+    kind = SqliteEventStore if engine.dialect.name == "sqlite" else PostgresEventStore
+    return kind(engine, clock or SystemClock(), owns_engine=True)
+
+
+async def open_projection_store(url: str, clock: Clock | None = None) -> ProjectionStore:
+    """The read models on the database at ``url`` (migrated), on an engine of their own."""
+    engine = create_engine(url)
+    kind = SqliteProjectionStore if engine.dialect.name == "sqlite" else PostgresProjectionStore
+    return kind(engine, clock or SystemClock(), owns_engine=True)

@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from timeline.application.chain import GENESIS_HASH, chain_hash, recorded_content
-from timeline.application.errors import ImportRefused, StoreUnavailable
+from timeline.application.errors import ImportRefused
 from timeline.application.ports import EventImporter, EventStore
 from timeline.application.records import NewEvent, RecordedEvent
 from timeline.store.fingerprints import append_fingerprint
-from timeline.store.sql.failures import translate
+from timeline.store.sql.failures import translated
 from timeline.store.sql.recorder import SqlEventStore
 from timeline.store.sql.rows import event_row, utc
 from timeline.store.sql.tables import events, idempotency_keys
@@ -49,29 +48,21 @@ class SqlEventImporter:
     async def import_events(self, batches: Iterable[Sequence[RecordedEvent]]) -> int:
         """See ``EventImporter.import_events``."""
         store = self._store
-        try:
-            # The store's own locked transaction (and its announcement to listeners):
-            # imports and appends queue on one lock, however either is implemented.
-            async with store._write_transaction() as conn:
-                chain = await _Chain.at_head(conn)
-                keys = _Keys()
-                for batch in batches:
-                    if batch:
-                        rows = [chain.row(event, keys) for event in batch]
-                        await conn.execute(_INSERT_EVENTS, rows)
-                        await keys.insert(conn)
-                keys.flush()
-                await keys.insert(conn)
-                if chain.written:
-                    await store._announce(conn, chain.position)
-                return chain.position
-        except DBAPIError as error:
-            translated = translate(error, store._classify(error))
-            if translated is None:
-                raise
-            raise translated from error
-        except OSError as error:
-            raise StoreUnavailable(f"the event store cannot be reached: {error}") from error
+        # The store's own locked transaction (and its announcement to listeners): imports
+        # and appends queue on one lock, however either is implemented.
+        async with translated(), store._write_transaction() as conn:
+            chain = await _Chain.at_head(conn)
+            keys = _Keys()
+            for batch in batches:
+                if batch:
+                    rows = [chain.row(event, keys) for event in batch]
+                    await conn.execute(_INSERT_EVENTS, rows)
+                    await keys.insert(conn)
+            keys.flush()
+            await keys.insert(conn)
+            if chain.written:
+                await store._announce(conn, chain.position)
+            return chain.position
 
 
 def open_event_importer(store: EventStore) -> EventImporter:

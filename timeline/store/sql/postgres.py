@@ -1,51 +1,45 @@
-"""The PostgreSQL backend: appends serialised by a transaction-scoped advisory lock.
+"""The PostgreSQL backend: an append is one call of ``timeline_append``.
 
-``pg_advisory_xact_lock`` is released only when the transaction has ended, after its
-commit became visible to new snapshots. Appends run at READ COMMITTED, where every statement
-takes a fresh snapshot, so the head read that follows the lock sees the previous append's
-commit. Both facts together give the recorder's guarantee (see
-``timeline.store.sql.recorder``): positions are handed out in commit order and without gaps,
-so a tailing reader can never miss an event that commits later with a lower position.
-REPEATABLE READ would break this (its snapshot would be taken by the lock statement, before
-the lock was granted), hence the isolation level is pinned on the engine.
+The function (migration 0008) does on the server, in the call's own transaction, all that
+an append is (see ``timeline.store.sql.recorder``): it takes ``pg_advisory_xact_lock``,
+answers an idempotency key already used, checks the stream's version, reads the head,
+hashes each event against the one before (``sha256()``; the caller sends each event's
+canonical content around the position and time, which only the head decides), inserts the
+events and the key, and sends ``NOTIFY timeline_events, '<last position>'``, which
+PostgreSQL delivers on commit only, so listeners can wake up and ``read_all`` from their
+checkpoint instead of polling. One round trip, whatever other processes write meanwhile.
 
-Each append also sends ``NOTIFY timeline_events, '<last position>'`` in its transaction;
-PostgreSQL delivers it on commit only, so listeners can wake up and ``read_all`` from their
-checkpoint instead of polling.
+The advisory lock is released only when the transaction has ended, after its commit became
+visible to new snapshots. At READ COMMITTED every statement takes a fresh snapshot, so the
+head read that follows the lock sees the previous append's commit; REPEATABLE READ would
+break this (its snapshot would be taken before the lock was granted), hence the engine pins
+every session to READ COMMITTED and the function refuses to run at any other level.
 
-The fast path (see ``timeline.store.sql.recorder``) is one call of ``timeline_append``
-(migration 0004) on the raw asyncpg connection, outside any explicit transaction: the call
-is its own transaction, so an append costs one round trip instead of six. The function
-does all of the above itself, pinned to READ COMMITTED. Reads also go to asyncpg directly,
-with the JSON columns fetched as text and parsed once.
+The call goes over one connection the store keeps (``held_connection``): appends queue for
+the lock anyway, and a pool checkout per append would cost more than the call. Reads go to
+asyncpg directly too, with the JSON columns fetched as text and parsed once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from timeline.application.chain import content_parts
 from timeline.application.errors import ApplicationError, ConcurrencyError
 from timeline.application.ports import Clock
-from timeline.application.records import AppendResult, RecordedEvent
-from timeline.store.sql.failures import Failure
-from timeline.store.sql.recorder import SqlEventStore, appended, replayed
-from timeline.store.sql.rows import (
-    EMPTY_LOG,
-    EncodedEvent,
-    Head,
-    Placed,
-    json_serializer,
-    place,
-    recorded_event_from_text,
-    utc,
-)
+from timeline.application.records import AppendResult
+from timeline.store.sql.failures import ASYNCPG_ERRORS, wrapped
+from timeline.store.sql.held_connection import HeldConnection
+from timeline.store.sql.recorder import COLUMNS, SqlEventStore, replayed
+from timeline.store.sql.rows import EncodedEvent, json_serializer, utc
 
 APPEND_LOCK_KEY = 0x74696D656C696E65
 """The advisory lock key every append takes: the ASCII bytes of "timeline" as a bigint."""
@@ -55,21 +49,24 @@ NOTIFY_CHANNEL = "timeline_events"
 
 _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(APPEND_LOCK_KEY, sa.BigInteger)))
 _NOTIFY = sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.bindparam("position", type_=sa.Text)))
-
-# SQLSTATE classes and codes that mean "the server is not there or not taking work".
-_UNAVAILABLE_CLASSES = ("08", "53", "57")
-_UNIQUE_VIOLATION = "23505"
-_RESTRICT_VIOLATION = "23001"  # raised by the immutability triggers of the migration
-# What the raw driver raises: refusals by the server, and failures of the client side
-# (a closed connection, a protocol left mid-operation) that ``_wrapped`` names.
-DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+_APPEND = "SELECT * FROM timeline_append(" + ", ".join(f"${n}" for n in range(1, 18)) + ")"
+_TEXT_COLUMNS = COLUMNS.replace("payload, event_metadata", "payload::text, event_metadata::text")
 
 
 def create_postgres_engine(url: str) -> AsyncEngine:
     """An engine on a ``postgresql+asyncpg`` URL, pinned to READ COMMITTED (see above),
     whose pool never hands out a connection the server has closed."""
     engine = create_async_engine(
-        url, json_serializer=json_serializer, isolation_level="READ COMMITTED"
+        url,
+        json_serializer=json_serializer,
+        isolation_level="READ COMMITTED",
+        # One engine serves every store of a process (timeline.bootstrap), where four used
+        # to have 5 + 10 each; three connections of it are kept (the append's, the read
+        # models' position check, the LISTEN), so the pool is sized for the rest.
+        pool_size=10,
+        max_overflow=20,
+        # The level of the statements run outside SQLAlchemy's transactions, as appends are.
+        connect_args={"server_settings": {"default_transaction_isolation": "read committed"}},
     )
     sa.event.listen(engine.sync_engine.pool, "checkout", _refuse_closed)
     return engine
@@ -78,120 +75,88 @@ def create_postgres_engine(url: str) -> AsyncEngine:
 def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     """Make the pool replace a connection the server closed while it sat idle (a restart,
     ``pg_terminate_backend``), instead of failing the first call made on it. asyncpg knows
-    without a round trip, unlike a pre-ping, which would cost one on every checkout of the
-    append path."""
+    without a round trip, unlike a pre-ping, which would cost one on every checkout."""
     driver = getattr(dbapi_connection, "driver_connection", None)
     if driver is not None and driver.is_closed():
         raise DisconnectionError("the server closed this pooled connection")
 
 
-_APPEND = "SELECT * FROM timeline_append(" + ", ".join(f"${n}" for n in range(1, 19)) + ")"
-# Past this many stale answers in a row (other writers keep moving the head), the append
-# takes the transaction, which waits for the lock instead of racing for it.
-_ATTEMPTS = 3
-_COLUMNS = (
-    "position, event_id, stream_id, stream_version, event_type, schema_version, "
-    "occurred_edtf, occurred_earliest, occurred_latest, reported_edtf, reported_latest, "
-    "recorded_at, payload::text, event_metadata::text, hash"
-)
-_READ_AFTER = f"SELECT {_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
-_READ_STREAM = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"
-
-
 class PostgresEventStore(SqlEventStore):
     """The event store on a PostgreSQL database."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
-        super().__init__(engine, clock)
-        cls = type(self)
-        # A subclass hooking into the append's transaction must get that transaction.
-        self._fast = (
-            cls._write_transaction is PostgresEventStore._write_transaction
-            and cls._announce is PostgresEventStore._announce
+    _READ_AFTER = (
+        f"SELECT {_TEXT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+    )
+    _READ_STREAM = (
+        f"SELECT {_TEXT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"
+    )
+
+    def __init__(self, engine: AsyncEngine, clock: Clock, *, owns_engine: bool = False) -> None:
+        super().__init__(engine, clock, owns_engine=owns_engine)
+        self._writer: HeldConnection[asyncpg.Connection] = HeldConnection(
+            engine, _keeps_connection, closed=lambda driver: driver.is_closed()
         )
 
-    async def _append_fast(
+    async def _append(
         self,
         stream_id: str,
         encoded: Sequence[EncodedEvent],
         expected_version: int,
         idempotency_key: str | None,
         fingerprint: str | None,
-    ) -> AppendResult | None:
-        if not self._fast:
-            return None
-        now = self._clock.now()
-        if now.tzinfo is None:
-            return None  # the transaction refuses it, after the checks that come first
-        async with self._raw_connection() as driver:
+        now: dt.datetime,
+    ) -> AppendResult:
+        arguments = _arguments(
+            stream_id, encoded, expected_version, idempotency_key, fingerprint, now
+        )
+        async with self._writer.driver() as driver:
             try:
-                for _ in range(_ATTEMPTS):
-                    head = self._head
-                    placed = None
-                    if head is not None:
-                        placed = place(
-                            encoded,
-                            stream_id=stream_id,
-                            head=head,
-                            version=expected_version,
-                            now=now,
-                        )
-                    row = await driver.fetchrow(
-                        _APPEND,
-                        *_arguments(
-                            stream_id, expected_version, idempotency_key, fingerprint, placed
-                        ),
-                    )
-                    outcome = row[0]
-                    if outcome == "appended" and placed is not None:
-                        self._head = placed.last
-                        return appended(placed)
-                    if outcome == "stale":
-                        self._head = Head(
-                            position=row[1],
-                            hash=row[2] or EMPTY_LOG.hash,
-                            recorded_at=None if row[3] is None else utc(row[3]),
-                        )
-                        continue
-                    if outcome == "conflict":
-                        raise ConcurrencyError(stream_id, expected_version, row[4])
-                    if outcome == "replayed":
-                        assert idempotency_key is not None
-                        return replayed(
-                            idempotency_key,
-                            fingerprint,
-                            stream_id=row[5],
-                            first_position=row[6],
-                            last_position=row[1],
-                            stream_version=row[4],
-                            recorded_at=row[3],
-                            found_fingerprint=row[7],
-                        )
-                    self._fast = False  # "isolation": this server does not default to it
-                    return None
-            except asyncpg.UndefinedFunctionError:
-                self._fast = False  # not migrated to 0004 yet: the transaction still works
-                return None
-            except DRIVER_ERRORS as error:
-                raise _wrapped(error, driver) from error
-        return None
+                row = await driver.fetchrow(_APPEND, *arguments)
+            except ASYNCPG_ERRORS as error:
+                raise wrapped(error, closed=driver.is_closed()) from error
+        outcome, first, last, recorded_at, version, found_stream, found_fingerprint = row
+        if outcome == "appended":
+            return AppendResult(
+                stream_id=stream_id,
+                first_position=first,
+                last_position=last,
+                stream_version=version,
+                recorded_at=utc(recorded_at),
+            )
+        if outcome == "conflict":
+            raise ConcurrencyError(stream_id, expected_version, version)
+        assert outcome == "replayed", outcome
+        assert idempotency_key is not None
+        return replayed(
+            idempotency_key,
+            fingerprint,
+            stream_id=found_stream,
+            first_position=first,
+            last_position=last,
+            stream_version=version,
+            recorded_at=recorded_at,
+            found_fingerprint=found_fingerprint,
+        )
 
-    def _keeps_connection(self, error: BaseException) -> bool:
-        # The database refused the statement (a duplicate event id, say) or the store
-        # answered with an application error: the connection itself is fine.
-        if isinstance(error, DBAPIError):
-            return not error.connection_invalidated
-        return isinstance(error, ApplicationError | asyncpg.PostgresError)
+    async def _close_writer(self) -> None:
+        await self._writer.close()
 
-    async def _select_after(self, after: int, limit: int) -> list[RecordedEvent]:
-        async with self._reading() as conn:
-            rows = await _fetch(conn, _READ_AFTER, after, limit)
-        return [recorded_event_from_text(row) for row in rows]
-
-    async def _select_stream(self, stream_id: str) -> list[RecordedEvent]:
-        async with self._reading() as conn:
-            rows = await _fetch(conn, _READ_STREAM, stream_id)
-        return [recorded_event_from_text(row) for row in rows]
+    async def _fetch(
+        self, conn: AsyncConnection, statement: str, *arguments: Any
+    ) -> Sequence[Sequence[Any]]:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        try:
+            rows: list[Any] = await driver.fetch(statement, *arguments)
+        except ASYNCPG_ERRORS as error:
+            failure = wrapped(error, closed=driver.is_closed())
+            if failure.connection_invalidated:
+                await conn.invalidate()
+            raise failure from error
+        except OSError:
+            await conn.invalidate()
+            raise
+        return rows
 
     @asynccontextmanager
     async def _write_transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -202,50 +167,50 @@ class PostgresEventStore(SqlEventStore):
     async def _announce(self, conn: AsyncConnection, last_position: int) -> None:
         await conn.execute(_NOTIFY, {"position": str(last_position)})
 
-    def _classify(self, error: DBAPIError) -> Failure | None:
-        return classify_postgres_error(error)
 
-
-def classify_postgres_error(error: DBAPIError) -> Failure | None:
-    """Name a PostgreSQL error by its SQLSTATE (and, for unique keys, the constraint)."""
-    sqlstate = getattr(error.orig, "sqlstate", None) or ""
-    if sqlstate == _UNIQUE_VIOLATION:
-        if "uq_events_event_id" in str(error.orig):
-            return Failure.DUPLICATE_EVENT_ID
-        return Failure.DUPLICATE_POSITION
-    if sqlstate == _RESTRICT_VIOLATION:
-        return Failure.REFUSED
-    if (
-        sqlstate.startswith(_UNAVAILABLE_CLASSES)
-        or error.connection_invalidated
-        or (not sqlstate and isinstance(error, InterfaceError | OperationalError))
-    ):
-        return Failure.UNAVAILABLE
-    return None
+def _keeps_connection(error: BaseException) -> bool:
+    """Whether the kept connection is as it was after ``error``: yes when the database
+    refused the call (a duplicate event id, say), not when the connection broke."""
+    if isinstance(error, DBAPIError):
+        return not error.connection_invalidated
+    return isinstance(error, ApplicationError)
 
 
 def _arguments(
     stream_id: str,
+    encoded: Sequence[EncodedEvent],
     expected_version: int,
     key: str | None,
     fingerprint: str | None,
-    placed: Placed | None,
+    now: dt.datetime,
 ) -> tuple[Any, ...]:
-    """``timeline_append``'s arguments; without ``placed``, a probe that only checks and
-    answers with the head (it can never match -1)."""
-    if placed is None:
-        return (stream_id, expected_version, -1, None, key, fingerprint, None, *([None] * 11))
-    events = [item.event for item in placed.events]
+    """``timeline_append``'s arguments: each column as an array, and each event's
+    canonical content around its position and time."""
+    events = [item.event for item in encoded]
     occurred = [event.occurred for event in events]
     reported = [event.reported for event in events]
+    befores, afters = [], []
+    for version, item in enumerate(encoded, expected_version + 1):
+        event = item.event
+        before, after = content_parts(
+            event_id=event.event_id,
+            stream_id=stream_id,
+            stream_version=version,
+            event_type=event.event_type,
+            schema_version=event.schema_version,
+            occurred=event.occurred,
+            reported=event.reported,
+            payload=item.payload,
+            metadata=item.metadata_text,
+        )
+        befores.append(before)
+        afters.append(after)
     return (
         stream_id,
         expected_version,
-        placed.head.position,
-        placed.head.hash,
         key,
         fingerprint,
-        placed.recorded_at,
+        now,
         [event.event_id for event in events],
         [event.event_type for event in events],
         [event.schema_version for event in events],
@@ -254,42 +219,8 @@ def _arguments(
         [None if o is None else o.latest for o in occurred],
         [None if r is None else r.edtf for r in reported],
         [None if r is None else r.latest for r in reported],
-        [item.payload_column for item in placed.events],
-        [item.metadata_text for item in placed.events],
-        placed.hashes,
+        [item.payload_column for item in encoded],
+        [item.metadata_text for item in encoded],
+        befores,
+        afters,
     )
-
-
-async def _fetch(conn: AsyncConnection, statement: str, *arguments: Any) -> list[Any]:
-    """The rows of ``statement`` on the raw asyncpg connection under ``conn``."""
-    driver = (await conn.get_raw_connection()).driver_connection
-    assert driver is not None
-    try:
-        rows: list[Any] = await driver.fetch(statement, *arguments)
-    except DRIVER_ERRORS as error:
-        wrapped = _wrapped(error, driver)
-        if wrapped.connection_invalidated:
-            await conn.invalidate()
-        raise wrapped from error
-    except OSError:
-        await conn.invalidate()
-        raise
-    return rows
-
-
-def _wrapped(error: Exception, driver: Any = None) -> DBAPIError:
-    """``error`` from the raw driver as SQLAlchemy would have raised it, so that the store
-    classifies it as any other.
-
-    It is marked ``connection_invalidated`` whenever the connection cannot be used again:
-    the server closed it (SQLSTATE class 08, or 57P: shut down, terminated, starting up),
-    asyncpg saw it close, or asyncpg's protocol was left mid-operation. Such a connection
-    must leave the pool, and the store reports the database as unavailable; returned to
-    the pool, it would fail every later call with "connection is closed"."""
-    sqlstate = getattr(error, "sqlstate", "") or ""
-    invalidated = (
-        isinstance(error, asyncpg.ConnectionDoesNotExistError | asyncpg.InternalClientError)
-        or sqlstate.startswith(("08", "57P"))
-        or (driver is not None and driver.is_closed())
-    )
-    return DBAPIError(None, None, error, connection_invalidated=invalidated)

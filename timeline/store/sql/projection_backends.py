@@ -30,9 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from timeline.application.errors import ProjectionBusy
 from timeline.application.ports import Clock
 from timeline.application.read_models import TIMELINE
-from timeline.store.sql.failures import Failure
+from timeline.store.sql.failures import ASYNCPG_ERRORS
 from timeline.store.sql.held_connection import HeldConnection
-from timeline.store.sql.postgres import DRIVER_ERRORS, classify_postgres_error
 from timeline.store.sql.projection_tables import (
     active_fact_changes,
     fact_labels,
@@ -43,7 +42,7 @@ from timeline.store.sql.projection_tables import (
 )
 from timeline.store.sql.projections import SqlProjectionStore
 from timeline.store.sql.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
-from timeline.store.sql.sqlite import classify_sqlite_error, writing
+from timeline.store.sql.sqlite import writing
 
 # Every read-model table, in the one order in which readers lock them and a swap drops
 # them, so that the two can never wait for each other in a cycle.
@@ -72,8 +71,8 @@ _POSITION_POSTGRES = "SELECT position FROM projection_checkpoints WHERE name = $
 class PostgresProjectionStore(SqlProjectionStore):
     """The read models on PostgreSQL."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
-        super().__init__(engine, clock)
+    def __init__(self, engine: AsyncEngine, clock: Clock, *, owns_engine: bool = False) -> None:
+        super().__init__(engine, clock, owns_engine=owns_engine)
         self._position_reader: HeldConnection[asyncpg.Connection] = HeldConnection(
             engine, survives=lambda _: False
         )
@@ -88,7 +87,7 @@ class PostgresProjectionStore(SqlProjectionStore):
         try:
             async with self._position_reader.driver() as driver:
                 found = await driver.fetchval(_POSITION_POSTGRES, TIMELINE)
-        except (DBAPIError, *DRIVER_ERRORS, OSError):
+        except (DBAPIError, *ASYNCPG_ERRORS, OSError):
             return None
         return int(found or 0)
 
@@ -158,9 +157,6 @@ class PostgresProjectionStore(SqlProjectionStore):
     async def _swap(self, conn: AsyncConnection, tables: Sequence[sa.Table]) -> None:
         await swap_postgres(conn, tables)
 
-    def _classify(self, error: DBAPIError) -> Failure | None:
-        return classify_postgres_error(error)
-
 
 _POSITION_SQLITE = "SELECT position FROM projection_checkpoints WHERE name = ?"
 
@@ -169,8 +165,8 @@ class SqliteProjectionStore(SqlProjectionStore):
     """The read models in a SQLite file. ``wait=False`` waits anyway: the write lock is
     held for one batch at a time, and SQLite has no way to try it without waiting."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
-        super().__init__(engine, clock)
+    def __init__(self, engine: AsyncEngine, clock: Clock, *, owns_engine: bool = False) -> None:
+        super().__init__(engine, clock, owns_engine=owns_engine)
         self._writer = writing(engine)
         self._position_reader: HeldConnection[aiosqlite.Connection] = HeldConnection(
             engine, survives=lambda _: False
@@ -225,9 +221,6 @@ class SqliteProjectionStore(SqlProjectionStore):
             await driver.executemany(statement, rows)
         except sqlite3.Error as error:
             raise DBAPIError(None, None, error) from error
-
-    def _classify(self, error: DBAPIError) -> Failure | None:
-        return classify_sqlite_error(error)
 
 
 class _FileLock:

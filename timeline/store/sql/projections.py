@@ -26,7 +26,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from timeline.application.errors import StoreUnavailable
 from timeline.application.ports import Clock, ProjectionBatch
 from timeline.application.read_models import (
     MAX_PAGE_SIZE,
@@ -43,7 +42,7 @@ from timeline.domain.projections.revisions import FactRevision, RegisteredMeasur
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.sql import projection_queries as queries
 from timeline.store.sql.decoded_rows import DecodedRows
-from timeline.store.sql.failures import Failure, translate
+from timeline.store.sql.failures import translated
 from timeline.store.sql.projection_rows import mapping, measure_from_row
 from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
 from timeline.store.sql.projection_writes import (
@@ -63,11 +62,13 @@ EVERY_ACTIVE_FACT = FactFilter()
 
 
 class SqlProjectionStore(abc.ABC):
-    """The read models on an async SQLAlchemy engine; subclassed per backend."""
+    """The read models on an async SQLAlchemy engine; subclassed per backend. The engine is
+    shared with the process's other stores, and disposed here only if ``owns_engine``."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock, *, owns_engine: bool = False) -> None:
         self._engine = engine
         self._clock = clock
+        self._owns_engine = owns_engine
         self._decoded = DecodedRows()
         self._settled = SettledPages()
 
@@ -102,10 +103,6 @@ class SqlProjectionStore(abc.ABC):
     @abc.abstractmethod
     async def _swap(self, conn: AsyncConnection, tables: Sequence[sa.Table]) -> None:
         """Replace ``tables`` with their shadows inside ``conn``'s transaction."""
-
-    @abc.abstractmethod
-    def _classify(self, error: DBAPIError) -> Failure | None:
-        """What a driver error means, or None when there is no better name for it."""
 
     _bulk_insert: BulkInsert | None = None
     """How a rebuild writes its rows into the shadows; None for plain INSERTs."""
@@ -228,7 +225,8 @@ class SqlProjectionStore(abc.ABC):
                     await self._discard(tables)
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        if self._owns_engine:
+            await self._engine.dispose()
 
     # -- internals --------------------------------------------------------------------
 
@@ -242,17 +240,8 @@ class SqlProjectionStore(abc.ABC):
         async with self._translated(), self._engine.connect() as conn:
             yield await self._begin_read(conn)
 
-    @asynccontextmanager
-    async def _translated(self) -> AsyncIterator[None]:
-        try:
-            yield
-        except DBAPIError as error:
-            translated = translate(error, self._classify(error))
-            if translated is None:
-                raise
-            raise translated from error
-        except OSError as error:
-            raise StoreUnavailable(f"the read models cannot be reached: {error}") from error
+    def _translated(self) -> AbstractAsyncContextManager[None]:
+        return translated("the read models")
 
     async def _discard(self, tables: Sequence[sa.Table]) -> None:
         # Best effort: a rebuild that failed because the database went away cannot clean

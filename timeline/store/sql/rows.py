@@ -21,7 +21,6 @@ from timeline.application.records import (
     RecordedEvent,
     ReportedTime,
 )
-from timeline.store.sql.tables import events
 
 
 def _plain(value: object) -> JSONValue:
@@ -35,26 +34,6 @@ def _plain(value: object) -> JSONValue:
 json_serializer = functools.partial(
     json.dumps, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain
 )
-
-# In the order recorded_event() unpacks them.
-EVENT_COLUMNS = (
-    events.c.position,
-    events.c.event_id,
-    events.c.stream_id,
-    events.c.stream_version,
-    events.c.event_type,
-    events.c.schema_version,
-    events.c.occurred_edtf,
-    events.c.occurred_earliest,
-    events.c.occurred_latest,
-    events.c.reported_edtf,
-    events.c.reported_latest,
-    events.c.recorded_at,
-    events.c.payload,
-    events.c.event_metadata,
-    events.c.hash,
-)
-
 
 # json.loads's own decoder's scanner (set in JSONDecoder.__init__; typeshed omits it).
 _scan_json: Callable[[str, int], tuple[JSONValue, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -112,7 +91,13 @@ def event_row(
 
 
 def recorded_event(row: Sequence[Any]) -> RecordedEvent:
-    """The event in a row selected with ``EVENT_COLUMNS``."""
+    """The event in an ``events`` row read with the raw driver, the columns in table order
+    and the JSON columns as text; the one decoder of both backends.
+
+    The columns come as each driver gives them: asyncpg hands back UUIDs, dates and aware
+    times; SQLite holds them as text, in the forms SQLAlchemy's types write
+    (``sqlite_event_rows``). Times and dates repeat, so their values are memoised.
+    """
     (
         position,
         event_id,
@@ -132,47 +117,7 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
     ) = row
     return RecordedEvent(
         position=position,
-        event_id=event_id,
-        stream_id=stream_id,
-        stream_version=stream_version,
-        event_type=event_type,
-        schema_version=schema_version,
-        payload=payload,
-        occurred=None
-        if occurred_edtf is None
-        else OccurredTime(edtf=occurred_edtf, earliest=occurred_earliest, latest=occurred_latest),
-        reported=None
-        if reported_edtf is None
-        else ReportedTime(edtf=reported_edtf, latest=reported_latest),
-        recorded_at=utc(recorded_at),
-        metadata=EventMetadata.from_json(metadata),
-        hash=hash_,
-    )
-
-
-def recorded_event_from_text(row: Sequence[Any]) -> RecordedEvent:
-    """The event in a row read from the raw driver with the JSON columns as text and the
-    other columns already as Python values (PostgreSQL through asyncpg)."""
-    (
-        position,
-        event_id,
-        stream_id,
-        stream_version,
-        event_type,
-        schema_version,
-        occurred_edtf,
-        occurred_earliest,
-        occurred_latest,
-        reported_edtf,
-        reported_latest,
-        recorded_at,
-        payload,
-        metadata,
-        hash_,
-    ) = row
-    return RecordedEvent(
-        position=position,
-        event_id=event_id,
+        event_id=UUID(event_id) if isinstance(event_id, str) else event_id,
         stream_id=stream_id,
         stream_version=stream_version,
         event_type=event_type,
@@ -182,53 +127,15 @@ def recorded_event_from_text(row: Sequence[Any]) -> RecordedEvent:
         if occurred_edtf is None
         else _occurred(occurred_edtf, occurred_earliest, occurred_latest),
         reported=None if reported_edtf is None else _reported(reported_edtf, reported_latest),
-        recorded_at=utc(recorded_at),
+        recorded_at=_recorded_at(recorded_at),
         metadata=metadata_from_text(metadata),
         hash=hash_,
     )
 
 
-def recorded_event_from_sqlite(row: Sequence[Any]) -> RecordedEvent:
-    """The event in a row read from the raw ``sqlite3`` driver, every column as SQLite
-    holds it: the columns in the forms SQLAlchemy's types write (``sqlite_event_rows``)."""
-    (
-        position,
-        event_id,
-        stream_id,
-        stream_version,
-        event_type,
-        schema_version,
-        occurred_edtf,
-        occurred_earliest,
-        occurred_latest,
-        reported_edtf,
-        reported_latest,
-        recorded_at,
-        payload,
-        metadata,
-        hash_,
-    ) = row
-    return RecordedEvent(
-        position=position,
-        event_id=UUID(event_id),
-        stream_id=stream_id,
-        stream_version=stream_version,
-        event_type=event_type,
-        schema_version=schema_version,
-        payload=json_value(payload),
-        occurred=None
-        if occurred_edtf is None
-        else _sqlite_occurred(occurred_edtf, occurred_earliest, occurred_latest),
-        reported=None
-        if reported_edtf is None
-        else _sqlite_reported(reported_edtf, reported_latest),
-        recorded_at=_sqlite_recorded_at(recorded_at),
-        metadata=metadata_from_text(metadata),
-        hash=hash_,
-    )
+def _date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
-
-_date = dt.date.fromisoformat
 
 # A log repeats a few thousand dates, and a batch its one commit time: one frozen value per
 # distinct set of column values spares building it again for every row. The columns are the
@@ -236,28 +143,18 @@ _date = dt.date.fromisoformat
 
 
 @functools.lru_cache(maxsize=8192)
-def _occurred(edtf: str, earliest: dt.date, latest: dt.date) -> OccurredTime:
-    return OccurredTime(edtf=edtf, earliest=earliest, latest=latest)
-
-
-@functools.lru_cache(maxsize=8192)
-def _reported(edtf: str, latest: dt.date) -> ReportedTime:
-    return ReportedTime(edtf=edtf, latest=latest)
-
-
-@functools.lru_cache(maxsize=8192)
-def _sqlite_occurred(edtf: str, earliest: str, latest: str) -> OccurredTime:
+def _occurred(edtf: str, earliest: dt.date | str, latest: dt.date | str) -> OccurredTime:
     return OccurredTime(edtf=edtf, earliest=_date(earliest), latest=_date(latest))
 
 
 @functools.lru_cache(maxsize=8192)
-def _sqlite_reported(edtf: str, latest: str) -> ReportedTime:
+def _reported(edtf: str, latest: dt.date | str) -> ReportedTime:
     return ReportedTime(edtf=edtf, latest=_date(latest))
 
 
 @functools.lru_cache(maxsize=256)
-def _sqlite_recorded_at(text: str) -> dt.datetime:
-    return sqlite_datetime(text)
+def _recorded_at(value: dt.datetime | str) -> dt.datetime:
+    return sqlite_datetime(value) if isinstance(value, str) else utc(value)
 
 
 def sqlite_datetime(text: str) -> dt.datetime:

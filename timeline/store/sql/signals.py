@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from timeline.application.feed import AppendSignal
-from timeline.store.factory import create_engine
 from timeline.store.sql.postgres import NOTIFY_CHANNEL
 
 logger = logging.getLogger("timeline.store")
@@ -33,7 +32,8 @@ class PollingSignal:
 
 
 class PostgresSignal:
-    """LISTEN on ``timeline_events`` over a dedicated connection, reconnecting when lost."""
+    """LISTEN on ``timeline_events`` over a dedicated connection of the process's engine,
+    reconnecting when lost."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -56,7 +56,6 @@ class PostgresSignal:
             with contextlib.suppress(Exception):
                 await self._listening
         await self._drop()
-        await self._engine.dispose()
 
     async def _ensure_listening(self) -> None:
         if self._connection is not None and not self._connection.invalidated:
@@ -89,10 +88,8 @@ class PostgresSignal:
         self._appended.set()
 
 
-def open_append_signal(url: str) -> AppendSignal:
-    """The signal for the database at ``url``: LISTEN on PostgreSQL, polling on SQLite."""
-    engine = create_engine(url)
+def open_append_signal(engine: AsyncEngine) -> AppendSignal:
+    """The signal for the database of ``engine``: LISTEN on PostgreSQL, polling on SQLite."""
     if engine.dialect.name == "postgresql":
         return PostgresSignal(engine)
-    # No connection was made: the engine connects lazily and has nothing to dispose.
     return PollingSignal()

@@ -28,10 +28,12 @@ _COLUMNS = (
 
 
 class SqlTokenStore:
-    """Token records in the ``api_tokens`` table."""
+    """Token records in the ``api_tokens`` table, on an engine shared with the process's
+    other stores (disposed here only if ``owns_engine``)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, owns_engine: bool = False) -> None:
         self._engine = engine
+        self._owns_engine = owns_engine
 
     async def add(self, record: TokenRecord) -> None:
         try:
@@ -76,7 +78,8 @@ class SqlTokenStore:
         return bool(result.rowcount)
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        if self._owns_engine:
+            await self._engine.dispose()
 
     @asynccontextmanager
     async def _connection(self, *, begin: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -106,5 +109,6 @@ def _record(row: Sequence[Any]) -> TokenRecord:
 
 
 def open_token_store(url: str) -> SqlTokenStore:
-    """The token store on the database at ``url`` (migrated to 0003 or later)."""
-    return SqlTokenStore(create_engine(url))
+    """The token store on an engine of its own for the database at ``url`` (migrated to 0003
+    or later), for tools and tests; a server shares its engine (``timeline.bootstrap``)."""
+    return SqlTokenStore(create_engine(url), owns_engine=True)
