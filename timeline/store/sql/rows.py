@@ -272,14 +272,6 @@ class Placed:
     events: Sequence[EncodedEvent]
     hashes: list[str]
 
-    @property
-    def last(self) -> Head:
-        return Head(
-            position=self.head.position + len(self.events),
-            hash=self.hashes[-1],
-            recorded_at=self.recorded_at,
-        )
-
 
 def place(
     events: Sequence[EncodedEvent],
@@ -290,7 +282,9 @@ def place(
     now: dt.datetime,
 ) -> Placed:
     """Chain ``events`` after ``head``; ``recorded_at`` is ``now`` held to the head's time,
-    so that it never decreases along the log."""
+    so that it never decreases along the log. SQLite's append does this in Python;
+    PostgreSQL's ``timeline_append`` does the same on the server (migration 0008), on the
+    same canonical bytes (``chain.content_parts``)."""
     recorded_at = utc(now)
     if head.recorded_at is not None and recorded_at < head.recorded_at:
         recorded_at = head.recorded_at
