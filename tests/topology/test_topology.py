@@ -25,9 +25,9 @@ from websockets.typing import Subprotocol
 
 from tests.api.queries import RECORD, fact_input
 from tests.conftest import postgres_required
-from tests.topology.clusters import postgres_bin, wait_until
+from tests.reliability.clusters import postgres_bin
 from tests.topology.hosts import Host, namespaces_available
-from tests.topology.topology import Topology, running_topology, timeline
+from tests.topology.topology import Topology, running_topology, timeline, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.topology, pytest.mark.slow]
 
@@ -48,7 +48,7 @@ def topology() -> Iterator[Topology]:
     if problem is None:
         try:
             postgres_bin()
-        except FileNotFoundError as error:
+        except RuntimeError as error:
             problem = str(error)
     if problem is not None:
         if postgres_required():
@@ -137,14 +137,12 @@ async def test_a_subscription_on_host_b_hears_a_write_on_host_a_within_a_second(
 def read_models_digest(topology: Topology) -> dict[str, str]:
     """A digest of every read-model table's rows on the primary, table by table."""
     tables = topology.primary.psql(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
-        "timeline",
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
     ).split()
     return {
         table: topology.primary.psql(
             f"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
-            f"FROM {table} AS t",
-            "timeline",
+            f"FROM {table} AS t"
         )
         for table in tables
         if table not in LOG_TABLES and not table.startswith("shadow")
@@ -173,5 +171,5 @@ def test_killing_the_leading_projector_hands_over_with_nothing_lost(topology: To
         assert body["data"]["fact"]["id"] == fact_id
 
     before = read_models_digest(topology)
-    timeline("projections", "rebuild", database_url=topology.primary.url())
+    timeline("projections", "rebuild", database_url=topology.primary.url)
     assert read_models_digest(topology) == before

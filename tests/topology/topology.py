@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,11 +28,20 @@ from pathlib import Path
 
 import httpx
 
-from tests.topology.clusters import Cluster, start_primary, start_replica, wait_until
+from tests.reliability.clusters import LocalCluster, local_cluster, replica_of
 from tests.topology.hosts import Host, make_hosts
 
 API_PORT = 8000
 CLI = [sys.executable, "-c", "from timeline.cli import main; main()"]
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Ask ``condition`` every 50 ms until it holds; TimeoutError after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.05)
 
 
 def _environ(**settings: str) -> dict[str, str]:
@@ -72,8 +81,8 @@ class Projector:
 
 @dataclass
 class Topology:
-    primary: Cluster
-    replica: Cluster
+    primary: LocalCluster
+    replica: LocalCluster
     hosts: list[Host]
     directory: Path
     writer_token: str
@@ -87,7 +96,7 @@ class Topology:
         output = log.open("ab")
         process = subprocess.Popen(
             [*CLI, "projector", "--name", name],
-            env=_environ(TIMELINE_DATABASE_URL=self.primary.url()),
+            env=_environ(TIMELINE_DATABASE_URL=self.primary.url),
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -105,8 +114,7 @@ class Topology:
         name = self.primary.psql(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
             "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE "
-            "'timeline-projector%' LIMIT 1",
-            "timeline",
+            "'timeline-projector%' LIMIT 1"
         )
         return name.removeprefix("timeline-projector ") or None
 
@@ -115,15 +123,15 @@ class Topology:
             f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}"
             for path in sorted(self.directory.glob("*.log"))
         ]
-        parts.append(f"--- primary\n{self.primary.log()[-2000:]}")
-        parts.append(f"--- replica\n{self.replica.log()[-2000:]}")
+        for cluster in (self.primary, self.replica):
+            parts.append(f"--- {cluster.log}\n{cluster.log.read_text(errors='replace')[-2000:]}")
         return "\n".join(parts)
 
 
 def _serve_on(topology: Topology, host: Host) -> None:
     environ = _environ(
-        TIMELINE_DATABASE_URL=topology.primary.url(host=host.gateway),
-        TIMELINE_READ_DATABASE_URL=topology.replica.url(host=host.gateway),
+        TIMELINE_DATABASE_URL=topology.primary.url.replace("127.0.0.1", host.gateway),
+        TIMELINE_READ_DATABASE_URL=topology.replica.url.replace("127.0.0.1", host.gateway),
     )
     host.start(
         [
@@ -157,15 +165,14 @@ def running_topology(projectors: int = 2, api_hosts: int = 2) -> Iterator[Topolo
         hosts = make_hosts(api_hosts)
         for host in hosts:
             stack.callback(host.remove)
-        gateways = [host.gateway for host in hosts]
-        primary = start_primary(listen=gateways)
-        stack.callback(primary.remove)
-        timeline("db", "upgrade", database_url=primary.url())
+        gateways = tuple(host.gateway for host in hosts)
+        primary = stack.enter_context(local_cluster(listen=gateways, trusted=("169.254.0.0/16",)))
+        primary.psql("CREATE DATABASE timeline", database="postgres")
+        timeline("db", "upgrade", database_url=primary.url)
         issued = timeline(
-            "tokens", "create", "topology-writer", "--role", "writer", database_url=primary.url()
+            "tokens", "create", "topology-writer", "--role", "writer", database_url=primary.url
         )
-        replica = start_replica(primary, listen=gateways)
-        stack.callback(replica.remove)
+        replica = stack.enter_context(replica_of(primary))
         topology = Topology(primary, replica, hosts, directory, issued.strip().splitlines()[-1])
         stack.callback(topology.stop_projectors)
         for index in range(projectors):
@@ -185,8 +192,8 @@ def running_topology(projectors: int = 2, api_hosts: int = 2) -> Iterator[Topolo
 def main() -> None:
     """Start the topology and keep it up until interrupted."""
     with running_topology() as topology:
-        print(f"primary  {topology.primary.url()}")
-        print(f"replica  {topology.replica.url()}")
+        print(f"primary  {topology.primary.url}")
+        print(f"replica  {topology.replica.url}")
         for host in topology.hosts:
             print(f"host {host.name}: {topology.api(host)}/graphql (in netns {host.name})")
         print(f"leader   {topology.leader()}")
