@@ -26,6 +26,7 @@ from websockets.typing import Subprotocol
 from tests.api.queries import RECORD, fact_input
 from tests.conftest import postgres_required
 from tests.reliability.clusters import postgres_bin
+from tests.reliability.read_model_digests import read_model_digests
 from tests.topology.hosts import Host, namespaces_available
 from tests.topology.topology import Topology, running_topology, timeline, wait_until
 
@@ -33,13 +34,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.topology, pytest.mark.slow]
 
 FACT = "query Fact($id: ID!) { fact(id: $id) { id title } }"
 TRANSPORT_WS = [Subprotocol("graphql-transport-ws")]
-LOG_TABLES = {
-    "events",
-    "idempotency_keys",
-    "alembic_version",
-    "api_tokens",
-    "projection_checkpoints",
-}
 
 
 @pytest.fixture(scope="module")
@@ -134,21 +128,6 @@ async def test_a_subscription_on_host_b_hears_a_write_on_host_a_within_a_second(
     assert heard < 1.0, f"host B heard host A's write after {heard:.2f} s"
 
 
-def read_models_digest(topology: Topology) -> dict[str, str]:
-    """A digest of every read-model table's rows on the primary, table by table."""
-    tables = topology.primary.psql(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
-    ).split()
-    return {
-        table: topology.primary.psql(
-            f"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
-            f"FROM {table} AS t"
-        )
-        for table in tables
-        if table not in LOG_TABLES and not table.startswith("shadow")
-    }
-
-
 def led_by_another(topology: Topology, former: str) -> bool:
     return topology.leader() not in {None, former}
 
@@ -170,6 +149,6 @@ def test_killing_the_leading_projector_hands_over_with_nothing_lost(topology: To
         body = post(topology, host_b, FACT, {"id": fact_id}, min_position=position)
         assert body["data"]["fact"]["id"] == fact_id
 
-    before = read_models_digest(topology)
+    before = asyncio.run(read_model_digests(topology.primary.url))
     timeline("projections", "rebuild", database_url=topology.primary.url)
-    assert read_models_digest(topology) == before
+    assert asyncio.run(read_model_digests(topology.primary.url)) == before
