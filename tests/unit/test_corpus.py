@@ -32,7 +32,7 @@ def test_articles_load_in_the_order_the_record_learnt_them(entries: list[SeedEnt
 
     assert known == sorted(known)
     assert next(e.article[:3] for e in entries if e.article[:3] != entries[0].article[:3]) == "002"
-    assert len(first_article) == 29
+    assert len(first_article) == 31
 
 
 def test_resolvable_phrases_give_the_dates_the_curators_wrote(entries: list[SeedEntry]) -> None:
