@@ -141,6 +141,7 @@ def test_totals_show_the_more_than_checkpoint_with_no_upper_bound(cli: CliRunner
     assert checkpoint["difference"] == "650000000"
     assert checkpoint["consistent"] is False
     assert document["facts"] == {checkpoint["fact_id"]: PAYMENTS}
+    assert checkpoint["publishers"] == ["Unknown (syndicated copy)"]
     [row] = rows
     assert (row["kind"], row["total"], row["lower"], row["lower_inclusive"]) == (
         "checkpoint",
@@ -159,19 +160,52 @@ def test_totals_before_publication_have_nothing(cli: CliRunner) -> None:
     assert document["points"] == document["checkpoints"] == []
 
 
-def test_totals_sum_the_standing_reading_and_flag_the_conflict(cli: CliRunner) -> None:
+def test_totals_of_readings_published_the_same_day_that_conflict_are_contested(
+    cli: CliRunner,
+) -> None:
+    # "Almost 22,000" (000) and "at least 22,000" (002) are both known from 31 October 2025:
+    # neither is later by publication, so neither stands alone, whatever the load order.
     document = as_json(cli, "totals", "western-balkans-migrants-smuggled", "--granularity", "year")
+    table = run(cli, "totals", "western-balkans-migrants-smuggled", "--granularity", "year")
 
     [point] = document["points"]
     assert point["date"] == "2024-12-31"
-    assert (point["total"], point["lower"], point["lower_inclusive"]) == ("22000", "22000", True)
-    assert point["upper"] is None  # "at least 22,000" stands: no upper bound
-    [conflict] = document["conflicts"]
-    assert conflict["standing"]["source"]["publisher"] == "Daily Express"
-    assert {r["figure"]["quantity"]["qualifier"] for r in conflict["readings"]} == {
+    assert point["contested"] is True
+    assert (point["total"], point["lower"], point["lower_inclusive"]) == ("22000", "19800", True)
+    assert point["upper"] is None  # the cover of [19,800, 22,000) and [22,000, ∞)
+    [contest] = document["contested"]
+    assert contest["period"] == "2024"
+    assert {r["figure"]["quantity"]["qualifier"] for r in contest["readings"]} == {
         "ALMOST",
         "AT_LEAST",
     }
+    assert set(contest["publishers"]) == {"Unknown (syndicated copy)", "Daily Express"}
+    [conflict] = document["conflicts"]
+    assert conflict["standing"]["contested"] is True
+    assert "'s stands" not in table.stdout
+    assert "contested" in table.stdout
+    assert "almost 22,000 people (Unknown (syndicated copy))" in table.stdout
+    assert "at least 22,000 people (Daily Express)" in table.stdout
+
+
+def test_a_checkpoint_several_sources_report_names_them_all(cli: CliRunner) -> None:
+    # 59,607 is in 000 and in 002, word for word.
+    document = as_json(cli, "totals", "small-boat-arrivals-under-labour")
+    rows = as_csv(cli, "totals", "small-boat-arrivals-under-labour")
+    table = run(cli, "totals", "small-boat-arrivals-under-labour").stdout
+
+    [checkpoint] = document["checkpoints"]
+    assert checkpoint["value"] == "59607"
+    assert checkpoint["contested"] is False
+    assert checkpoint["publishers"] == ["Unknown (syndicated copy)", "Daily Express"]
+    assert [r["source"]["document"] for r in checkpoint["readings"]] == [
+        "000_8aac7eb8d5369df6.txt",
+        "002_f3c8f77afb9e766a.txt",
+    ]
+    [row] = rows
+    assert row["publishers"] == "Unknown (syndicated copy); Daily Express"
+    assert "Unknown (syndicated" in table
+    assert "Daily Express" in table
 
 
 def test_history_lists_the_readings_in_reported_order_with_supersession(cli: CliRunner) -> None:
