@@ -94,7 +94,7 @@ def test_a_fact_changes_as_the_slider_replays_its_sources(page: Page, server: Se
     expect(timeline.panel.locator(".source-list > li")).to_have_count(1)
     expect(timeline.panel.locator(".history > li")).to_have_count(1)
 
-    page.get_by_role("button", name="Now").click()
+    page.get_by_role("button", name="Now", exact=True).click()
     timeline.wait_until_shown("now")
     expect(timeline.panel.locator(".source-list > li")).to_have_count(2)
     expect(timeline.panel.locator(".history > li")).to_have_count(2)

@@ -106,6 +106,14 @@ class Checkpoint:
     def upper(self) -> Decimal | None:
         return self.checkpoint.amount.bounds.upper
 
+    @strawberry.field
+    def lower_inclusive(self) -> bool:
+        return self.checkpoint.amount.bounds.lower_inclusive
+
+    @strawberry.field
+    def upper_inclusive(self) -> bool:
+        return self.checkpoint.amount.bounds.upper_inclusive
+
     @strawberry.field(description="The total computed over the checkpoint's period.")
     def computed(self) -> TotalPoint:
         return TotalPoint(point=self.checkpoint.computed, as_of=self.as_of)
@@ -146,6 +154,14 @@ class ContestedAmount:
     @strawberry.field(description="The most the true amount can be on any side (null: none).")
     def upper(self) -> Decimal | None:
         return self.amount.bounds.upper
+
+    @strawberry.field
+    def lower_inclusive(self) -> bool:
+        return self.amount.bounds.lower_inclusive
+
+    @strawberry.field
+    def upper_inclusive(self) -> bool:
+        return self.amount.bounds.upper_inclusive
 
     @strawberry.field(description="Each side, with its source.")
     def readings(self) -> list[FigureReading]:

@@ -32,10 +32,15 @@ export const FACTS = `query Facts($knownAt: Date, $filter: TimelineFilter, $afte
 export const TOTALS = `query Totals($measure: String!, $knownAt: Date, $withNow: Boolean!) {
   known: runningTotal(measure: $measure, knownAt: $knownAt, granularity: MONTH) {
     unit warnings
-    points { date total lower upper facts { id title sources { ${SOURCE} } } }
+    points { date total lower upper contested facts { id title sources { ${SOURCE} } } }
     checkpoints {
-      date value discrepancy consistent
+      date value discrepancy consistent contested lower upper lowerInclusive upperInclusive
       reading { factId figure { ${FIGURE} } source { ${SOURCE} } fact { id title } }
+      readings { factId figure { ${FIGURE} } source { ${SOURCE} } fact { id title } }
+    }
+    contested {
+      period value lower upper lowerInclusive upperInclusive
+      readings { figure { ${FIGURE} } source { publisher } }
     }
   }
   now: runningTotal(measure: $measure, granularity: MONTH) @include(if: $withNow) {
