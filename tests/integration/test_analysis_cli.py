@@ -84,6 +84,24 @@ def test_replay_shows_each_fact_as_it_stood_then(cli: CliRunner) -> None:
     )
 
 
+def test_replay_shows_every_side_of_readings_that_differ(cli: CliRunner) -> None:
+    # Replay once showed only "almost 22,000", the reading of the source loaded first.
+    smuggled = "Almost 22,000 migrants smuggled through the Western Balkans in 2024"
+    fact = next(f for f in as_json(cli, "replay")["facts"] if f["title"] == smuggled)
+    table = run(cli, "replay", "--text", "22,000 migrants").stdout
+    [row] = as_csv(cli, "replay", "--text", "22,000 migrants")
+
+    assert [
+        (r["figure"]["quantity"]["qualifier"], r["source"]["publisher"]) for r in fact["readings"]
+    ] == [("ALMOST", "Unknown (syndicated copy)"), ("AT_LEAST", "Daily Express")]
+    assert "readings differ" in table
+    assert "at least 22,000" in table
+    assert row["readings"] == (
+        "almost 22,000 people for 2024 (Unknown (syndicated copy)); "
+        "at least 22,000 people for 2024 (Daily Express)"
+    )
+
+
 def test_replay_before_anything_was_recorded_is_empty(cli: CliRunner) -> None:
     document = as_json(cli, "replay", "--recorded-before", "2000-01-01T00:00:00Z")
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from timeline.domain.dates import FuzzyDate
+from timeline.domain.facts import Fact
 from timeline.domain.figures import Figure
 from timeline.domain.projections.readings import Reading
 from timeline.domain.projections.revisions import FactRevision
@@ -55,6 +56,16 @@ def figure_text(figure: Figure) -> str:
     if figure.equivalent is not None:
         text += f" (reported as {quantity_text(figure.equivalent)})"
     return text
+
+
+def readings_text(fact: Fact) -> str:
+    """A fact's figure for a table: its one reading, or, when its sources' readings differ,
+    each of them with its publisher, so that no side is hidden behind the first."""
+    figures = dict.fromkeys(reading.figure for reading in fact.readings)
+    if len(figures) <= 1:
+        return "" if fact.content.figure is None else figure_text(fact.content.figure)
+    sides = [f"{figure_text(r.figure)} ({r.source.publisher})" for r in fact.readings]
+    return "\n".join(["readings differ:", *sides])
 
 
 def lower_text(bounds: Bounds) -> str:
@@ -164,6 +175,10 @@ def revision_json(revision: FactRevision) -> JSON:
         "actors": list(content.actors),
         "places": list(content.places),
         "figure": None if content.figure is None else figure_json(content.figure),
+        "readings": [
+            {"figure": figure_json(reading.figure), "source": source_json(reading.source)}
+            for reading in fact.readings
+        ],
         "sources": [source_json(source) for source in fact.sources],
         "known_from": revision.known_from.isoformat(),
         "recorded_from": instant_json(revision.recorded_from),
