@@ -60,6 +60,14 @@ def test_filters_and_search_narrow_the_list(page: Page, server: Server) -> None:
     assert timeline.params()["q"] == "rwanda"
 
 
+def test_the_fact_panel_says_a_weeks_figure_covers_seven_days_of_its_window(
+    page: Page, server: Server
+) -> None:
+    timeline = TimelinePage(page, server).open()
+    timeline.fact("Nearly 2,000 small boat arrivals in the week before publication").click()
+    expect(timeline.panel).to_contain_text("almost 2,000 people for 7 days within 22 Sep")
+
+
 def test_the_fact_panel_shows_quotes_links_and_history(page: Page, server: Server) -> None:
     timeline = TimelinePage(page, server).open()
     timeline.fact(RWANDA).click()

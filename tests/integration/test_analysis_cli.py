@@ -102,6 +102,23 @@ def test_replay_shows_every_side_of_readings_that_differ(cli: CliRunner) -> None
     )
 
 
+def test_last_weeks_figure_is_seven_days_inside_its_window(cli: CliRunner) -> None:
+    # "after nearly 2,000 came last week alone": fewer than 2,000 in one week of the window,
+    # never in all 39 days of it.
+    week = "Nearly 2,000 small boat arrivals in the week before publication"
+    fact = next(f for f in as_json(cli, "replay")["facts"] if f["title"] == week)
+    [row] = as_csv(cli, "replay", "--text", "Nearly 2,000")
+    history = as_json(cli, "history", "small-boat-arrivals-weekly")
+
+    assert fact["figure"]["period"]["edtf"] == "2025-09-22/2025-10-30"
+    assert fact["figure"]["span_days"] == 7
+    assert row["span_days"] == "7"
+    assert row["readings"] == (
+        "almost 2,000 people for 7 days within 2025-09-22/2025-10-30 (Unknown (syndicated copy))"
+    )
+    assert history["readings"][0]["reading"]["figure"]["span_days"] == 7
+
+
 def test_replay_before_anything_was_recorded_is_empty(cli: CliRunner) -> None:
     document = as_json(cli, "replay", "--recorded-before", "2000-01-01T00:00:00Z")
 

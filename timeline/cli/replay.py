@@ -60,6 +60,7 @@ CSV_HEADER = (
     "known_from",
     "recorded_from",
     "readings",
+    "span_days",
 )
 
 
@@ -187,4 +188,5 @@ def _csv_row(revision: FactRevision) -> list[JSONValue]:
         revision.known_from.isoformat(),
         instant_json(revision.recorded_from),
         listed(f"{figure_text(r.figure)} ({r.source.publisher})" for r in revision.fact.readings),
+        None if figure is None else figure.span_days,
     ]

@@ -51,8 +51,9 @@ def quantity_text(quantity: Quantity) -> str:
 
 
 def figure_text(figure: Figure) -> str:
-    """``more than 650,000,000 GBP for 2018/2025-10``, with any reported equivalent."""
-    text = f"{quantity_text(figure.quantity)} for {figure.period}"
+    """``more than 650,000,000 GBP for 2018/2025-10``, with any reported equivalent; a
+    figure over a span inside its period says so: ``for 7 days within 2025-09-22/…``."""
+    text = f"{quantity_text(figure.quantity)} for {figure.describe_period()}"
     if figure.equivalent is not None:
         text += f" (reported as {quantity_text(figure.equivalent)})"
     return text
@@ -133,6 +134,7 @@ def figure_json(figure: Figure) -> JSON:
         "quantity": quantity_json(figure.quantity),
         "basis": str(figure.basis),
         "period": date_json(figure.period),
+        "span_days": figure.span_days,
         "equivalent": None if figure.equivalent is None else quantity_json(figure.equivalent),
     }
 

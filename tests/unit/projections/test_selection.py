@@ -104,6 +104,33 @@ def test_a_nested_period_gives_way_to_the_enclosing_one() -> None:
     assert chosen.warnings == ()
 
 
+def test_a_span_inside_a_window_never_encloses_what_else_lies_in_the_window() -> None:
+    # "Nearly 2,000 came last week", the week somewhere in 22 September - 30 October: it
+    # says nothing of the window's other 32 days, so a count of 1 October still counts.
+    last_week = reading(2000, "2025-09-22/2025-10-30", number=1, qualifier=ALMOST, span_days=7)
+    first_of_october = reading(300, "2025-10-01", number=2)
+    chosen = select([last_week, first_of_october], "GBP")
+    assert sides(chosen.counted) == [(first_of_october,), (last_week,)]
+    assert chosen.nested == ()
+    (warning,) = chosen.warnings  # the week may be the one holding 1 October
+    assert "7 days within 2025-09-22/2025-10-30" in warning
+    assert "overlap" in warning
+
+
+def test_a_span_is_nested_in_an_amount_over_its_whole_window() -> None:
+    last_week = reading(2000, "2025-09-22/2025-10-30", number=1, qualifier=ALMOST, span_days=7)
+    whole = reading(9000, "2025-09-22/2025-10-30", number=2, reported="2025-10-01")
+    autumn = reading(20000, "2025-09/2025-11", number=3)
+    for order in ([last_week, whole], [whole, last_week]):
+        chosen = select(order, "GBP")
+        # Different amounts (7 days, 39 days), so neither supersedes nor conflicts.
+        assert sides(chosen.counted) == [(whole,)]
+        assert sides(chosen.nested) == [(last_week,)]
+        assert chosen.superseded == ()
+        assert chosen.conflicts == ()
+    assert sides(select([last_week, autumn], "GBP").nested) == [(last_week,)]
+
+
 def test_overlapping_periods_both_count_with_a_warning_naming_them() -> None:
     first = reading(100, "2025-01/2025-06", number=1)
     second = reading(200, "2025-04/2025-09", number=2)

@@ -14,7 +14,10 @@ quantity, or the equivalent its source reported: ``Figure.in_unit``, never a con
 2. Two readings of one amount whose bounds cannot both hold are a CONFLICT: flagged, never
    averaged.
 3. A standing FLOW amount whose days lie inside another standing FLOW amount's days is
-   NESTED: the enclosing amount already includes it, so only the enclosing one counts.
+   NESTED: the enclosing amount already includes it, so only the enclosing one counts. An
+   amount over a span of known length somewhere in a window (``Figure.span_days``) covers
+   only that span, so it never encloses anything: it may be nested in an amount over its
+   whole window, and it overlaps whatever else its window overlaps.
 4. Standing FLOW amounts whose days overlap without nesting both count, with a warning
    naming them: the sum may count some days twice.
 5. Standing CUMULATIVE amounts are checkpoints, set beside the sum rather than added to it.
@@ -194,7 +197,13 @@ def select(readings: Iterable[Reading], unit: str) -> Selection:
         conflicts += _conflicts(group, amount, unit)
     flows = sorted(
         (a for a in amounts if a.basis is Basis.FLOW),
-        key=lambda a: (a.period.earliest, -a.period.latest.toordinal(), a.recency()),
+        # A span sorts after an amount over the same whole window, which encloses it.
+        key=lambda a: (
+            a.period.earliest,
+            -a.period.latest.toordinal(),
+            not a.first.figure.covers_period,
+            a.recency(),
+        ),
     )
     counted, nested = _drop_nested(flows)
     warnings += _overlaps(counted)
@@ -237,12 +246,13 @@ def _drop_nested(flows: list[Amount]) -> tuple[list[Amount], list[Amount]]:
     counted: list[Amount] = []
     nested: list[Amount] = []
     reach: dt.date | None = None
-    for reading in flows:
-        if reach is not None and reading.period.latest <= reach:
-            nested.append(reading)
+    for amount in flows:
+        if reach is not None and amount.period.latest <= reach:
+            nested.append(amount)
         else:
-            counted.append(reading)
-            reach = reading.period.latest
+            counted.append(amount)
+            if amount.first.figure.covers_period:  # a span covers only part of its window
+                reach = amount.period.latest
     return counted, nested
 
 

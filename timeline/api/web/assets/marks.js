@@ -1,6 +1,6 @@
 // The marks of a running total (its points and its checkpoints) in words: labels for screen
 // readers, the chart's figures as a table, and the facts and sources behind a chosen mark.
-import { describeFuzzy, formatDay } from "./dates.js";
+import { describeCovered, describeFuzzy, formatDay } from "./dates.js";
 import { fill, h } from "./dom.js";
 import { describeBounds, describeFigure, formatAmount, plural } from "./numbers.js";
 import { sourceList } from "./sources.js";
@@ -43,7 +43,7 @@ export const contestLabel = (contest, unit) =>
     .join(" and ")}; none was published later, so neither stands alone (bounds: ${describeBounds(contest, unit)}).`;
 
 export const checkpointLabel = (checkpoint, unit) =>
-  `Checkpoint at ${formatDay(checkpoint.date)}: ${reported(checkpoint)} for ${describeFuzzy(checkpoint.reading.figure.period)}, reported by ${publishers(checkpoint)} (bounds: ${describeBounds(checkpoint, unit)})`;
+  `Checkpoint at ${formatDay(checkpoint.date)}: ${reported(checkpoint)} for ${describeCovered(checkpoint.reading.figure)}, reported by ${publishers(checkpoint)} (bounds: ${describeBounds(checkpoint, unit)})`;
 
 /** The figures as a table, each row with a button that chooses its mark. */
 export function table(marks, unit, onSelect) {
@@ -159,7 +159,7 @@ export function renderMarkDetail(container, mark, unit, onOpen) {
     h(
       "p",
       { class: mark.contested ? "contested" : null },
-      `${reported(mark)} for ${describeFuzzy(reading.figure.period)}, reported by ${publishers(mark)}. Bounds: ${describeBounds(mark, unit)}.`,
+      `${reported(mark)} for ${describeCovered(reading.figure)}, reported by ${publishers(mark)}. Bounds: ${describeBounds(mark, unit)}.`,
       mark.contested ? " None was published later, so neither stands alone." : "",
     ),
     computed !== 0 &&

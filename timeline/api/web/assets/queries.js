@@ -1,5 +1,6 @@
 // The GraphQL documents the page sends: all of them public queries and one subscription.
-const FIGURE = "value unit qualifier basis period lower upper lowerInclusive upperInclusive";
+const FIGURE =
+  "value unit qualifier basis period spanDays lower upper lowerInclusive upperInclusive";
 const SOURCE = "publisher title url document publishedOn quote";
 
 /** Everything in the record now, for the filters' choices, the axes and the slider's days. */
