@@ -94,3 +94,24 @@ def test_wrong_types_are_refused(changes: dict[str, object], field: str) -> None
     with pytest.raises(InvalidFigure) as caught:
         figure(**changes)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("small_boat_arrivals", "did you mean 'small-boat-arrivals'?"),
+        ("Small Boat--Arrivals ", "did you mean 'small-boat-arrivals'?"),
+    ],
+)
+def test_a_malformed_measure_key_is_refused_with_the_key_it_likely_meant(
+    key: str, suggestion: str
+) -> None:
+    with pytest.raises(InvalidFigure, match="single '-'") as refused:
+        figure(measure=key)
+    assert refused.value.reason.endswith(suggestion)
+
+
+def test_a_key_with_nothing_to_keep_gets_no_suggestion() -> None:
+    with pytest.raises(InvalidFigure) as refused:
+        figure(measure="_-_")
+    assert "did you mean" not in refused.value.reason
