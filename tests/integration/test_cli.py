@@ -107,6 +107,19 @@ def test_db_current_names_the_head_revision(cli: CliRunner) -> None:
     assert result.stdout.strip() == migrations.head_revision()
 
 
+@pytest.mark.parametrize("command", ["upgrade", "downgrade"])
+def test_db_refuses_an_unknown_revision_with_a_message(cli: CliRunner, command: str) -> None:
+    before = cli.invoke(app, ["db", "current"]).stdout
+
+    result = cli.invoke(app, ["db", command, "nonexistent"])
+
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Can't locate revision identified by 'nonexistent'" in result.output
+    assert "Traceback" not in result.output
+    assert cli.invoke(app, ["db", "current"]).stdout == before
+
+
 @pytest.mark.parametrize(
     "command",
     [[], ["db"], ["events"], ["events", "tail"], ["seed"], ["verify"], ["db", "upgrade"]],
