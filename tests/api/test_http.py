@@ -95,6 +95,21 @@ async def test_health_and_readiness(api: Api, writer: str) -> None:
     assert ready.json() == {"status": "ok", "head": 2, "projected": 2, "lag": 0}
 
 
+async def test_a_database_without_the_schema_is_not_ready_and_says_what_to_run(
+    unmigrated_database_url: str,
+) -> None:
+    async for api in running(app_on(unmigrated_database_url)):
+        ready = await api.client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "unavailable"
+        assert "run `timeline db upgrade`" in ready.json()["reason"]
+
+        answer = await api.post("{ measures { key } }")
+        assert answer.status_code == 503
+        error = answer.json()["errors"][0]
+        assert error["extensions"] == {"code": "UNAVAILABLE"}
+
+
 @pytest_asyncio.fixture
 async def cors_api(database_url: str) -> AsyncIterator[Api]:
     settings = ApiSettings(cors_origins=("https://app.example",), subscription_poll_seconds=0.05)

@@ -107,6 +107,18 @@ def test_db_current_names_the_head_revision(cli: CliRunner) -> None:
     assert result.stdout.strip() == migrations.head_revision()
 
 
+def test_a_command_on_a_database_without_the_schema_says_to_upgrade_it(
+    unmigrated_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIMELINE_DATABASE_URL", unmigrated_database_url)
+
+    result = CliRunner().invoke(app, ["replay"])
+
+    assert result.exit_code == 1, result.output
+    assert "run `timeline db upgrade`" in " ".join(result.output.split())
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 @pytest.mark.parametrize("command", ["upgrade", "downgrade"])
 def test_db_refuses_an_unknown_revision_with_a_message(cli: CliRunner, command: str) -> None:
     before = cli.invoke(app, ["db", "current"]).stdout
