@@ -12,7 +12,8 @@ What this adds to Strawberry's view, following the GraphQL-over-HTTP spec:
   unsupported content type, a mutation sent with GET) is answered as a GraphQL response
   too: an ``errors`` list whose ``extensions.code`` says why, in the negotiated media type,
   where Strawberry answers in plain text;
-* WebSocket subscriptions speak graphql-transport-ws only.
+* WebSocket subscriptions speak graphql-transport-ws only;
+* GraphiQL loads its assets from this server (``timeline.api.web.ide``), not a CDN.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.ides import get_graphql_ide_html
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
@@ -34,6 +36,7 @@ from timeline.api.graphql.context import ApiServices, Context, build_context
 from timeline.api.graphql.errors import http_status, request_error_code
 from timeline.api.graphql.schema import TimelineSchema
 from timeline.api.settings import ApiSettings
+from timeline.api.web import offline_graphiql
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -50,6 +53,11 @@ class TimelineGraphQL(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.cors_origins,
         )
+        self._graphiql = offline_graphiql(get_graphql_ide_html(graphql_ide="graphiql"))
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return self._graphiql
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
