@@ -107,12 +107,15 @@ def test_db_current_names_the_head_revision(cli: CliRunner) -> None:
     assert result.stdout.strip() == migrations.head_revision()
 
 
+@pytest.mark.parametrize(
+    "command", [["replay"], ["seed"], ["events", "tail"], ["verify"], ["projections", "status"]]
+)
 def test_a_command_on_a_database_without_the_schema_says_to_upgrade_it(
-    unmigrated_database_url: str, monkeypatch: pytest.MonkeyPatch
+    unmigrated_database_url: str, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     monkeypatch.setenv("TIMELINE_DATABASE_URL", unmigrated_database_url)
 
-    result = CliRunner().invoke(app, ["replay"])
+    result = CliRunner().invoke(app, command)
 
     assert result.exit_code == 1, result.output
     assert "run `timeline db upgrade`" in " ".join(result.output.split())

@@ -21,6 +21,7 @@ import typer
 from typer._click import Command, Context
 from typer.core import TyperCommand, TyperGroup
 
+from timeline.application.errors import StoreUnavailable
 from timeline.collector import tune_collector
 
 
@@ -143,6 +144,15 @@ class LazyGroup(TyperGroup):
         if self._listing:
             return TyperCommand(cmd_name, help=lazy.summary)
         return lazy.load(cmd_name)
+
+    def invoke(self, ctx: Context) -> object:
+        # What every command may meet and none can mend: the database down or not migrated
+        # ("run `timeline db upgrade`"). A message and exit 1, as the analyst commands answer.
+        try:
+            return super().invoke(ctx)
+        except StoreUnavailable as error:
+            typer.echo(f"unavailable: {error}", err=True)
+            raise typer.Exit(1) from error
 
     def get_help(self, ctx: Context) -> str:
         # Every way to the listing (--help, no arguments) comes through here.
