@@ -13,6 +13,8 @@ import pytest
 
 SEED_CORPUS_TESTS = Path(__file__).resolve().parent / "test_seed_corpus.py"
 
+pytestmark = pytest.mark.slow  # each test runs the corpus tests in a pytest of its own
+
 
 def corpus_tests(articles: Path, **environ: str) -> subprocess.CompletedProcess[str]:
     env = {
