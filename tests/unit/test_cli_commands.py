@@ -39,6 +39,12 @@ def test_a_listed_command_runs_from_the_top_level() -> None:
     assert "upgrade" in result.output
 
 
+def test_a_mistyped_command_is_told_the_one_it_likely_meant() -> None:
+    result = CliRunner().invoke(app, ["replai"])
+    assert result.exit_code == 2
+    assert "Did you mean 'replay'?" in result.output
+
+
 def test_help_imports_none_of_what_the_commands_stand_on() -> None:
     script = (
         "import json, sys\n"

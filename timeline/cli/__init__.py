@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Any
 
 import typer
 
@@ -130,19 +131,20 @@ COMMANDS: dict[str, LazyCommand] = {
 
 
 class LazyGroup(TyperGroup):
-    """The top-level group: lists ``COMMANDS`` by their summaries, loads one to run it."""
+    """The top-level group: holds ``COMMANDS`` as placeholders with their summaries (what the
+    listing and the "did you mean" of a mistyped command read), and loads one to run it."""
 
     _listing = False
 
-    def list_commands(self, ctx: Context) -> list[str]:
-        return [*super().list_commands(ctx), *COMMANDS]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, lazy in COMMANDS.items():
+            self.commands.setdefault(name, TyperCommand(name, help=lazy.summary))
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         lazy = COMMANDS.get(cmd_name)
-        if lazy is None:
+        if lazy is None or self._listing:
             return super().get_command(ctx, cmd_name)
-        if self._listing:
-            return TyperCommand(cmd_name, help=lazy.summary)
         return lazy.load(cmd_name)
 
     def invoke(self, ctx: Context) -> object:
