@@ -35,11 +35,9 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from timeline.api.graphql.context import ApiServices, Context, build_context
 from timeline.api.graphql.errors import http_status, request_error_code
 from timeline.api.graphql.schema import TimelineSchema
+from timeline.api.media_types import GRAPHQL_RESPONSE, JSON, negotiated
 from timeline.api.settings import ApiSettings
 from timeline.api.web import offline_graphiql
-
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
 
 
 class TimelineGraphQL(GraphQL[Context, None]):
@@ -182,11 +180,4 @@ class TimelineGraphQL(GraphQL[Context, None]):
 
 
 def _media_type(request: Request) -> str:
-    """graphql-response+json when the client asks for it before application/json."""
-    accepted = [part.split(";")[0].strip() for part in request.headers.get("accept", "").split(",")]
-    for media_type in accepted:
-        if media_type == GRAPHQL_RESPONSE:
-            return GRAPHQL_RESPONSE
-        if media_type in {JSON, "*/*", "application/*"}:
-            return JSON
-    return JSON
+    return negotiated(request.headers.get("accept", ""))
