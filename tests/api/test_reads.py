@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from tests.api.conftest import Api, make_token
 from tests.api.queries import CORROBORATE, RECORD, RETRACT, REVISE, fact_input, figure, source
 from timeline.application.tokens import Role
@@ -299,9 +301,14 @@ async def test_readings_published_the_same_day_that_differ_are_contested(
     ]
 
 
-async def test_an_unknown_measure_is_not_found(api: Api) -> None:
-    error = (await api.errors(TOTALS, {"measure": "nothing-here"}))[0]
-    assert error["extensions"] == {"code": "NOT_FOUND"}
+@pytest.mark.parametrize("field", ["runningTotal", "figureHistory"])
+async def test_an_unknown_measure_is_not_found_wherever_it_is_asked(api: Api, field: str) -> None:
+    query = f"query ($m: String!) {{ {field}(measure: $m) {{ __typename }} }}"
+    errors = await api.errors(query, {"m": "nothing-here"})
+    assert [(error["path"], error["extensions"]) for error in errors] == [
+        ([field], {"code": "NOT_FOUND"})
+    ]
+    assert "nothing-here" in errors[0]["message"]
 
 
 CHANGES = """

@@ -4,6 +4,7 @@ chart's figures with them, and the URL keeps the day."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -15,7 +16,12 @@ from tests.e2e.pages import FRANCE_PAYMENTS, RWANDA, TimelinePage
 
 pytestmark = pytest.mark.e2e
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+REPOSITORY = Path(__file__).resolve().parents[2]
+DOCS = REPOSITORY / "docs"
+# Under the ignored build/ folder, so a test run leaves the tree clean; `make docs-images`
+# points this at docs/ to regenerate the README's pictures.
+SCREENSHOTS = REPOSITORY / os.environ.get("TIMELINE_SCREENSHOTS_DIR", "build/screenshots")
+PICTURES = ("timeline-page.png", "timeline-page-known.png")
 
 # The Rwanda scheme was scrapped in July 2024, but the record cannot know that before its one
 # source, article 000, was published. 000 is dated "2025-10", and a source counts as known from
@@ -150,7 +156,9 @@ def test_the_buttons_step_between_the_days_the_record_changed(page: Page, server
 
 def test_screenshot_on_1_october_2025(page: Page, server: Server) -> None:
     """The README's pictures: the record on 1 October 2025 (nothing yet, the France payments
-    known later), and on 31 October 2025 with the checkpoint's sources open."""
+    known later), and on 31 October 2025 with the checkpoint's sources open. Taken into
+    SCREENSHOTS; the pictures in docs/ change only when SCREENSHOTS is docs/."""
+    docs_before = {name: (DOCS / name).read_bytes() for name in PICTURES if (DOCS / name).exists()}
     page.set_viewport_size({"width": 1280, "height": 1200})
     timeline = TimelinePage(page, server).open("?known=2025-10-01", known="2025-10-01")
     expect(timeline.summary).to_have_text(
@@ -161,11 +169,15 @@ def test_screenshot_on_1_october_2025(page: Page, server: Server) -> None:
         "more than £650m, known from 31 Oct 2025"
     )
     expect(page.locator("#live-status")).to_have_text("Live")
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=DOCS / "timeline-page.png", animations="disabled")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / PICTURES[0], animations="disabled")
 
     page.get_by_role("button", name="Next change").click()
     timeline.wait_until_shown("2025-10-31")
     timeline.chart_marks("checkpoint").click()
     expect(page.locator("#mark-detail blockquote")).to_be_visible()
-    page.screenshot(path=DOCS / "timeline-page-known.png", animations="disabled")
+    page.screenshot(path=SCREENSHOTS / PICTURES[1], animations="disabled")
+
+    assert all((SCREENSHOTS / name).stat().st_size > 0 for name in PICTURES)
+    if SCREENSHOTS.resolve() != DOCS.resolve():
+        assert {name: (DOCS / name).read_bytes() for name in docs_before} == docs_before

@@ -130,6 +130,14 @@ def test_replay_before_anything_was_recorded_is_empty(cli: CliRunner) -> None:
     }
 
 
+def test_replay_labels_an_instant_given_with_an_offset_in_utc(cli: CliRunner) -> None:
+    table = run(cli, "replay", "--recorded-before", "2026-12-06T22:37:03+02:00").stdout
+    document = as_json(cli, "replay", "--recorded-before", "2026-12-06T22:37:03+02:00")
+
+    assert "recorded before 2026-12-06 20:37:03 UTC" in " ".join(table.split())
+    assert document["recorded_before"] == "2026-12-06T20:37:03+00:00"
+
+
 def test_replay_csv_has_one_row_per_fact_with_the_filters_applied(cli: CliRunner) -> None:
     rows = as_csv(cli, "replay", "--known-at", "2025-11-01", "--topic", "france")
     table = run(cli, "replay", "--known-at", "2025-11-01", "--topic", "france").stdout
@@ -340,3 +348,11 @@ def test_every_analysis_command_has_help(command: str) -> None:
 
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+def test_totals_help_spells_the_default_granularity_as_its_choices() -> None:
+    result = CliRunner().invoke(app, ["totals", "--help"], env={"COLUMNS": "200"})
+
+    assert "<day|month|year>" in result.output
+    assert "[default: month]" in result.output
+    assert "MONTH" not in result.output

@@ -134,3 +134,24 @@ def test_a_span_must_be_a_flow_shorter_than_its_period(
     with pytest.raises(InvalidFigure, match=reason) as caught:
         last_week(**changes)
     assert caught.value.field == "span_days"
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("small_boat_arrivals", "did you mean 'small-boat-arrivals'?"),
+        ("Small Boat--Arrivals ", "did you mean 'small-boat-arrivals'?"),
+    ],
+)
+def test_a_malformed_measure_key_is_refused_with_the_key_it_likely_meant(
+    key: str, suggestion: str
+) -> None:
+    with pytest.raises(InvalidFigure, match="single '-'") as refused:
+        figure(measure=key)
+    assert refused.value.reason.endswith(suggestion)
+
+
+def test_a_key_with_nothing_to_keep_gets_no_suggestion() -> None:
+    with pytest.raises(InvalidFigure) as refused:
+        figure(measure="_-_")
+    assert "did you mean" not in refused.value.reason

@@ -69,7 +69,12 @@ def totals(
     end: OccurredTo = None,
     granularity: Annotated[
         Granularity,
-        typer.Option(case_sensitive=False, help="One point per day, month or year."),
+        # The default spelt as click lists a case-insensitive enum's choices: in lower case.
+        typer.Option(
+            case_sensitive=False,
+            show_default=False,
+            help=r"One point per day, month or year. \[default: month]",
+        ),
     ] = Granularity.MONTH,
     output: Format = OutputFormat.TABLE,
 ) -> None:

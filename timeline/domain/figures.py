@@ -20,10 +20,20 @@ def check_measure_key(key: object, *, field: str = "measure") -> str:
     if len(key) > MAX_MEASURE_KEY:
         raise InvalidFigure(field, f"is longer than {MAX_MEASURE_KEY} characters")
     if not _MEASURE_KEY.fullmatch(key):
-        raise InvalidFigure(
-            field, f"{key!r} is not a key like 'uk-payments-to-france' (a-z, 0-9, single '-')"
-        )
+        reason = f"{key!r} is not a key like 'uk-payments-to-france' (a-z, 0-9, single '-')"
+        suggestion = _hyphenated(key)
+        if suggestion is not None:
+            reason += f": did you mean {suggestion!r}?"
+        raise InvalidFigure(field, reason)
     return key
+
+
+def _hyphenated(key: str) -> str | None:
+    """The key a client most likely meant (``Small_Boat arrivals`` -> ``small-boat-arrivals``),
+    if lowering it and joining its words with single hyphens gives a valid one."""
+    words = re.split(r"[^a-z0-9]+", key.lower())
+    candidate = "-".join(word for word in words if word)
+    return candidate if _MEASURE_KEY.fullmatch(candidate) else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

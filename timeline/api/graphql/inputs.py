@@ -16,6 +16,7 @@ import strawberry
 
 from timeline.api.graphql.errors import camel_path
 from timeline.api.graphql.types.figures import Basis, Qualifier, domain_basis, domain_qualifier
+from timeline.api.graphql.types.measures import MEASURE_KEY_FORMAT
 from timeline.application.read_models import FactFilter
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError
@@ -52,7 +53,9 @@ def under(path: str) -> Iterator[None]:
 class SourceInput:
     publisher: str
     title: str | None = None
-    url: str | None = None
+    # Required here though the domain also accepts a local document instead: the API is for
+    # sources a reader can open, and a document name only means something in a curated corpus.
+    url: str = strawberry.field(description="The absolute http(s) URL the source is read at.")
     published_on: FuzzyDate
     quote: str
 
@@ -70,7 +73,9 @@ class SourceInput:
 
 @strawberry.input
 class FigureInput:
-    measure: str
+    measure: str = strawberry.field(
+        description="The measure the figure counts towards. " + MEASURE_KEY_FORMAT
+    )
     value: Decimal
     unit: str
     qualifier: Qualifier | None = Qualifier.EXACT

@@ -28,7 +28,7 @@ from timeline.api.graphql.types.facts import (
     fact_connection,
     of_revision,
 )
-from timeline.api.graphql.types.measures import Measure
+from timeline.api.graphql.types.measures import MEASURE_KEY_FORMAT, Measure
 from timeline.api.graphql.types.pages import PageInfo, decode_cursor, page_size
 from timeline.api.graphql.types.readings import FigureReading, history_reading
 from timeline.api.graphql.types.totals import Granularity, RunningTotal, domain_granularity
@@ -86,7 +86,8 @@ class Query:
     @strawberry.field(
         permission_classes=READ,
         description="A measure summed over time from the readings that count, as known at "
-        "knownAt, with its cumulative checkpoints and warnings.",
+        "knownAt, with its cumulative checkpoints and warnings. NOT_FOUND when no measure "
+        "has the key. " + MEASURE_KEY_FORMAT,
     )
     async def running_total(
         self,
@@ -111,7 +112,8 @@ class Query:
     @strawberry.field(
         permission_classes=READ,
         description="Every reading a measure has had (of the period's days, if given), in "
-        "the order reported, including readings later revised or retracted.",
+        "the order reported, including readings later revised or retracted. NOT_FOUND when "
+        "no measure has the key. " + MEASURE_KEY_FORMAT,
     )
     async def figure_history(
         self, info: Info[Context, None], measure: str, period: FuzzyDate | None = None

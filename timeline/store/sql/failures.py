@@ -11,7 +11,12 @@ import enum
 
 from sqlalchemy.exc import DBAPIError
 
-from timeline.application.errors import ApplicationError, IntegrityViolation, StoreUnavailable
+from timeline.application.errors import (
+    ApplicationError,
+    IntegrityViolation,
+    SchemaMissing,
+    StoreUnavailable,
+)
 
 
 class Failure(enum.Enum):
@@ -21,6 +26,7 @@ class Failure(enum.Enum):
     DUPLICATE_POSITION = "duplicate position or stream version"
     DUPLICATE_EVENT_ID = "duplicate event id"
     REFUSED = "refused by the database"
+    SCHEMA_MISSING = "a table of the schema is missing"
 
 
 def translate(error: DBAPIError, failure: Failure | None) -> ApplicationError | None:
@@ -29,6 +35,8 @@ def translate(error: DBAPIError, failure: Failure | None) -> ApplicationError | 
     ``DUPLICATE_POSITION`` is an ``IntegrityViolation`` here; during an append the recorder
     reports it as a ``ConcurrencyError`` instead, with the stream's actual version.
     """
+    if failure is Failure.SCHEMA_MISSING:
+        return SchemaMissing()
     if failure is Failure.UNAVAILABLE:
         return StoreUnavailable(f"the event store cannot be reached: {error.orig}")
     if failure is Failure.DUPLICATE_EVENT_ID:

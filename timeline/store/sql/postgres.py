@@ -59,6 +59,7 @@ _NOTIFY = sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.bindparam("position", t
 # SQLSTATE classes and codes that mean "the server is not there or not taking work".
 _UNAVAILABLE_CLASSES = ("08", "53", "57")
 _UNIQUE_VIOLATION = "23505"
+_UNDEFINED_TABLE = "42P01"
 _RESTRICT_VIOLATION = "23001"  # raised by the immutability triggers of the migration
 # What the raw driver raises: refusals by the server, and failures of the client side
 # (a closed connection, a protocol left mid-operation) that ``_wrapped`` names.
@@ -215,6 +216,8 @@ def classify_postgres_error(error: DBAPIError) -> Failure | None:
         return Failure.DUPLICATE_POSITION
     if sqlstate == _RESTRICT_VIOLATION:
         return Failure.REFUSED
+    if sqlstate == _UNDEFINED_TABLE:
+        return Failure.SCHEMA_MISSING
     if (
         sqlstate.startswith(_UNAVAILABLE_CLASSES)
         or error.connection_invalidated

@@ -288,6 +288,8 @@ def classify_sqlite_error(error: DBAPIError) -> Failure | None:
         if "events.event_id" in str(original):
             return Failure.DUPLICATE_EVENT_ID
         return Failure.DUPLICATE_POSITION
+    if name == "SQLITE_ERROR" and str(original).startswith("no such table"):
+        return Failure.SCHEMA_MISSING
     if name.startswith(_UNAVAILABLE) or error.connection_invalidated:
         # Busy past the timeout, unopenable file, disk I/O: nothing was written.
         return Failure.UNAVAILABLE
