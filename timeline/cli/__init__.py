@@ -67,7 +67,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "totals",
         "The running total of a measure: the sum of its FLOW readings at the end of each day, "
         'month or year, with lower and upper bounds that keep "more than" and "about" honest, '
-        "and its CUMULATIVE readings set beside it as checkpoints.",
+        "and its CUMULATIVE readings set beside it as checkpoints. A reading several sources "
+        "report names them all; readings of one period that differ, none published later, are "
+        "contested: both sides are shown and the bounds cover them.",
     ),
     "history": LazyCommand(
         "timeline.cli.history",
