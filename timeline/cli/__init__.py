@@ -13,6 +13,7 @@ from timeline.cli import (
     integrity,
     measures,
     projections,
+    proposing,
     replay,
     seeding,
     serve,
@@ -33,6 +34,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(events.app, name="events")
 app.command(name="verify")(integrity.verify)
 app.command(name="seed")(seeding.seed_command)
+app.command(name="propose")(proposing.propose)
+app.command(name="accept")(proposing.accept)
 app.command(name="replay")(replay.replay)
 app.command(name="totals")(totals.totals)
 app.command(name="history")(history.history)

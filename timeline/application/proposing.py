@@ -1,0 +1,43 @@
+"""Proposing facts from an article: the pure rules, then a look at what the record holds.
+
+Reads only, through ``TimelineQueries``: the facts on record (for corroborations,
+conflicts and repeats), the registered measures, and the names the record already spells.
+Nothing is written; accepting a reviewed draft goes through ``TimelineService`` like any
+other write (see ``timeline.corpus``).
+"""
+
+from __future__ import annotations
+
+from timeline.application.queries import TimelineQueries
+from timeline.application.read_models import FactFilter
+from timeline.domain.facts import Fact
+from timeline.domain.proposals.articles import Article, Draft
+from timeline.domain.proposals.drafting import propose
+from timeline.domain.proposals.matching import match_proposals
+from timeline.domain.proposals.names import KnownNames
+
+
+async def propose_facts(queries: TimelineQueries, article: Article) -> Draft:
+    """Proposed facts for ``article``, matched against the record as it stands now."""
+    record = await _record(queries)
+    known = KnownNames(
+        actors=frozenset(a for fact in record for a in fact.content.actors),
+        places=frozenset(p for fact in record for p in fact.content.places),
+    )
+    proposals = propose(article, known=known)
+    matched = match_proposals(
+        proposals, record, await queries.measures(), source_identity=article.identity
+    )
+    return Draft(article=article, proposals=tuple(matched))
+
+
+async def _record(queries: TimelineQueries) -> list[Fact]:
+    facts: list[Fact] = []
+    async for page in queries.timeline_pages(None, None, FactFilter()):
+        facts.extend(revision.fact for revision in page.page.revisions)
+    return facts
+
+
+def propose_from_text(article: Article) -> Draft:
+    """Proposed facts for ``article`` from its text alone, with no record to match."""
+    return Draft(article=article, proposals=tuple(propose(article, known=KnownNames())))

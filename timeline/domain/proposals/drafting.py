@@ -1,0 +1,293 @@
+"""From an article's text to proposals: one per figure, one per sentence that reports an act.
+
+A sentence with figures gives a figure proposal for each; it also gives an event proposal
+when its cue word names an act other than funding (funding is the money figure itself). A
+sentence without figures gives an event proposal when a cue word names its kind, or, with a
+date phrase but no cue, a reported situation at low confidence. Everything else (opinion,
+colour, quotes of intent) is left out: the curator adds what the rules miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from types import MappingProxyType
+
+from timeline.domain.dates import FuzzyDate, Precision
+from timeline.domain.proposals import kinds
+from timeline.domain.proposals.articles import Article
+from timeline.domain.proposals.counts import count_unit
+from timeline.domain.proposals.names import KnownNames, Names, names_in
+from timeline.domain.proposals.numbers import FoundNumber, numbers
+from timeline.domain.proposals.proposals import Guess, Proposal, ProposedFigure
+from timeline.domain.proposals.repeats import without_repeats
+from timeline.domain.proposals.spans import Span, clauses, sentences
+from timeline.domain.proposals.times import TimePhrase, time_phrases
+from timeline.domain.quantities import Basis, Qualifier
+from timeline.domain.texts import MAX_TITLE
+
+_EARLIER_ACT = re.compile(r"\b(?:already|I have|I've|we have|we've)\b", re.IGNORECASE)
+_QUALIFIER_WORDS = {
+    Qualifier.EXACT: "",
+    Qualifier.ABOUT: "About",
+    Qualifier.AT_LEAST: "At least",
+    Qualifier.MORE_THAN: "More than",
+    Qualifier.AT_MOST: "At most",
+    Qualifier.LESS_THAN: "Less than",
+    Qualifier.ALMOST: "Almost",
+}
+
+
+def propose(article: Article, *, known: KnownNames) -> list[Proposal]:
+    """The proposals for ``article``, in text order, less repeats.
+
+    The article's identity (its URL or file name) seeds the proposals' ids, so proposing
+    the same article twice gives the same ids. The headline is not proposed from: the body
+    states its facts again, with the detail a fact needs.
+    """
+    found: list[Proposal] = []
+    previous: Span | None = None
+    for sentence in sentences(article.text):
+        if _is_subheading(sentence.text) or sentence.text == article.title:
+            continue
+        context = previous.start if previous is not None else sentence.start
+        found.extend(
+            _sentence(article.text, sentence, context, article.published, known, article.identity)
+        )
+        previous = sentence
+    return without_repeats(found)
+
+
+def _is_subheading(text: str) -> bool:
+    """A short title-case line with no full stop: a subheading, which states no fact."""
+    words = text.split()
+    if not words or text[-1] in ".!?\"'\u201d\u2019" or len(words) > 12:
+        return False
+    capitalised = sum(1 for word in words if word[:1].isupper())
+    return capitalised >= len(words) - 1
+
+
+def _sentence(
+    article: str,
+    sentence: Span,
+    context: int,
+    published: FuzzyDate,
+    known: KnownNames,
+    document: str,
+) -> Iterator[Proposal]:
+    names = names_in(sentence.text, known)
+    figures = list(_figures(article, sentence, context, published))
+    cue = kinds.kind_of(sentence.text)
+    for number, phrase, unit_guess in figures:
+        yield _figure_proposal(
+            article, sentence, number, phrase, unit_guess, published, names, document
+        )
+    if cue is None and figures:
+        return
+    if cue is not None and figures and cue.kind == kinds.FUNDING:
+        return
+    by_clause = [
+        (clause, [p for p in time_phrases(article, clause, published) if not p.baseline])
+        for clause in clauses(article, sentence)
+    ]
+    if cue is None:
+        dated = [p for _, found in by_clause for p in found if not p.occurred.open_start]
+        if not dated:
+            return
+        cue = kinds.KindCue(
+            kind="SITUATION_REPORTED",
+            at=dated[0].span.start - sentence.start,
+            confidence=0.3,
+            reason="no cue word for a kind; a dated statement of what happened",
+        )
+    # The act's date is the one in its own clause: a headline's "sent to the Balkans ...
+    # with arrivals under Labour poised to hit 60,000" does not date the sending.
+    at = sentence.start + cue.at
+    figured = {number.span.start for number, _, _ in figures}
+    candidates = [
+        p
+        for clause, found in by_clause
+        if not any(clause.start <= start < clause.end for start in figured)
+        for p in found
+    ]
+    phrase = min(candidates, key=lambda p: abs(p.span.start - at), default=None)
+    yield _event_proposal(sentence, cue, phrase, published, names, document)
+
+
+def _figures(
+    article: str, sentence: Span, context: int, published: FuzzyDate
+) -> Iterator[tuple[FoundNumber, TimePhrase | None, Guess]]:
+    inherited: TimePhrase | None = None
+    for clause in clauses(article, sentence):
+        phrases = [p for p in time_phrases(article, clause, published) if not p.baseline]
+        for number in numbers(article, clause):
+            if number.unit is None:
+                counted = count_unit(article, sentence, number.span, context)
+                if counted is None:
+                    continue
+                unit = Guess(confidence=counted.confidence, reason=counted.reason)
+                number = _with_unit(number, counted.unit)
+            else:
+                unit = Guess(confidence=0.9, reason=number.unit_reason)
+            phrase = min(
+                phrases, key=lambda p: abs(p.span.start - number.span.end), default=inherited
+            )
+            inherited = phrase
+            yield number, phrase, unit
+
+
+def _with_unit(number: FoundNumber, unit: str) -> FoundNumber:
+    return FoundNumber(
+        span=number.span,
+        value=number.value,
+        unit=unit,
+        qualifier=number.qualifier,
+        qualifier_reason=number.qualifier_reason,
+        unit_reason=number.unit_reason,
+    )
+
+
+def _figure_proposal(
+    article: str,
+    sentence: Span,
+    number: FoundNumber,
+    phrase: TimePhrase | None,
+    unit_guess: Guess,
+    published: FuzzyDate,
+    names: Names,
+    document: str,
+) -> Proposal:
+    assert number.unit is not None
+    if phrase is not None:
+        period, basis = phrase.occurred, phrase.basis
+        when = Guess(confidence=phrase.confidence, reason=phrase.reason)
+        if period.open_end:
+            period = FuzzyDate.spanning(period, published)
+    else:
+        period, basis = FuzzyDate.spanning(None, published), Basis.CUMULATIVE
+        when = Guess(confidence=0.3, reason="no period in the text: a total as at publication")
+    funding = number.unit.isupper() and kinds.is_funding(sentence.text)
+    kind = kinds.FUNDING if funding else "FIGURE_REPORTED"
+    measure = _measure_key(number.unit, basis, period)
+    written = number.span.text
+    title = _title(f"{_QUALIFIER_WORDS[number.qualifier]} {written} {number.unit}", phrase)
+    figure = ProposedFigure(
+        measure=measure,
+        label=_measure_label(number.unit, basis, period),
+        value=number.value,
+        unit=number.unit,
+        qualifier=number.qualifier,
+        basis=basis,
+        period=period,
+        span=number.span,
+    )
+    guesses = {
+        "kind": Guess(
+            confidence=0.6 if funding else 0.8,
+            reason="money with a funding cue" if funding else "a number with its unit",
+        ),
+        "figure.value": Guess(confidence=0.95, reason=f"written {written!r}"),
+        "figure.unit": unit_guess,
+        "figure.qualifier": Guess(confidence=0.8, reason=number.qualifier_reason),
+        "figure.period": when,
+        "figure.measure": Guess(confidence=0.3, reason="a new key from unit, basis and period"),
+    }
+    return Proposal(
+        slug=_slug(document, number.span, "figure"),
+        kind=kind,
+        title=title,
+        summary=sentence.text,
+        quote=sentence,
+        occurred=period,
+        occurred_phrase=phrase.span.text if phrase is not None else None,
+        inferred=phrase.inferred if phrase is not None else ("start", "end"),
+        date_note=when.reason,
+        actors=names.actors,
+        places=names.places,
+        figure=figure,
+        guesses=MappingProxyType(guesses),
+    )
+
+
+def _event_proposal(
+    sentence: Span,
+    cue: kinds.KindCue,
+    phrase: TimePhrase | None,
+    published: FuzzyDate,
+    names: Names,
+    document: str,
+) -> Proposal:
+    if phrase is not None:
+        occurred, inferred = phrase.occurred, phrase.inferred
+        when = Guess(confidence=phrase.confidence, reason=phrase.reason)
+    elif _EARLIER_ACT.search(sentence.text):
+        occurred, inferred = FuzzyDate.spanning(None, published), ("end",)
+        when = Guess(confidence=0.4, reason="no date; an earlier act or a state, up to publication")
+    else:
+        # "Has announced", "can reveal": on or shortly before publication, so the month (or
+        # months) the publication falls in; the act may predate the story by some days.
+        occurred = _months_of(published)
+        inferred = ("start", "end") if occurred.is_interval else ("year", "month")
+        when = Guess(
+            confidence=0.5,
+            reason=f"no date in the text; reported as new, so within {occurred}, the month of"
+            f" publication ({published})",
+        )
+    guesses = {
+        "kind": Guess(confidence=cue.confidence, reason=cue.reason),
+        "occurred": when,
+    }
+    return Proposal(
+        slug=_slug(document, sentence, "event"),
+        kind=cue.kind,
+        title=_title(sentence.text, None),
+        summary=sentence.text,
+        quote=sentence,
+        occurred=occurred,
+        occurred_phrase=phrase.span.text if phrase is not None else None,
+        inferred=inferred,
+        date_note=when.reason,
+        actors=names.actors,
+        places=names.places,
+        figure=None,
+        guesses=MappingProxyType(guesses),
+    )
+
+
+def _months_of(published: FuzzyDate) -> FuzzyDate:
+    if published.precision is Precision.YEAR and not published.is_interval:
+        return published
+    first, last = published.earliest, published.latest
+    return FuzzyDate.spanning(
+        FuzzyDate.of_month(first.year, first.month), FuzzyDate.of_month(last.year, last.month)
+    )
+
+
+def _measure_key(unit: str, basis: Basis, period: FuzzyDate) -> str:
+    """A key for a measure nobody registered yet: the curator renames it before accepting."""
+    unit_word = unit.lower()
+    if basis is Basis.CUMULATIVE:
+        start = "total" if period.open_start else f"since-{period.earliest.isoformat()}"
+        return f"{unit_word}-{start}"
+    days = (period.latest - period.earliest).days + 1
+    span = "day" if days <= 1 else "week" if days <= 14 else "month" if days <= 31 else "year"
+    return f"{unit_word}-per-{span}" if days <= 366 else f"{unit_word}-over-period"
+
+
+def _measure_label(unit: str, basis: Basis, period: FuzzyDate) -> str:
+    key = _measure_key(unit, basis, period)
+    return f"{key.replace('-', ' ').capitalize()} (proposed)"
+
+
+def _title(text: str, phrase: TimePhrase | None) -> str:
+    if phrase is not None:
+        text = f"{text} {phrase.span.text}"
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "\u2026"
+
+
+def _slug(document: str, span: Span, what: str) -> str:
+    digest = hashlib.sha256(f"{document}:{span.start}:{span.end}".encode()).hexdigest()[:10]
+    words = "-".join(re.findall(r"[a-z0-9]+", span.text.lower())[:6])[:50].strip("-")
+    return "-".join(part for part in (what, words, digest) if part)
