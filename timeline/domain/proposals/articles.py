@@ -8,6 +8,7 @@ from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import InvalidSource
 from timeline.domain.proposals.proposals import Proposal
 from timeline.domain.sources import Source
+from timeline.domain.texts import MAX_TITLE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +29,8 @@ class Article:
     def __post_init__(self) -> None:
         if not self.text.strip():
             raise InvalidSource("text", "the article has no text to propose facts from")
+        if len(self.text) > MAX_ARTICLE:
+            raise InvalidSource("text", f"is longer than {MAX_ARTICLE} characters")
         # The checks every source of it will pass, made once, before anything is proposed.
         self.source_for("-")
 
@@ -44,6 +47,30 @@ class Article:
             quote=quote,
             document=self.document,
         )
+
+
+PASTED = "pasted text"
+"""The document name of a text pasted without a URL: it identifies no published source, so
+accepting its proposals needs the URL."""
+UNKNOWN_PUBLISHER = "Unknown"
+MAX_ARTICLE = 200_000
+"""Characters: a long feature is some 50,000; more is not one article."""
+
+
+def pasted_article(
+    text: str, published: FuzzyDate, *, publisher: str | None, url: str | None
+) -> Article:
+    """An article from pasted text: its headline is its first line when that is short."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    title = first if 0 < len(first) <= MAX_TITLE and first[-1] not in ".!?" else None
+    return Article(
+        text=text,
+        published=published,
+        publisher=publisher or UNKNOWN_PUBLISHER,
+        title=title or f"[{publisher or PASTED}]",
+        url=url,
+        document=None if url else PASTED,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
