@@ -1,0 +1,90 @@
+"""Whole articles to proposals: one per figure, one per reported act, verbatim quotes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.proposals.articles import Article
+from timeline.domain.proposals.drafting import propose
+from timeline.domain.proposals.names import KnownNames
+from timeline.domain.quantities import Basis, Qualifier
+
+TEXT = """Ministers strike deal on returns
+
+The Home Office has announced that 40 officers will be deployed to Greece.
+
+More than 12,000 migrants have crossed the Channel so far this year, \
+up a third on the same point in 2024.
+
+Ms Cooper met her counterparts in Athens on 3 March.
+
+Migrants cross the Channel last month
+
+Migrants cross the Channel last month
+
+Critics said the plan was a gimmick.
+"""
+
+
+def article(text: str = TEXT, published: str = "2025-03-10") -> Article:
+    return Article(
+        text=text,
+        published=FuzzyDate(published),
+        publisher="Example News",
+        title="Ministers strike deal on returns",
+        document="example.txt",
+    )
+
+
+def test_figures_events_and_dates_are_proposed_with_verbatim_quotes() -> None:
+    found = propose(article(), known=KnownNames(actors=frozenset({"Yvette Cooper"})))
+    for proposal in found:
+        assert TEXT[proposal.quote.start : proposal.quote.end] == proposal.quote.text
+    figures = {(p.figure.value, p.figure.unit, p.figure.qualifier): p for p in found if p.figure}
+    arrivals = figures[(Decimal(12000), "people", Qualifier.MORE_THAN)].figure
+    assert arrivals is not None
+    assert (arrivals.basis, arrivals.period) == (
+        Basis.CUMULATIVE,
+        FuzzyDate("2025-01-01/2025-03-10"),
+    )
+    share = figures[(Decimal("33.3"), "percent", Qualifier.ABOUT)].figure
+    assert share is not None
+    assert share.period == arrivals.period
+    kinds = {p.kind: p for p in found if p.figure is None}
+    meeting = kinds["MEETING_HELD"]
+    assert meeting.occurred == FuzzyDate("2025-03-03")
+    assert meeting.occurred_phrase == "on 3 March"
+    assert meeting.actors == ("Yvette Cooper",)
+    assert "Greece" in kinds["DEPLOYMENT_ANNOUNCED"].places
+    assert kinds["DEPLOYMENT_ANNOUNCED"].occurred == FuzzyDate("2025-03")
+
+
+def test_a_caption_printed_twice_is_proposed_once_and_opinion_not_at_all() -> None:
+    found = propose(article(), known=KnownNames())
+    situations = [p for p in found if p.kind == "SITUATION_REPORTED"]
+    assert [p.occurred for p in situations] == [FuzzyDate("2025-02")]
+    assert not any("gimmick" in p.quote.text for p in found)
+
+
+def test_the_headline_is_not_proposed_from() -> None:
+    found = propose(article(), known=KnownNames())
+    assert all(p.quote.text != "Ministers strike deal on returns" for p in found)
+
+
+def test_proposing_twice_gives_the_same_ids() -> None:
+    first = [p.slug for p in propose(article(), known=KnownNames())]
+    assert first == [p.slug for p in propose(article(), known=KnownNames())]
+    assert len(set(first)) == len(first)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(min_size=1, max_size=300))
+def test_any_text_gives_verbatim_quotes(text: str) -> None:
+    if not text.strip():
+        return
+    for proposal in propose(article(text), known=KnownNames()):
+        assert text[proposal.quote.start : proposal.quote.end] == proposal.quote.text
