@@ -99,8 +99,10 @@ def _fetch(url: str) -> str:
 def _extract(location: str, html: str) -> _Page:
     import trafilatura
 
-    found = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True, as_dict=True)
-    document: dict[str, Any] = found if isinstance(found, dict) else {}
+    found = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True)
+    if found is None:
+        raise ArticleError(location, "no article text found in the page")
+    document: dict[str, Any] = found if isinstance(found, dict) else found.as_dict()
     if not document.get("text"):
         raise ArticleError(location, "no article text found in the page")
     return _Page(
