@@ -47,3 +47,12 @@ def test_known_names_countries_and_titled_surnames_are_found() -> None:
 
 def test_a_name_inside_a_longer_word_is_not_a_mention() -> None:
     assert names_in("The Omani delegation left.", KnownNames()).places == ()
+
+
+def test_a_noun_that_refers_back_is_not_the_sentences_act() -> None:
+    cue = kind_of("The deployment forms part of a strategy that has officers stationed abroad.")
+    assert cue is not None
+    assert cue.kind == "POLICY_IN_FORCE"
+    introduced = kind_of("The expansion of the scheme on January 1 has opened a route.")
+    assert introduced is not None
+    assert introduced.kind == "RULE_CHANGED"

@@ -24,7 +24,7 @@ from timeline.domain.proposals.proposals import Guess, Proposal, ProposedFigure
 from timeline.domain.proposals.repeats import without_repeats
 from timeline.domain.proposals.spans import Span, clauses, sentences
 from timeline.domain.proposals.times import TimePhrase, time_phrases
-from timeline.domain.quantities import Basis, Qualifier
+from timeline.domain.quantities import COUNT_UNITS, Basis, Qualifier
 from timeline.domain.texts import MAX_TITLE
 
 _EARLIER_ACT = re.compile(r"\b(?:already|I have|I've|we have|we've)\b", re.IGNORECASE)
@@ -169,12 +169,15 @@ def _figure_proposal(
         when = Guess(confidence=0.3, reason="no period in the text: a total as at publication")
     funding = number.unit.isupper() and kinds.is_funding(sentence.text)
     kind = kinds.FUNDING if funding else "FIGURE_REPORTED"
-    measure = _measure_key(number.unit, basis, period)
+    phrase_words = phrase.span.text if phrase is not None else ""
+    measure = _measure_key(number.unit, basis, period, phrase_words)
     written = number.span.text
-    title = _title(f"{_QUALIFIER_WORDS[number.qualifier]} {written} {number.unit}", phrase)
+    # "£650million" and "12%" say their unit; a bare count gets its unit's word.
+    unit_word = number.unit if number.unit in COUNT_UNITS else ""
+    title = _title(f"{_QUALIFIER_WORDS[number.qualifier]} {written} {unit_word}", phrase)
     figure = ProposedFigure(
         measure=measure,
-        label=_measure_label(number.unit, basis, period),
+        label=f"{measure.replace('-', ' ').capitalize()} (proposed)",
         value=number.value,
         unit=number.unit,
         qualifier=number.qualifier,
@@ -264,20 +267,20 @@ def _months_of(published: FuzzyDate) -> FuzzyDate:
     )
 
 
-def _measure_key(unit: str, basis: Basis, period: FuzzyDate) -> str:
-    """A key for a measure nobody registered yet: the curator renames it before accepting."""
+def _measure_key(unit: str, basis: Basis, period: FuzzyDate, phrase: str) -> str:
+    """A key for a measure nobody registered yet, for the curator to rename: a running
+    total is named by its start, an amount within a period by the period's length (the
+    phrase's own word for it, "last week", when it has one)."""
     unit_word = unit.lower()
     if basis is Basis.CUMULATIVE:
         start = "total" if period.open_start else f"since-{period.earliest.isoformat()}"
         return f"{unit_word}-{start}"
+    named = re.search(r"\b(day|week|month|year)\b", phrase, re.IGNORECASE)
+    if named is not None:
+        return f"{unit_word}-per-{named.group(1).lower()}"
     days = (period.latest - period.earliest).days + 1
-    span = "day" if days <= 1 else "week" if days <= 14 else "month" if days <= 31 else "year"
+    span = "day" if days <= 1 else "week" if days <= 7 else "month" if days <= 31 else "year"
     return f"{unit_word}-per-{span}" if days <= 366 else f"{unit_word}-over-period"
-
-
-def _measure_label(unit: str, basis: Basis, period: FuzzyDate) -> str:
-    key = _measure_key(unit, basis, period)
-    return f"{key.replace('-', ' ').capitalize()} (proposed)"
 
 
 def _title(text: str, phrase: TimePhrase | None) -> str:

@@ -56,6 +56,8 @@ _RULES: tuple[tuple[str, str], ...] = (
 _ANNOUNCED = re.compile(r"\b(?:announced|unveiled|launched|can reveal)\b", re.IGNORECASE)
 _COMPILED = tuple((kind, re.compile(rf"\b(?:{cues})\b", re.IGNORECASE)) for kind, cues in _RULES)
 _FUNDING = next(pattern for kind, pattern in _COMPILED if kind == "FUNDING_COMMITTED")
+# "The deployment forms part of ...": a noun that refers back to an act already reported.
+_BACK_REFERENCE = re.compile(r"^\W*(?:the|this|that|its|their)\s+$", re.IGNORECASE)
 _MODAL = re.compile(r"\b(?:would|could|might|whether|may)\b", re.IGNORECASE)
 _STATED = re.compile(r"\b(?:said|says|announced|told)\b", re.IGNORECASE)
 FUNDING = "FUNDING_COMMITTED"
@@ -78,8 +80,8 @@ def kind_of(sentence: str) -> KindCue | None:
     found = [
         (cue.start(), index, kind, cue)
         for index, (kind, pattern) in enumerate(_COMPILED)
-        for cue in [pattern.search(sentence)]
-        if cue is not None
+        for cue in pattern.finditer(sentence)
+        if not _refers_back(sentence, cue)
     ]
     if not found:
         announced = _ANNOUNCED.search(sentence)
@@ -106,6 +108,13 @@ def kind_of(sentence: str) -> KindCue | None:
             kind=kind, at=cue.start(), confidence=0.7, reason=f"cue word {cue.group()!r}"
         )
     return None
+
+
+def _refers_back(sentence: str, cue: re.Match[str]) -> bool:
+    """Whether the cue is a noun naming an act already reported: "The deployment forms part
+    of ..." refers back, "The expansion of the scheme on 1 January ..." introduces one."""
+    introduces = cue.group().endswith(" of") or sentence[cue.end() :].startswith(" of ")
+    return not introduces and _BACK_REFERENCE.match(sentence[: cue.start()]) is not None
 
 
 def is_funding(sentence: str) -> bool:

@@ -81,6 +81,9 @@ _STOPWORDS = frozenset(
     ]
 )
 _MIN_SHARED_WORDS = 3
+BROAD_KINDS = frozenset({"POLICY_ANNOUNCED", "SITUATION_REPORTED"})
+"""Kinds so wide that the same words in the same month say little: these corroborate a fact
+only when they also name one of its actors."""
 
 
 def match_proposals(
@@ -141,7 +144,7 @@ def _event_match(proposal: Proposal, record: Sequence[Fact]) -> Fact | None:
     ]
     shared_actor = [f for f in candidates if set(f.content.actors) & set(proposal.actors)]
     found = _best(proposal, shared_actor, minimum=_MIN_SHARED_WORDS, without_names=True)
-    if found is not None:
+    if found is not None or proposal.kind in BROAD_KINDS:
         return found
     # No actor in common (the record may not know the names yet): the same act in other
     # words still shares what it is about, names apart.

@@ -54,6 +54,7 @@ class RecordMatch:
 
 
 NEW = RecordMatch(status=MatchStatus.NEW)
+NEW_MEASURE = "figure.measure"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,8 +76,16 @@ class Proposal:
 
     @property
     def confidence(self) -> float:
-        """The least sure of its fields: a proposal is as good as its weakest guess."""
-        return min((guess.confidence for guess in self.guesses.values()), default=0.0)
+        """The least sure of its fields: a proposal is as good as its weakest guess. A new
+        measure key is left out: naming a new measure is always the curator's call."""
+        return min(
+            (
+                g.confidence
+                for name, g in self.guesses.items()
+                if name != NEW_MEASURE or g.confidence >= 0.5
+            ),
+            default=0.0,
+        )
 
 
 def reading(figure: ProposedFigure | None) -> str | None:
