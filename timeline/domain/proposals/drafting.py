@@ -170,14 +170,14 @@ def _figure_proposal(
     funding = number.unit.isupper() and kinds.is_funding(sentence.text)
     kind = kinds.FUNDING if funding else "FIGURE_REPORTED"
     phrase_words = phrase.span.text if phrase is not None else ""
-    measure = _measure_key(number.unit, basis, period, phrase_words)
+    measure, label = _new_measure(number.unit, basis, period, phrase_words)
     written = number.span.text
     # "£650million" and "12%" say their unit; a bare count gets its unit's word.
     unit_word = number.unit if number.unit in COUNT_UNITS else ""
     title = _title(f"{_QUALIFIER_WORDS[number.qualifier]} {written} {unit_word}", phrase)
     figure = ProposedFigure(
         measure=measure,
-        label=f"{measure.replace('-', ' ').capitalize()} (proposed)",
+        label=label,
         value=number.value,
         unit=number.unit,
         qualifier=number.qualifier,
@@ -267,20 +267,24 @@ def _months_of(published: FuzzyDate) -> FuzzyDate:
     )
 
 
-def _measure_key(unit: str, basis: Basis, period: FuzzyDate, phrase: str) -> str:
-    """A key for a measure nobody registered yet, for the curator to rename: a running
-    total is named by its start, an amount within a period by the period's length (the
-    phrase's own word for it, "last week", when it has one)."""
-    unit_word = unit.lower()
+def _new_measure(unit: str, basis: Basis, period: FuzzyDate, phrase: str) -> tuple[str, str]:
+    """A key and label for a measure nobody registered yet, for the curator to rename: a
+    running total is named by its start, an amount within a period by the period's length
+    (the phrase's own word for it, "last week", when it has one)."""
+    unit_word = unit if unit.isupper() else unit.capitalize()
     if basis is Basis.CUMULATIVE:
-        start = "total" if period.open_start else f"since-{period.earliest.isoformat()}"
-        return f"{unit_word}-{start}"
+        if period.open_start:
+            return f"{unit.lower()}-total", f"{unit_word} in all (proposed; name it)"
+        start = period.earliest.isoformat()
+        return f"{unit.lower()}-since-{start}", f"{unit_word} since {start} (proposed; name it)"
     named = re.search(r"\b(day|week|month|year)\b", phrase, re.IGNORECASE)
-    if named is not None:
-        return f"{unit_word}-per-{named.group(1).lower()}"
     days = (period.latest - period.earliest).days + 1
     span = "day" if days <= 1 else "week" if days <= 7 else "month" if days <= 31 else "year"
-    return f"{unit_word}-per-{span}" if days <= 366 else f"{unit_word}-over-period"
+    if named is not None:
+        span = named.group(1).lower()
+    elif days > 366:
+        return f"{unit.lower()}-over-period", f"{unit_word} over a period (proposed; name it)"
+    return f"{unit.lower()}-per-{span}", f"{unit_word} per {span} (proposed; name it)"
 
 
 def _title(text: str, phrase: TimePhrase | None) -> str:
