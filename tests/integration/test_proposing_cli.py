@@ -129,3 +129,22 @@ def test_a_draft_that_corroborates_a_fact_not_on_record_writes_nothing(
     assert result.exit_code == 1
     assert "does not hold" in result.output
     assert log(cli) == []
+
+
+def test_a_page_that_cannot_be_fetched_is_refused_with_the_reason(cli: CliRunner) -> None:
+    # Port 9 (discard) on the loopback: refused at once, no network beyond this machine.
+    result = cli.invoke(app, ["propose", "http://127.0.0.1:9/story", "--published", "2025-03"])
+    assert result.exit_code == 2
+    assert "could not be fetched" in result.output
+
+
+def test_several_articles_make_a_json_list_and_both_commands_have_help(cli: CliRunner) -> None:
+    result = cli.invoke(
+        app, ["propose", str(TEXT), str(HTML), "--published", "2025-03-10", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [d["article"] for d in json.loads(result.stdout)] == ["article.txt", "article.html"]
+    for command in ("propose", "accept"):
+        shown = cli.invoke(app, [command, "--help"])
+        assert shown.exit_code == 0
+        assert "Usage:" in shown.output
