@@ -23,6 +23,8 @@ Rules, with ``P`` the source's publication date (it must have known ends):
   being announced: "will start on 1 January").
 * ``within days`` / ``in the coming days``: from P to about two weeks (``WITHIN_DAYS``) after
   P's last day, the end marked approximate.
+* Weekdays, ``today``, ``yesterday``, ``this week``, ``in the year to June`` and ``over the
+  next three years``: see ``timeline.domain.calendar_phrases``.
 * ``in 2024``: that year. ``in July`` / ``in July 2024``: that month, the year inferred as
   for a day. ``this month`` / ``earlier this month``: P's month. ``earlier this year``: as
   ``so far this year``. ``in the first half of this year`` (or ``second``, ``last year``, a
@@ -42,6 +44,7 @@ from types import MappingProxyType
 
 import pendulum
 
+from timeline.domain import calendar_phrases
 from timeline.domain.dates import FuzzyDate, Precision
 from timeline.domain.errors import InvalidFuzzyDate, UnknownPhrase
 from timeline.domain.texts import MAX_NOTE, check_text
@@ -264,6 +267,32 @@ def _half(context: _Context, match: re.Match[str]) -> _Resolution:
     return FuzzyDate(f"{start.isoformat()}/{end.isoformat()}"), inferred
 
 
+def _weekday(context: _Context, match: re.Match[str]) -> _Resolution:
+    return calendar_phrases.weekday(
+        match.group(1), context.first_day, context.last_day, context.ahead
+    )
+
+
+def _today(context: _Context, match: re.Match[str]) -> _Resolution:
+    back = {"today": 0, "yesterday": 1}.get(match.group(), 2)
+    return calendar_phrases.days_back(context.first_day, context.last_day, back)
+
+
+def _this_week(context: _Context, _: re.Match[str]) -> _Resolution:
+    return calendar_phrases.this_week(context.first_day, context.last_day)
+
+
+def _year_to(context: _Context, match: re.Match[str]) -> _Resolution:
+    year = None if match.group(2) is None else int(match.group(2))
+    return calendar_phrases.year_to(_MONTH_NUMBERS[match.group(1)], year, context.last_day)
+
+
+def _next_span(context: _Context, match: re.Match[str]) -> _Resolution:
+    return calendar_phrases.next_span(
+        match.group(1), match.group(2), context.first_day, context.last_day
+    )
+
+
 def _within_days(context: _Context, _: re.Match[str]) -> _Resolution:
     end = FuzzyDate(f"{context.last_day.add(days=WITHIN_DAYS).isoformat()}~")
     return FuzzyDate.spanning(context.published, end), ("start", "end")
@@ -290,6 +319,16 @@ _RULES: tuple[tuple[re.Pattern[str], _Rule], ...] = (
     (_MONTH_DAY, _on_day),
     (re.compile(rf"in {_MONTH}(?: \d{{4}})?"), _on_day),
     (re.compile(r"within (?:a few )?days|in the (?:coming|next few) days"), _within_days),
+    (calendar_phrases.WEEKDAY, _weekday),
+    (calendar_phrases.TODAY, _today),
+    (calendar_phrases.THIS_WEEK, _this_week),
+    (
+        re.compile(
+            rf"(?:in )?the (?:year|12 months|twelve months) (?:to|ending) {_MONTH}(?: (\d{{4}}))?"
+        ),
+        _year_to,
+    ),
+    (calendar_phrases.NEXT_SPAN, _next_span),
 )
 
 

@@ -88,3 +88,31 @@ def test_any_text_gives_verbatim_quotes(text: str) -> None:
         return
     for proposal in propose(article(text), known=KnownNames()):
         assert text[proposal.quote.start : proposal.quote.end] == proposal.quote.text
+
+
+OTHER = (
+    "About 32,000 people are housed in hotels, down from a peak of more than 56,000 in "
+    "September 2023. The scheme has so far seen 26 migrants sent back, while more than 10,500 "
+    "have arrived since it began. About 1,500 people crossed the Channel on Saturday alone.\n"
+    '"Today, in this country, that is not the case," she said.\n'
+)
+
+
+def test_a_bare_count_counts_what_the_counted_figure_before_it_counts() -> None:
+    found = propose(article(OTHER, "2025-09-12"), known=KnownNames())
+    units = {p.figure.value: p.figure.unit for p in found if p.figure is not None}
+    assert units[Decimal(56000)] == "people"  # not the hotels it was housed in
+    assert units[Decimal(26)] == "returns"
+    assert units[Decimal(10500)] == "people"  # the migrants, not their return
+
+
+def test_a_weekday_is_the_last_one_before_publication() -> None:
+    found = propose(article(OTHER, "2025-09-12"), known=KnownNames())
+    saturday = next(p for p in found if p.figure is not None and p.figure.value == 1500)
+    assert saturday.occurred == FuzzyDate("2025-09-06")
+    assert saturday.occurred_phrase == "on Saturday"
+
+
+def test_what_a_speaker_says_of_today_is_not_proposed_as_a_situation() -> None:
+    found = propose(article(OTHER, "2025-09-12"), known=KnownNames())
+    assert not any(p.quote.text.startswith("Today") for p in found)

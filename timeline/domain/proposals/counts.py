@@ -160,11 +160,18 @@ _NOT_NOUNS = frozenset(
 )
 
 
+NAMED_UNIT = 0.9
+"""The confidence of a unit named right after its number ("1,000 boats")."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CountUnit:
     unit: str
     confidence: float
     reason: str
+    named: str | None = None
+    """The unit of the noun the number counts, when one follows it ("26 migrants sent back"
+    counts returns of people): what a bare count after it in the sentence counts too."""
 
 
 def count_unit(
@@ -186,8 +193,18 @@ def count_unit(
                 if sent_back.group("how").lower() in ("deported", "removed")
                 else "returns"
             )
-            return CountUnit(unit=unit, confidence=0.8, reason=f"{noun} {sent_back.group('how')}")
-        return CountUnit(unit=_NOUNS[noun.lower()], confidence=0.9, reason=f"counts {noun!r}")
+            return CountUnit(
+                unit=unit,
+                confidence=0.8,
+                reason=f"{noun} {sent_back.group('how')}",
+                named=_NOUNS[noun.lower()],
+            )
+        return CountUnit(
+            unit=_NOUNS[noun.lower()],
+            confidence=NAMED_UNIT,
+            reason=f"counts {noun!r}",
+            named=_NOUNS[noun.lower()],
+        )
     next_word = re.match(r"^\s*([a-z]+)\b", after, re.IGNORECASE)
     if next_word is not None and next_word.group(1).lower() not in _NOT_NOUNS:
         return None  # "400 homes": a noun the vocabulary has no unit for

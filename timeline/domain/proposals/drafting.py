@@ -59,6 +59,13 @@ def propose(article: Article, *, known: KnownNames) -> list[Proposal]:
     return without_repeats(found)
 
 
+def _in_direct_speech(article: str, sentence: Span) -> bool:
+    """Whether the sentence opens a quotation ("Today, in this country, ..." said a
+    minister): what a speaker says of the day is rhetoric until a cue word says otherwise."""
+    before = article[max(0, sentence.start - 1) : sentence.start]
+    return before in ('"', "\u201c", "'", "\u2018")
+
+
 def _is_subheading(text: str) -> bool:
     """A short title-case line with no full stop: a subheading, which states no fact."""
     words = text.split()
@@ -93,7 +100,7 @@ def _sentence(
     ]
     if cue is None:
         dated = [p for _, found in by_clause for p in found if not p.occurred.open_start]
-        if not dated:
+        if not dated or _in_direct_speech(article, sentence):
             return
         cue = kinds.KindCue(
             kind="SITUATION_REPORTED",
@@ -119,6 +126,7 @@ def _figures(
     article: str, sentence: Span, context: int, published: FuzzyDate
 ) -> Iterator[tuple[FoundNumber, TimePhrase | None, Guess]]:
     inherited: TimePhrase | None = None
+    counted_before: str | None = None
     for clause in clauses(article, sentence):
         phrases = [p for p in time_phrases(article, clause, published) if not p.baseline]
         for number in numbers(article, clause):
@@ -127,7 +135,15 @@ def _figures(
                 if counted is None:
                     continue
                 unit = Guess(confidence=counted.confidence, reason=counted.reason)
-                number = _with_unit(number, counted.unit)
+                if counted.named is None and counted_before is not None:
+                    # "32,000 people ..., down from a peak of 56,000 in 2023": a bare count
+                    # after a counted one in the same sentence counts the same thing.
+                    counted_unit = counted_before
+                    unit = Guess(confidence=0.6, reason="counts what the figure before it counts")
+                else:
+                    counted_unit = counted.unit
+                    counted_before = counted.named or counted_before
+                number = _with_unit(number, counted_unit)
             else:
                 unit = Guess(confidence=0.9, reason=number.unit_reason)
             phrase = min(

@@ -44,6 +44,7 @@ _RULES: tuple[tuple[str, str], ...] = (
     (
         "FUNDING_COMMITTED",
         r"will (?:also )?pay|pay for|fund(?:ing|ed|s)?|invest(?:ed|ing|ment)?|will give"
+        r"|(?:will )?spend(?:ing)?|allocat(?:e|ed|ing)|earmark(?:ed)?"
         r"|pledged (?:a |an |another |more than |over )?[£$€\d]"
         r"|handing|handed|grant(?:ed)?|bankroll\w*",
     ),

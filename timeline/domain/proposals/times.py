@@ -34,6 +34,11 @@ _PHRASE = re.compile(
             r"(?:in |during )?last (?:year|month|week)",
             r"(?:in |during |earlier )?this (?:year|month)",
             r"within (?:a few )?days|in the (?:coming|next few) days",
+            rf"(?:in )?the (?:year|12 months|twelve months) (?:to|ending) {_MONTH}\b(?: \d{{4}})?",
+            r"(?:over|in|within|during) the (?:next|coming) (?:\d{1,3}|[a-z]+)"
+            r" (?:years?|months?|weeks?)",
+            r"(?:on |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+            r"\btoday\b|\byesterday\b|(?:earlier |during |in )?this week\b",
             rf"(?:on )?{_DAY} (?:of )?{_MONTH}\b(?:,? \d{{4}})?",
             rf"(?:on )?{_MONTH} {_DAY}\b(?:,? \d{{4}})?",
             rf"in {_MONTH}(?: \d{{4}})?\b",
