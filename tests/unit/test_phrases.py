@@ -190,3 +190,10 @@ def test_days_and_spans_named_relative_to_publication(
     phrase: str, published: str, ahead: bool, occurred: str
 ) -> None:
     assert resolve_phrase(phrase, FuzzyDate(published), ahead=ahead).occurred == FuzzyDate(occurred)
+
+
+def test_last_weekday_looks_back_and_a_span_of_years_is_stated() -> None:
+    said = resolve_phrase("last Thursday", FuzzyDate("2025-07-14"), ahead=True)
+    assert said.occurred == FuzzyDate("2025-07-10")
+    both = resolve_phrase("between 2015 and 2016", FuzzyDate("2025-07"))
+    assert (both.occurred, both.inferred) == (FuzzyDate("2015/2016"), ())

@@ -76,6 +76,10 @@ def next_span(amount: str, unit: str, first: dt.date, last: dt.date) -> Resoluti
     return FuzzyDate(f"{first.isoformat()}/{end.isoformat()}~"), ("start", "end")
 
 
+def between_years(first_year: str, last_year: str) -> Resolution:
+    return FuzzyDate(f"{first_year}/{last_year}"), ()
+
+
 def _days(start: dt.date, end: dt.date) -> Resolution:
     if start == end:
         return FuzzyDate.of_day(start), ("year", "month", "day")
@@ -83,9 +87,10 @@ def _days(start: dt.date, end: dt.date) -> Resolution:
 
 
 NUMBER = r"(\d{1,3}|" + "|".join(NUMBER_WORDS) + r")"
-WEEKDAY = re.compile(r"(?:on |last |this (?:past )?)?(" + "|".join(WEEKDAYS) + r")")
+WEEKDAY = re.compile(r"(on |last |this (?:past )?)?(" + "|".join(WEEKDAYS) + r")")
 TODAY = re.compile(r"today|yesterday|the day before yesterday")
 THIS_WEEK = re.compile(r"(?:earlier |during |in )?this week")
+BETWEEN_YEARS = re.compile(r"(?:between|from) (\d{4}) (?:and|to|until) (\d{4})")
 NEXT_SPAN = re.compile(
     rf"(?:over|in|within|during) the (?:next|coming) {NUMBER} (years?|months?|weeks?)"
 )

@@ -268,9 +268,9 @@ def _half(context: _Context, match: re.Match[str]) -> _Resolution:
 
 
 def _weekday(context: _Context, match: re.Match[str]) -> _Resolution:
-    return calendar_phrases.weekday(
-        match.group(1), context.first_day, context.last_day, context.ahead
-    )
+    # "Said last Thursday" looks back even in a sentence about what will be done.
+    ahead = context.ahead and match.group(1) != "last "
+    return calendar_phrases.weekday(match.group(2), context.first_day, context.last_day, ahead)
 
 
 def _today(context: _Context, match: re.Match[str]) -> _Resolution:
@@ -329,6 +329,7 @@ _RULES: tuple[tuple[re.Pattern[str], _Rule], ...] = (
         _year_to,
     ),
     (calendar_phrases.NEXT_SPAN, _next_span),
+    (calendar_phrases.BETWEEN_YEARS, lambda _, m: calendar_phrases.between_years(*m.groups())),
 )
 
 

@@ -24,7 +24,8 @@ _RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         "AGREEMENT_SIGNED",
-        r"signed|struck a deal|sealed a deal|agreed a deal|reached an agreement|inked",
+        r"signed|struck a deal|sealed a deal|reached an agreement|inked"
+        r"|agreed (?:a|an|the) (?:new )?(?:\w+ )?(?:deal|pact|agreement|treaty|accord)",
     ),
     (
         "SUMMIT_HELD",

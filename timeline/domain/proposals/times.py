@@ -39,6 +39,7 @@ _PHRASE = re.compile(
             r" (?:years?|months?|weeks?)",
             r"(?:on |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
             r"\btoday\b|\byesterday\b|(?:earlier |during |in )?this week\b",
+            r"(?:between|from) \d{4} (?:and|to|until) \d{4}\b",
             rf"(?:on )?{_DAY} (?:of )?{_MONTH}\b(?:,? \d{{4}})?",
             rf"(?:on )?{_MONTH} {_DAY}\b(?:,? \d{{4}})?",
             rf"in {_MONTH}(?: \d{{4}})?\b",
