@@ -148,3 +148,18 @@ def test_several_articles_make_a_json_list_and_both_commands_have_help(cli: CliR
         shown = cli.invoke(app, [command, "--help"])
         assert shown.exit_code == 0
         assert "Usage:" in shown.output
+
+
+def test_a_draft_saved_under_its_article_name_loads_as_a_seed_file(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    draft = propose(cli, tmp_path, str(TEXT), "--published", "2025-03-10", "--publisher", "X")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "article.yaml").write_text(draft.read_text(encoding="utf-8"), encoding="utf-8")
+    facts = yaml.safe_load(draft.read_text(encoding="utf-8"))["facts"]
+
+    result = cli.invoke(app, ["seed", "--path", str(seeds)])
+
+    assert result.exit_code == 0, result.output
+    assert f"recorded {len(facts)} facts and 0 corroborations" in result.output
