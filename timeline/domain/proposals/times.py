@@ -97,10 +97,8 @@ def _resolved(
     baseline = _BASELINE.search(before) is not None and not words.lower().startswith("since")
     basis = Basis.CUMULATIVE if _CUMULATIVE.search(words) else Basis.FLOW
     if _OPEN.match(words):
-        return _phrase(
-            article,
-            clause.start + match.start(),
-            words,
+        return TimePhrase(
+            span=_span(article, clause.start + match.start(), words),
             occurred=FuzzyDate.spanning(None, published),
             inferred=("end",),
             basis=basis,
@@ -118,10 +116,8 @@ def _resolved(
         except UnknownPhrase:
             continue
         stated = not resolved.inferred
-        return _phrase(
-            article,
-            clause.start + match.start(),
-            candidate,
+        return TimePhrase(
+            span=_span(article, clause.start + match.start(), candidate),
             occurred=resolved.occurred,
             inferred=resolved.inferred,
             basis=basis,
@@ -131,10 +127,8 @@ def _resolved(
         )
     if tokens[0].lower() == "since":
         phrase = " ".join(tokens[:8])
-        return _phrase(
-            article,
-            clause.start + match.start(),
-            phrase,
+        return TimePhrase(
+            span=_span(article, clause.start + match.start(), phrase),
             occurred=FuzzyDate.spanning(None, published),
             inferred=("start", "end"),
             basis=basis,
@@ -145,9 +139,8 @@ def _resolved(
     return None
 
 
-def _phrase(article: str, start: int, words: str, **fields: object) -> TimePhrase:
-    span = Span(start, start + len(words), article[start : start + len(words)])
-    return TimePhrase(span=span, **fields)  # type: ignore[arg-type]
+def _span(article: str, start: int, words: str) -> Span:
+    return Span(start, start + len(words), article[start : start + len(words)])
 
 
 def _reason(
