@@ -11,6 +11,7 @@ from __future__ import annotations
 from timeline.application.queries import TimelineQueries
 from timeline.application.read_models import FactFilter
 from timeline.domain.facts import Fact
+from timeline.domain.proposals.anchors import anchors_from
 from timeline.domain.proposals.articles import Article, Draft
 from timeline.domain.proposals.drafting import propose
 from timeline.domain.proposals.matching import match_proposals
@@ -23,6 +24,7 @@ async def propose_facts(queries: TimelineQueries, article: Article) -> Draft:
     known = KnownNames(
         actors=frozenset(a for fact in record for a in fact.content.actors),
         places=frozenset(p for fact in record for p in fact.content.places),
+        anchors=anchors_from(record),
     )
     proposals = propose(article, known=known)
     matched = match_proposals(

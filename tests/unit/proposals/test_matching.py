@@ -9,6 +9,7 @@ from timeline.domain.dates import FuzzyDate
 from timeline.domain.facts import Fact, FactContent, FigureReading
 from timeline.domain.figures import Figure
 from timeline.domain.measures import Measure
+from timeline.domain.proposals.anchors import anchors_from
 from timeline.domain.proposals.articles import Article
 from timeline.domain.proposals.drafting import propose
 from timeline.domain.proposals.matching import match_proposals, same_period
@@ -110,3 +111,24 @@ def test_periods_match_end_for_end_and_open_only_with_open() -> None:
     assert not same_period(FuzzyDate("2024-07-05/2025-10"), FuzzyDate("2024-07-05/2025-11"))
     assert not same_period(FuzzyDate("../2025-10"), FuzzyDate("2018/2025-10"))
     assert same_period(FuzzyDate("../2025-10"), FuzzyDate("../2025-10-20"))
+
+
+def test_a_since_phrase_starts_from_the_act_the_record_dates() -> None:
+    content = FactContent(
+        kind="POLICY_IN_FORCE",
+        title="UK-France 'one in, one out' returns scheme came into force",
+        summary="The returns scheme came into force.",
+        occurred=FuzzyDate("2025-08-06"),
+    )
+    in_force = Fact(fact_id=uuid.uuid4(), content=content, sources=(source("In force."),))
+    text = "More than 10,500 people have arrived since the scheme came into force."
+    later = Article(text=text, published=PUBLISHED, publisher="P", title="T", document="x.txt")
+
+    found = propose(later, known=KnownNames(anchors=anchors_from([in_force])))
+
+    [proposal] = [p for p in found if p.figure is not None]
+    assert proposal.figure is not None
+    assert proposal.figure.period == FuzzyDate("2025-08-06/2025-10")
+    assert "on record" in proposal.guesses["figure.period"].reason
+    [unanchored] = [p for p in propose(later, known=KnownNames()) if p.figure is not None]
+    assert unanchored.occurred == FuzzyDate("../2025-10")

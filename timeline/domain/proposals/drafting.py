@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import MappingProxyType
 
 from timeline.domain.dates import FuzzyDate, Precision
 from timeline.domain.proposals import kinds
+from timeline.domain.proposals.anchors import Anchor
 from timeline.domain.proposals.articles import Article
 from timeline.domain.proposals.counts import count_unit
 from timeline.domain.proposals.names import KnownNames, Names, names_in
@@ -84,7 +85,7 @@ def _sentence(
     document: str,
 ) -> Iterator[Proposal]:
     names = names_in(sentence.text, known)
-    figures = list(_figures(article, sentence, context, published))
+    figures = list(_figures(article, sentence, context, published, known.anchors))
     cue = kinds.kind_of(sentence.text)
     for number, phrase, unit_guess in figures:
         yield _figure_proposal(
@@ -95,7 +96,10 @@ def _sentence(
     if cue is not None and figures and cue.kind == kinds.FUNDING:
         return
     by_clause = [
-        (clause, [p for p in time_phrases(article, clause, published) if not p.baseline])
+        (
+            clause,
+            [p for p in time_phrases(article, clause, published, known.anchors) if not p.baseline],
+        )
         for clause in clauses(article, sentence)
     ]
     if cue is None:
@@ -123,12 +127,12 @@ def _sentence(
 
 
 def _figures(
-    article: str, sentence: Span, context: int, published: FuzzyDate
+    article: str, sentence: Span, context: int, published: FuzzyDate, anchors: Sequence[Anchor]
 ) -> Iterator[tuple[FoundNumber, TimePhrase | None, Guess]]:
     inherited: TimePhrase | None = None
     counted_before: str | None = None
     for clause in clauses(article, sentence):
-        phrases = [p for p in time_phrases(article, clause, published) if not p.baseline]
+        phrases = [p for p in time_phrases(article, clause, published, anchors) if not p.baseline]
         for number in numbers(article, clause):
             if number.unit is None:
                 counted = count_unit(article, sentence, number.span, context)

@@ -15,16 +15,20 @@ from dataclasses import dataclass
 
 import pycountry
 
+from timeline.domain.proposals.anchors import Anchor
+
 _UK = ("United Kingdom", ("UK", "Britain", "Great Britain", "United Kingdom"))
 _TITLES = r"(?:Mr|Ms|Mrs|Miss|Dr|Sir|Dame|Lord|Lady|President|Minister|Secretary)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KnownNames:
-    """The spellings the record uses for actors and places."""
+    """What the record already knows: the spellings it uses for actors and places, and the
+    dated acts a "since ..." can start from."""
 
     actors: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
+    anchors: tuple[Anchor, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

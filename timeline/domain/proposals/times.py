@@ -11,11 +11,13 @@ from a day the text does not give, which is true, and the curator sees the phras
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import UnknownPhrase
 from timeline.domain.phrases import resolve_phrase
+from timeline.domain.proposals.anchors import Anchor, anchor_for
 from timeline.domain.proposals.spans import Span
 from timeline.domain.quantities import Basis
 
@@ -73,15 +75,18 @@ class TimePhrase:
     reason: str
 
 
-def time_phrases(article: str, clause: Span, published: FuzzyDate) -> list[TimePhrase]:
-    """The time phrases of ``clause`` that resolve, in text order, none overlapping."""
+def time_phrases(
+    article: str, clause: Span, published: FuzzyDate, anchors: Sequence[Anchor] = ()
+) -> list[TimePhrase]:
+    """The time phrases of ``clause`` that resolve, in text order, none overlapping;
+    ``anchors`` are the record's dated acts a "since ..." may start from."""
     found: list[TimePhrase] = []
     taken_until = clause.start
     for match in _PHRASE.finditer(clause.text):
         start = clause.start + match.start()
         if start < taken_until:
             continue
-        phrase = _resolved(article, clause, match, published)
+        phrase = _resolved(article, clause, match, published, anchors)
         if phrase is not None:
             found.append(phrase)
             taken_until = phrase.span.end
@@ -89,7 +94,11 @@ def time_phrases(article: str, clause: Span, published: FuzzyDate) -> list[TimeP
 
 
 def _resolved(
-    article: str, clause: Span, match: re.Match[str], published: FuzzyDate
+    article: str,
+    clause: Span,
+    match: re.Match[str],
+    published: FuzzyDate,
+    anchors: Sequence[Anchor],
 ) -> TimePhrase | None:
     words = match.group()
     before = clause.text[: match.start()]
@@ -127,6 +136,17 @@ def _resolved(
         )
     if tokens[0].lower() == "since":
         phrase = " ".join(tokens[:8])
+        anchor = anchor_for(" ".join(tokens[1:8]), anchors)
+        if anchor is not None and anchor.date.earliest <= published.latest:
+            return TimePhrase(
+                span=_span(article, clause.start + match.start(), phrase),
+                occurred=FuzzyDate.spanning(anchor.date, published),
+                inferred=("start", "end"),
+                basis=basis,
+                baseline=baseline,
+                confidence=0.6,
+                reason=f"{phrase!r}: from {anchor.date}, when {anchor.title!r} (on record)",
+            )
         return TimePhrase(
             span=_span(article, clause.start + match.start(), phrase),
             occurred=FuzzyDate.spanning(None, published),
