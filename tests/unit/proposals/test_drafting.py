@@ -116,3 +116,11 @@ def test_a_weekday_is_the_last_one_before_publication() -> None:
 def test_what_a_speaker_says_of_today_is_not_proposed_as_a_situation() -> None:
     found = propose(article(OTHER, "2025-09-12"), known=KnownNames())
     assert not any(p.quote.text.startswith("Today") for p in found)
+
+
+def test_the_event_a_story_follows_is_proposed_as_a_situation_before_it() -> None:
+    text = "Ministers met in Rome.\nIt comes after the minister admitted the borders are open.\n"
+    found = propose(article(text, "2025-10-09/2025-10-31"), known=KnownNames())
+    follows = next(p for p in found if p.quote.text.startswith("It comes after"))
+    assert follows.kind == "SITUATION_REPORTED"
+    assert follows.occurred == FuzzyDate("2025-10")

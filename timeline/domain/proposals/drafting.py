@@ -28,6 +28,11 @@ from timeline.domain.proposals.times import TimePhrase, time_phrases
 from timeline.domain.quantities import COUNT_UNITS, Basis, Qualifier
 from timeline.domain.texts import MAX_TITLE
 
+# "It comes after Ms Mahmood admitted ...": news copy's way to report the event before it.
+_FOLLOWS = re.compile(
+    r"(?:it|this|that|the \w+) (?:comes|came) (?:just |days |weeks |shortly )?after\b",
+    re.IGNORECASE,
+)
 _EARLIER_ACT = re.compile(r"\b(?:already|I have|I've|we have|we've)\b", re.IGNORECASE)
 _QUALIFIER_WORDS = {
     Qualifier.EXACT: "",
@@ -104,13 +109,16 @@ def _sentence(
     ]
     if cue is None:
         dated = [p for _, found in by_clause for p in found if not p.occurred.open_start]
-        if not dated or _in_direct_speech(article, sentence):
+        follows = _FOLLOWS.match(sentence.text)
+        if _in_direct_speech(article, sentence) or not (dated or follows):
             return
         cue = kinds.KindCue(
             kind="SITUATION_REPORTED",
-            at=dated[0].span.start - sentence.start,
+            at=dated[0].span.start - sentence.start if dated else 0,
             confidence=0.3,
-            reason="no cue word for a kind; a dated statement of what happened",
+            reason="no cue word for a kind; a dated statement of what happened"
+            if dated
+            else f"{follows.group() if follows else ''!r}: an event just before the story",
         )
     # The act's date is the one in its own clause: a headline's "sent to the Balkans ...
     # with arrivals under Labour poised to hit 60,000" does not date the sending.
