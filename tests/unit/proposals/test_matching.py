@@ -130,5 +130,11 @@ def test_a_since_phrase_starts_from_the_act_the_record_dates() -> None:
     assert proposal.figure is not None
     assert proposal.figure.period == FuzzyDate("2025-08-06/2025-10")
     assert "on record" in proposal.guesses["figure.period"].reason
-    [unanchored] = [p for p in propose(later, known=KnownNames()) if p.figure is not None]
-    assert unanchored.occurred == FuzzyDate("../2025-10")
+    [act] = [p for p in found if p.figure is None]
+    assert (act.kind, act.title, act.occurred) == (
+        "POLICY_IN_FORCE",
+        "The scheme came into force",
+        FuzzyDate("2025-08-06"),
+    )
+    unanchored = propose(later, known=KnownNames())
+    assert {p.occurred for p in unanchored} == {FuzzyDate("../2025-10")}

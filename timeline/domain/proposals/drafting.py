@@ -33,6 +33,9 @@ _FOLLOWS = re.compile(
     r"(?:it|this|that|the \w+) (?:comes|came) (?:just |days |weeks |shortly )?after\b",
     re.IGNORECASE,
 )
+MIN_TITLE_WORDS = 6
+_LEADING_LINK = re.compile(r"^(?:while|whereas|after|and|but|with|including)\s+", re.IGNORECASE)
+"""An event is titled by the clause its cue word is in, when that clause says enough."""
 _EARLIER_ACT = re.compile(r"\b(?:already|I have|I've|we have|we've)\b", re.IGNORECASE)
 _QUALIFIER_WORDS = {
     Qualifier.EXACT: "",
@@ -123,6 +126,19 @@ def _sentence(
     # The act's date is the one in its own clause: a headline's "sent to the Balkans ...
     # with arrivals under Labour poised to hit 60,000" does not date the sending.
     at = sentence.start + cue.at
+    started = next(
+        (
+            p
+            for _, found in by_clause
+            for p in found
+            if p.span.start <= at < p.span.end and p.span.text.lower().startswith("since ")
+        ),
+        None,
+    )
+    if started is not None:
+        # "... since the scheme came into force": the act is when the period starts.
+        yield _starting_event(sentence, cue, started, published, names, document)
+        return
     figured = {number.span.start for number, _, _ in figures}
     candidates = [
         p
@@ -131,7 +147,12 @@ def _sentence(
         for p in found
     ]
     phrase = min(candidates, key=lambda p: abs(p.span.start - at), default=None)
-    yield _event_proposal(sentence, cue, phrase, published, names, document)
+    own = next((clause for clause, _ in by_clause if clause.start <= at < clause.end), sentence)
+    title = _LEADING_LINK.sub("", own.text)
+    if len(title.split()) < MIN_TITLE_WORDS:
+        title = sentence.text
+    title = title[:1].upper() + title[1:]
+    yield _event_proposal(sentence, cue, phrase, published, names, document, title)
 
 
 def _figures(
@@ -248,6 +269,7 @@ def _event_proposal(
     published: FuzzyDate,
     names: Names,
     document: str,
+    title: str,
 ) -> Proposal:
     if phrase is not None:
         occurred, inferred = phrase.occurred, phrase.inferred
@@ -272,7 +294,7 @@ def _event_proposal(
     return Proposal(
         slug=_slug(document, sentence, "event"),
         kind=cue.kind,
-        title=_title(sentence.text, None),
+        title=_title(title.rstrip(" ,;:.") + ("." if title.endswith(".") else ""), None),
         summary=sentence.text,
         quote=sentence,
         occurred=occurred,
@@ -284,6 +306,52 @@ def _event_proposal(
         figure=None,
         guesses=MappingProxyType(guesses),
     )
+
+
+def _starting_event(
+    sentence: Span,
+    cue: kinds.KindCue,
+    phrase: TimePhrase,
+    published: FuzzyDate,
+    names: Names,
+    document: str,
+) -> Proposal:
+    start = phrase.occurred.start
+    inferred: tuple[str, ...]
+    if start is None:
+        occurred, inferred = FuzzyDate.spanning(None, published), ("end",)
+        note = f"{phrase.span.text!r} gives no date for the act: on or before publication"
+    else:
+        occurred = start
+        inferred = _PARTS[start.precision] if "start" in phrase.inferred else ()
+        note = f"the start of {phrase.span.text!r}: {phrase.reason}"
+    act = phrase.span.text.split(" ", 1)[1]
+    guesses = {
+        "kind": Guess(confidence=cue.confidence, reason=cue.reason),
+        "occurred": Guess(confidence=phrase.confidence, reason=note),
+    }
+    return Proposal(
+        slug=_slug(document, phrase.span, "event"),
+        kind=cue.kind,
+        title=_title(act[:1].upper() + act[1:], None),
+        summary=sentence.text,
+        quote=sentence,
+        occurred=occurred,
+        occurred_phrase=phrase.span.text,
+        inferred=inferred,
+        date_note=note,
+        actors=names.actors,
+        places=names.places,
+        figure=None,
+        guesses=MappingProxyType(guesses),
+    )
+
+
+_PARTS = {
+    Precision.YEAR: ("year",),
+    Precision.MONTH: ("year", "month"),
+    Precision.DAY: ("year", "month", "day"),
+}
 
 
 def _months_of(published: FuzzyDate) -> FuzzyDate:
