@@ -15,7 +15,7 @@ from timeline.corpus import SEED_FACT_IDS, load_draft
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.proposals.articles import Article
 from timeline.domain.proposals.drafting import propose as propose_facts
-from timeline.domain.proposals.names import KnownNames
+from timeline.domain.proposals.names import RecordKnowledge
 
 TEXT = (
     "More than 12,000 migrants have crossed so far this year. "
@@ -77,7 +77,7 @@ def test_recall_precision_and_verbatim_follow_the_answer_key(tmp_path: Path) -> 
         title="Example",
         document="a.txt",
     )
-    proposals = propose_facts(article, known=KnownNames())
+    proposals = propose_facts(article, known=RecordKnowledge())
 
     score = propose.score("a.txt", TEXT, curated, proposals)
 

@@ -15,13 +15,13 @@ from timeline.domain.proposals.anchors import anchors_from
 from timeline.domain.proposals.articles import Article, Draft
 from timeline.domain.proposals.drafting import propose
 from timeline.domain.proposals.matching import match_proposals
-from timeline.domain.proposals.names import KnownNames
+from timeline.domain.proposals.names import RecordKnowledge
 
 
 async def propose_facts(queries: TimelineQueries, article: Article) -> Draft:
     """Proposed facts for ``article``, matched against the record as it stands now."""
     record = await _record(queries)
-    known = KnownNames(
+    known = RecordKnowledge(
         actors=frozenset(a for fact in record for a in fact.content.actors),
         places=frozenset(p for fact in record for p in fact.content.places),
         anchors=anchors_from(record),
@@ -42,4 +42,4 @@ async def _record(queries: TimelineQueries) -> list[Fact]:
 
 def propose_from_text(article: Article) -> Draft:
     """Proposed facts for ``article`` from its text alone, with no record to match."""
-    return Draft(article=article, proposals=tuple(propose(article, known=KnownNames())))
+    return Draft(article=article, proposals=tuple(propose(article, known=RecordKnowledge())))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.proposals.articles import Article
 from timeline.domain.proposals.drafting import propose
-from timeline.domain.proposals.names import KnownNames
+from timeline.domain.proposals.names import RecordKnowledge
 from timeline.domain.quantities import Basis, Qualifier
 
 TEXT = """Ministers strike deal on returns
@@ -41,7 +41,7 @@ def article(text: str = TEXT, published: str = "2025-03-10") -> Article:
 
 
 def test_figures_events_and_dates_are_proposed_with_verbatim_quotes() -> None:
-    found = propose(article(), known=KnownNames(actors=frozenset({"Yvette Cooper"})))
+    found = propose(article(), known=RecordKnowledge(actors=frozenset({"Yvette Cooper"})))
     for proposal in found:
         assert TEXT[proposal.quote.start : proposal.quote.end] == proposal.quote.text
     figures = {(p.figure.value, p.figure.unit, p.figure.qualifier): p for p in found if p.figure}
@@ -64,20 +64,20 @@ def test_figures_events_and_dates_are_proposed_with_verbatim_quotes() -> None:
 
 
 def test_a_caption_printed_twice_is_proposed_once_and_opinion_not_at_all() -> None:
-    found = propose(article(), known=KnownNames())
+    found = propose(article(), known=RecordKnowledge())
     situations = [p for p in found if p.kind == "SITUATION_REPORTED"]
     assert [p.occurred for p in situations] == [FuzzyDate("2025-02")]
     assert not any("gimmick" in p.quote.text for p in found)
 
 
 def test_the_headline_is_not_proposed_from() -> None:
-    found = propose(article(), known=KnownNames())
+    found = propose(article(), known=RecordKnowledge())
     assert all(p.quote.text != "Ministers strike deal on returns" for p in found)
 
 
 def test_proposing_twice_gives_the_same_ids() -> None:
-    first = [p.slug for p in propose(article(), known=KnownNames())]
-    assert first == [p.slug for p in propose(article(), known=KnownNames())]
+    first = [p.slug for p in propose(article(), known=RecordKnowledge())]
+    assert first == [p.slug for p in propose(article(), known=RecordKnowledge())]
     assert len(set(first)) == len(first)
 
 
@@ -86,7 +86,7 @@ def test_proposing_twice_gives_the_same_ids() -> None:
 def test_any_text_gives_verbatim_quotes(text: str) -> None:
     if not text.strip():
         return
-    for proposal in propose(article(text), known=KnownNames()):
+    for proposal in propose(article(text), known=RecordKnowledge()):
         assert text[proposal.quote.start : proposal.quote.end] == proposal.quote.text
 
 
@@ -99,7 +99,7 @@ OTHER = (
 
 
 def test_a_bare_count_counts_what_the_counted_figure_before_it_counts() -> None:
-    found = propose(article(OTHER, "2025-09-12"), known=KnownNames())
+    found = propose(article(OTHER, "2025-09-12"), known=RecordKnowledge())
     units = {p.figure.value: p.figure.unit for p in found if p.figure is not None}
     assert units[Decimal(56000)] == "people"  # not the hotels it was housed in
     assert units[Decimal(26)] == "returns"
@@ -107,20 +107,20 @@ def test_a_bare_count_counts_what_the_counted_figure_before_it_counts() -> None:
 
 
 def test_a_weekday_is_the_last_one_before_publication() -> None:
-    found = propose(article(OTHER, "2025-09-12"), known=KnownNames())
+    found = propose(article(OTHER, "2025-09-12"), known=RecordKnowledge())
     saturday = next(p for p in found if p.figure is not None and p.figure.value == 1500)
     assert saturday.occurred == FuzzyDate("2025-09-06")
     assert saturday.occurred_phrase == "on Saturday"
 
 
 def test_what_a_speaker_says_of_today_is_not_proposed_as_a_situation() -> None:
-    found = propose(article(OTHER, "2025-09-12"), known=KnownNames())
+    found = propose(article(OTHER, "2025-09-12"), known=RecordKnowledge())
     assert not any(p.quote.text.startswith("Today") for p in found)
 
 
 def test_the_event_a_story_follows_is_proposed_as_a_situation_before_it() -> None:
     text = "Ministers met in Rome.\nIt comes after the minister admitted the borders are open.\n"
-    found = propose(article(text, "2025-10-09/2025-10-31"), known=KnownNames())
+    found = propose(article(text, "2025-10-09/2025-10-31"), known=RecordKnowledge())
     follows = next(p for p in found if p.quote.text.startswith("It comes after"))
     assert follows.kind == "SITUATION_REPORTED"
     assert follows.occurred == FuzzyDate("2025-10")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from timeline.domain.proposals.kinds import kind_of
-from timeline.domain.proposals.names import KnownNames, names_in
+from timeline.domain.proposals.names import RecordKnowledge, names_in
 
 
 @pytest.mark.parametrize(
@@ -39,14 +39,16 @@ def test_opinion_and_possibility_give_no_kind(sentence: str) -> None:
 
 
 def test_known_names_countries_and_titled_surnames_are_found() -> None:
-    known = KnownNames(actors=frozenset({"Shabana Mahmood", "Home Office"}), places=frozenset())
+    known = RecordKnowledge(
+        actors=frozenset({"Shabana Mahmood", "Home Office"}), places=frozenset()
+    )
     found = names_in("Ms Mahmood told the Home Office that Serbia and Britain agreed.", known)
     assert found.actors == ("Home Office", "Shabana Mahmood")
     assert found.places == ("United Kingdom", "Serbia")
 
 
 def test_a_name_inside_a_longer_word_is_not_a_mention() -> None:
-    assert names_in("The Omani delegation left.", KnownNames()).places == ()
+    assert names_in("The Omani delegation left.", RecordKnowledge()).places == ()
 
 
 def test_a_noun_that_refers_back_is_not_the_sentences_act() -> None:

@@ -13,7 +13,7 @@ from timeline.domain.proposals.anchors import anchors_from
 from timeline.domain.proposals.articles import Article
 from timeline.domain.proposals.drafting import propose
 from timeline.domain.proposals.matching import match_proposals, same_period
-from timeline.domain.proposals.names import KnownNames
+from timeline.domain.proposals.names import RecordKnowledge
 from timeline.domain.proposals.proposals import MatchStatus, Proposal
 from timeline.domain.quantities import Basis, Qualifier, Quantity
 from timeline.domain.sources import Source
@@ -83,7 +83,7 @@ def article(document: str = "later.txt") -> Article:
 
 def matched(document: str = "later.txt") -> dict[str, Proposal]:
     record = [figure_fact(), meeting_fact()]
-    found = propose(article(document), known=KnownNames())
+    found = propose(article(document), known=RecordKnowledge())
     measures = [Measure(key="region-migrants-smuggled", label="Smuggled", unit="people")]
     result = match_proposals(found, record, measures, source_identity=article(document).identity)
     return {p.kind: p for p in result}
@@ -124,7 +124,7 @@ def test_a_since_phrase_starts_from_the_act_the_record_dates() -> None:
     text = "More than 10,500 people have arrived since the scheme came into force."
     later = Article(text=text, published=PUBLISHED, publisher="P", title="T", document="x.txt")
 
-    found = propose(later, known=KnownNames(anchors=anchors_from([in_force])))
+    found = propose(later, known=RecordKnowledge(anchors=anchors_from([in_force])))
 
     [proposal] = [p for p in found if p.figure is not None]
     assert proposal.figure is not None
@@ -136,5 +136,5 @@ def test_a_since_phrase_starts_from_the_act_the_record_dates() -> None:
         "The scheme came into force",
         FuzzyDate("2025-08-06"),
     )
-    unanchored = propose(later, known=KnownNames())
+    unanchored = propose(later, known=RecordKnowledge())
     assert {p.occurred for p in unanchored} == {FuzzyDate("../2025-10")}

@@ -19,7 +19,7 @@ from timeline.domain.proposals import kinds
 from timeline.domain.proposals.anchors import Anchor
 from timeline.domain.proposals.articles import Article
 from timeline.domain.proposals.counts import count_unit
-from timeline.domain.proposals.names import KnownNames, Names, names_in
+from timeline.domain.proposals.names import Names, RecordKnowledge, names_in
 from timeline.domain.proposals.numbers import FoundNumber, numbers
 from timeline.domain.proposals.proposals import Guess, Proposal, ProposedFigure
 from timeline.domain.proposals.repeats import without_repeats
@@ -48,7 +48,7 @@ _QUALIFIER_WORDS = {
 }
 
 
-def propose(article: Article, *, known: KnownNames) -> list[Proposal]:
+def propose(article: Article, *, known: RecordKnowledge) -> list[Proposal]:
     """The proposals for ``article``, in text order, less repeats.
 
     The article's identity (its URL or file name) seeds the proposals' ids, so proposing
@@ -89,7 +89,7 @@ def _sentence(
     sentence: Span,
     context: int,
     published: FuzzyDate,
-    known: KnownNames,
+    known: RecordKnowledge,
     document: str,
 ) -> Iterator[Proposal]:
     names = names_in(sentence.text, known)

@@ -22,7 +22,7 @@ _TITLES = r"(?:Mr|Ms|Mrs|Miss|Dr|Sir|Dame|Lord|Lady|President|Minister|Secretary
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class KnownNames:
+class RecordKnowledge:
     """What the record already knows: the spellings it uses for actors and places, and the
     dated acts a "since ..." can start from."""
 
@@ -37,7 +37,7 @@ class Names:
     places: tuple[str, ...]
 
 
-def names_in(sentence: str, known: KnownNames) -> Names:
+def names_in(sentence: str, known: RecordKnowledge) -> Names:
     """The known actors and places, and the countries, that ``sentence`` names."""
     actors = [label for label in sorted(known.actors) if _names(sentence, label)]
     places = [label for label in sorted(known.places) if _mentioned(sentence, label)]
