@@ -92,12 +92,19 @@ def load_corpus(directory: Path) -> list[SeedEntry]:
 
 
 def load_draft(path: Path) -> list[SeedEntry]:
-    """The entries of one file in the seed format, whatever its name: a reviewed draft of
-    ``timeline propose``. Its ``article`` may be null when its ``url`` is given."""
-    data = _read(path)
-    article = data.get("article")
-    entries = list(_file_entries(path, data, None if article is None else str(article)))
-    # A draft of a web page has no file: its URL names it (the Source checks it has one).
+    """The entries of a file in the seed format, whatever its name: a reviewed draft of
+    ``timeline propose``, one YAML document per article. An ``article`` may be null when
+    its ``url`` is given (a draft of a web page has no file; its URL names it)."""
+    try:
+        documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    except yaml.YAMLError as exc:
+        raise CorpusError(path, "file", f"is not YAML: {exc}") from exc
+    entries: list[SeedEntry] = []
+    for data in documents:
+        if not isinstance(data, dict):
+            raise CorpusError(path, "file", "each document must hold a mapping")
+        article = data.get("article")
+        entries.extend(_file_entries(path, data, None if article is None else str(article)))
     if not entries:
         raise CorpusError(path, "facts", "holds no facts")
     return entries

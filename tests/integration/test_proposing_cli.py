@@ -163,3 +163,20 @@ def test_a_draft_saved_under_its_article_name_loads_as_a_seed_file(
 
     assert result.exit_code == 0, result.output
     assert f"recorded {len(facts)} facts and 0 corroborations" in result.output
+
+
+def test_a_draft_of_several_articles_is_accepted_whole(cli: CliRunner, tmp_path: Path) -> None:
+    draft = propose(cli, tmp_path, str(TEXT), str(HTML), "--published", "2025-03-10")
+    documents = list(yaml.safe_load_all(draft.read_text(encoding="utf-8")))
+    assert len(documents) == 2
+
+    result = cli.invoke(app, ["accept", str(draft)])
+
+    assert result.exit_code == 0, result.output
+    assert "recorded" in result.output
+    sources = {
+        event["payload"]["source"]["document"]
+        for event in log(cli)
+        if event["event_type"] in ("FactRecorded", "FactCorroborated")
+    }
+    assert sources == {"article.txt", "article.html"}

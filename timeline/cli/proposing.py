@@ -55,6 +55,8 @@ def propose(
 
     Review the draft (keep, edit or delete each fact; each carries its confidence and the
     reason for every field it inferred), then record it with `timeline accept DRAFT.yaml`.
+    Several articles give one YAML document each, all matched against the record as it is:
+    accept one before proposing the next to have the next corroborate it.
     """
     from timeline.article_reader import ArticleError, Overrides, read_article
 
