@@ -8,6 +8,9 @@ other write (see ``timeline.corpus``).
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from timeline.application.queries import TimelineQueries
 from timeline.application.read_models import FactFilter
 from timeline.domain.facts import Fact
@@ -16,6 +19,9 @@ from timeline.domain.proposals.articles import Article, Draft
 from timeline.domain.proposals.drafting import propose
 from timeline.domain.proposals.matching import match_proposals
 from timeline.domain.proposals.names import RecordKnowledge
+from timeline.domain.proposals.proposals import Proposal
+
+_PIPELINE = threading.Lock()
 
 
 async def propose_facts(queries: TimelineQueries, article: Article) -> Draft:
@@ -26,11 +32,18 @@ async def propose_facts(queries: TimelineQueries, article: Article) -> Draft:
         places=frozenset(p for fact in record for p in fact.content.places),
         anchors=anchors_from(record),
     )
-    proposals = propose(article, known=known)
+    # Sentence splitting is CPU work: off the event loop, so a server keeps answering.
+    proposals = await asyncio.to_thread(_propose_alone, article, known)
     matched = match_proposals(
         proposals, record, await queries.measures(), source_identity=article.identity
     )
     return Draft(article=article, proposals=tuple(matched))
+
+
+def _propose_alone(article: Article, known: RecordKnowledge) -> list[Proposal]:
+    # One at a time: spaCy does not promise that one pipeline serves two threads at once.
+    with _PIPELINE:
+        return propose(article, known=known)
 
 
 async def _record(queries: TimelineQueries) -> list[Fact]:
