@@ -57,6 +57,17 @@ COMMANDS: dict[str, LazyCommand] = {
         "seed_command",
         "Load the curated facts in seeds/ into the log. Running it again adds nothing.",
     ),
+    "propose": LazyCommand(
+        "timeline.cli.proposing",
+        "propose",
+        "Propose facts from news articles, in the format of seeds/*.yaml. Writes nothing.",
+    ),
+    "accept": LazyCommand(
+        "timeline.cli.proposing",
+        "accept",
+        "Record a reviewed draft: new facts, and sources added to the facts it corroborates. "
+        "Accepting the same draft again adds nothing.",
+    ),
     "replay": LazyCommand(
         "timeline.cli.replay",
         "replay",
