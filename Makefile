@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 AUDIT := tests/api/audit
 
-.PHONY: setup run test lint postgres chromium clean
+.PHONY: setup run test lint postgres chromium clean graphiql docs-images
 
 $(BIN)/timeline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ lint: setup ## ruff and mypy, as CI runs them
 
 test: setup $(AUDIT)/node_modules/.package-lock.json postgres chromium lint ## the whole suite, on SQLite and PostgreSQL (the API's HTTP audit needs node and npm; the page's tests, chromium)
 	$(BIN)/pytest
+
+docs-images: setup chromium ## retake the README's screenshots of the page into docs/ (make test takes them under build/screenshots)
+	TIMELINE_SCREENSHOTS_DIR=docs TIMELINE_REQUIRE_BROWSER=1 $(BIN)/pytest -q tests/e2e/test_replay.py -k screenshot
+
+graphiql: setup ## re-vendor GraphiQL's assets from npm at the versions strawberry's GraphiQL page names (after a strawberry upgrade)
+	$(BIN)/python tools/vendor_graphiql.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -43,12 +43,18 @@ POSTGRES_ADMIN_URL = os.environ.get(
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def postgres_required() -> bool:
-    """True when CI or TIMELINE_REQUIRE_POSTGRES asks for PostgreSQL to be mandatory."""
+def required(variable: str) -> bool:
+    """True when CI or ``variable`` (``TIMELINE_REQUIRE_...``) is set to a true value: then
+    tests that would skip for want of something (a server, a browser, the articles) fail."""
     return any(
         os.environ.get(name, "").strip().lower() not in {"", "0", "false", "no", "off"}
-        for name in ("CI", "TIMELINE_REQUIRE_POSTGRES")
+        for name in ("CI", variable)
     )
+
+
+def postgres_required() -> bool:
+    """True when CI or TIMELINE_REQUIRE_POSTGRES asks for PostgreSQL to be mandatory."""
+    return required("TIMELINE_REQUIRE_POSTGRES")
 
 
 @dataclass

@@ -7,9 +7,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -45,14 +46,15 @@ def serving(
     workers: int = 1,
     environ: dict[str, str] | None = None,
     timeout: float = 30,
+    program: Sequence[str] = (sys.executable, "-c", "from timeline.cli import main; main()"),
+    cwd: Path | None = None,
 ) -> Iterator[Server]:
-    """``timeline serve`` on ``database_url``, answering /healthz; stopped afterwards."""
+    """``timeline serve`` on ``database_url``, answering /healthz; stopped afterwards.
+    ``program`` is the ``timeline`` command to run (another installation's, for one)."""
     port = free_port()
     env = {**os.environ, **(environ or {}), "TIMELINE_DATABASE_URL": database_url}
     command = [
-        sys.executable,
-        "-c",
-        "from timeline.cli import main; main()",
+        *program,
         "serve",
         "--port",
         str(port),
@@ -61,7 +63,7 @@ def serving(
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, env=env)
+    process = subprocess.Popen(command, env=env, cwd=cwd)
     server = Server(port)
     try:
         deadline = time.monotonic() + timeout

@@ -49,8 +49,24 @@ def only(errors: list[dict[str, Any]]) -> dict[str, Any]:
         ({"topics": ["a"] * 2}, "input.topics[1]", "duplicates"),
         ({"kind": "lower case"}, "input.kind", "UPPER_SNAKE_CASE"),
         ({"source": source(url="not a url")}, "input.source.url", "absolute http(s) URL"),
+        (
+            {"source": {k: v for k, v in source().items() if k != "url"}},
+            "input.source.url",
+            "required field 'url'",
+        ),
+        (
+            {"figure": figure(measure="small_boat_arrivals")},
+            "input.figure.measure",
+            "did you mean 'small-boat-arrivals'",
+        ),
         ({"source": source(published="2018/..")}, "input.source.publishedOn", "known ends"),
         ({"idempotencyKey": "k" * 201}, "input.idempotencyKey", "the limit is 200"),
+        ({"figure": figure(spanDays=7)}, "input.figure.spanDays", "only a FLOW figure"),
+        (
+            {"figure": figure(basis="FLOW", period="2025-10", spanDays=31)},
+            "input.figure.spanDays",
+            "not shorter than the period",
+        ),
     ],
 )
 async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
 import pytest_asyncio
 
 from tests.api.conftest import Api, app_on, running
@@ -36,6 +37,41 @@ async def test_a_mutation_cannot_be_sent_with_get(api: Api, writer: str) -> None
         headers={"authorization": f"Bearer {writer}"},
     )
     assert response.status_code == 405
+    assert response.json()["errors"][0]["extensions"] == {"code": "METHOD_NOT_ALLOWED"}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (b'{"query": ', "application/json", "Unable to parse request body as JSON"),
+        (b'{"variables": {}}', "application/json", "No GraphQL query found in the request"),
+        (b"{ measures { key } }", "text/plain", "Unsupported content type"),
+        (b"\xff\xfe{}", "application/json", "The request body is not UTF-8 text"),
+        (b"42", "application/json", "Expected a JSON object"),
+    ],
+    ids=["malformed-json", "no-query", "unsupported-content-type", "not-utf8", "not-an-object"],
+)
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        ("application/graphql-response+json", "application/graphql-response+json"),
+        ("application/json", "application/json"),
+        ("", "application/json"),
+    ],
+    ids=["graphql-response", "json", "no-accept"],
+)
+async def test_a_request_that_is_not_graphql_is_answered_as_graphql_over_http_does(
+    api: Api, body: bytes, content_type: str, message: str, accept: str, media_type: str
+) -> None:
+    headers = {"content-type": content_type}
+    if accept:
+        headers["accept"] = accept
+    response = await api.client.post("/graphql", content=body, headers=headers)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
+    assert response.json() == {
+        "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]
+    }
 
 
 async def test_json_is_answered_as_json_when_asked(api: Api) -> None:
@@ -57,6 +93,21 @@ async def test_health_and_readiness(api: Api, writer: str) -> None:
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok", "head": 2, "projected": 2, "lag": 0}
+
+
+async def test_a_database_without_the_schema_is_not_ready_and_says_what_to_run(
+    unmigrated_database_url: str,
+) -> None:
+    async for api in running(app_on(unmigrated_database_url)):
+        ready = await api.client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "unavailable"
+        assert "run `timeline db upgrade`" in ready.json()["reason"]
+
+        answer = await api.post("{ measures { key } }")
+        assert answer.status_code == 503
+        error = answer.json()["errors"][0]
+        assert error["extensions"] == {"code": "UNAVAILABLE"}
 
 
 @pytest_asyncio.fixture

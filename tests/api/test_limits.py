@@ -81,6 +81,17 @@ async def test_a_body_over_the_limit_is_refused_with_413(api: Api, resolved: lis
     )
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    negotiated = await api.client.post(
+        "/graphql",
+        content=f'{{"query": "{{ measures {{ key }} }}{padding}"}}',
+        headers={
+            "content-type": "application/json",
+            "accept": "application/graphql-response+json",
+        },
+    )
+    assert negotiated.status_code == 413
+    assert negotiated.headers["content-type"] == "application/graphql-response+json; charset=utf-8"
 
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(10):

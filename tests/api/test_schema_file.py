@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphql import GraphQLInputObjectType, GraphQLObjectType, build_schema
+
 from timeline.api.graphql.schema import schema_sdl
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
@@ -45,3 +47,22 @@ def test_the_schema_keeps_the_contract() -> None:
         "factChanged(filter: TimelineFilter = null): FactChange!",
     ):
         assert fragment in sdl, fragment
+
+
+def test_the_schema_says_what_the_server_requires_of_its_inputs() -> None:
+    schema = build_schema(schema_sdl())
+    source = schema.get_type("SourceInput")
+    assert isinstance(source, GraphQLInputObjectType)
+    assert str(source.fields["url"].type) == "String!"
+    key_format = "lowercase letters and digits in words joined by single hyphens"
+    figure, measure, query = (schema.get_type(name) for name in ("FigureInput", "Measure", "Query"))
+    assert isinstance(figure, GraphQLInputObjectType)
+    assert isinstance(measure, GraphQLObjectType)
+    assert isinstance(query, GraphQLObjectType)
+    for described in (
+        figure.fields["measure"],
+        measure.fields["key"],
+        query.fields["runningTotal"],
+        query.fields["figureHistory"],
+    ):
+        assert key_format in (described.description or ""), described

@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, sync_playwright
 
 from tests.api.servers import Server, serving
+from tests.conftest import required
 
 CHROMIUM = Path(os.environ.get("TIMELINE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -37,10 +38,7 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 def browser_required() -> bool:
     """True when CI or TIMELINE_REQUIRE_BROWSER asks for the browser tests to be mandatory."""
-    return any(
-        os.environ.get(name, "").strip().lower() not in {"", "0", "false", "no", "off"}
-        for name in ("CI", "TIMELINE_REQUIRE_BROWSER")
-    )
+    return required("TIMELINE_REQUIRE_BROWSER")
 
 
 def timeline_cli(database_url: str, *arguments: str) -> str:

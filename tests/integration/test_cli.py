@@ -34,13 +34,13 @@ def tail_jsonl(cli: CliRunner) -> list[dict[str, object]]:
 def test_seeding_twice_gives_the_same_log(cli: CliRunner) -> None:
     first = cli.invoke(app, ["seed"])
     assert first.exit_code == 0, first.output
-    assert "recorded 29 facts and 8 corroborations" in first.output
+    assert "recorded 31 facts and 7 corroborations" in first.output
     log = tail_jsonl(cli)
 
     second = cli.invoke(app, ["seed"])
 
     assert second.exit_code == 0, second.output
-    assert "nothing to add: all 37 seed entries are already in the log" in second.output
+    assert "nothing to add: all 38 seed entries are already in the log" in second.output
     assert tail_jsonl(cli) == log
 
 
@@ -105,6 +105,34 @@ def test_db_current_names_the_head_revision(cli: CliRunner) -> None:
 
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == migrations.head_revision()
+
+
+@pytest.mark.parametrize(
+    "command", [["replay"], ["seed"], ["events", "tail"], ["verify"], ["projections", "status"]]
+)
+def test_a_command_on_a_database_without_the_schema_says_to_upgrade_it(
+    unmigrated_database_url: str, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("TIMELINE_DATABASE_URL", unmigrated_database_url)
+
+    result = CliRunner().invoke(app, command)
+
+    assert result.exit_code == 1, result.output
+    assert "run `timeline db upgrade`" in " ".join(result.output.split())
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("command", ["upgrade", "downgrade"])
+def test_db_refuses_an_unknown_revision_with_a_message(cli: CliRunner, command: str) -> None:
+    before = cli.invoke(app, ["db", "current"]).stdout
+
+    result = cli.invoke(app, ["db", command, "nonexistent"])
+
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Can't locate revision identified by 'nonexistent'" in result.output
+    assert "Traceback" not in result.output
+    assert cli.invoke(app, ["db", "current"]).stdout == before
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tests.contract.projection_corpus import content, source
 from tests.factories import new_events
 from tests.integration.interference import race_each_append
-from timeline.application.errors import ConcurrencyError, StoreUnavailable
+from timeline.application.errors import ConcurrencyError, SchemaMissing, StoreUnavailable
 from timeline.application.ports import EventStore
 from timeline.application.projection_runner import ProjectionRunner
 from timeline.application.read_models import FactFilter
 from timeline.application.service import TimelineService
 from timeline.domain.projections.visibility import AsOf
-from timeline.store import codec
+from timeline.store import codec, migrations
 from timeline.store.clock import SystemClock
 from timeline.store.factory import create_engine, open_event_store, open_projection_store
 from timeline.store.sql.failures import Failure, classify
@@ -143,4 +143,29 @@ async def test_a_page_read_after_the_kept_position_connection_was_dropped_is_ans
     finally:
         await admin.dispose()
         await projections.close()
+        await store.close()
+
+
+async def test_an_append_to_a_database_without_the_schema_says_so(
+    unmigrated_database_url: str,
+) -> None:
+    store = await open_event_store(unmigrated_database_url)
+    try:
+        with pytest.raises(SchemaMissing):
+            await store.append("a", new_events(1), expected_version=0)
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_an_append_before_the_append_function_migration_says_so(
+    postgres_unmigrated_database_url: str,
+) -> None:
+    # The tables are there, timeline_append (revision 0009) is not.
+    await migrations.upgrade(postgres_unmigrated_database_url, "0008")
+    store = await open_event_store(postgres_unmigrated_database_url)
+    try:
+        with pytest.raises(SchemaMissing):
+            await store.append("a", new_events(1), expected_version=0)
+    finally:
         await store.close()

@@ -1,6 +1,6 @@
 """PostgreSQL hashes on the server exactly the bytes the chain defines in Python.
 
-``timeline_append`` (migration 0008) splices each event's position and ``recorded_at`` into
+``timeline_append`` (migration 0009) splices each event's position and ``recorded_at`` into
 the canonical content the store sends in two parts, and hashes with ``sha256()``. Logs
 written before it were hashed in Python, and ``timeline verify`` checks every log in Python,
 so the server's bytes must be ``chain.canonical_content``'s for any content: text in any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError
 
 from tests.factories import new_events
@@ -141,3 +143,22 @@ async def test_postgres_refuses_to_truncate_events(postgres_database_url: str) -
     finally:
         await engine.dispose()
         await store.close()
+
+
+def test_a_failed_first_upgrade_leaves_no_sqlite_file_behind(tmp_path: Path) -> None:
+    path = tmp_path / "timeline.db"
+
+    with pytest.raises(CommandError, match="nonexistent"):
+        asyncio.run(migrations.upgrade(f"sqlite:///{path}", "nonexistent"))
+
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_a_failed_upgrade_keeps_a_database_that_was_there(sqlite_database_url: str) -> None:
+    path = Path(sqlite_database_url.removeprefix("sqlite:///"))
+
+    with pytest.raises(CommandError, match="nonexistent"):
+        asyncio.run(migrations.upgrade(sqlite_database_url, "nonexistent"))
+
+    assert path.exists()
+    assert asyncio.run(migrations.current(sqlite_database_url)) == migrations.head_revision()

@@ -9,6 +9,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from timeline.api.media_types import negotiated
+
 
 class _TooLarge(Exception):
     pass
@@ -23,9 +25,11 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        media_type = negotiated(headers.get(b"accept", b"").decode("latin-1"))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(send, media_type)
             return
         received = 0
         started = False
@@ -49,9 +53,9 @@ class BodyLimit:
         except _TooLarge:
             if started:
                 raise
-            await self._refuse(send)
+            await self._refuse(send, media_type)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, media_type: str) -> None:
         body = json.dumps(
             {
                 "errors": [
@@ -67,7 +71,7 @@ class BodyLimit:
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-type", f"{media_type}; charset=utf-8".encode()),
                     (b"content-length", str(len(body)).encode()),
                 ],
             }

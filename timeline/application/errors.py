@@ -36,6 +36,13 @@ class StoreUnavailable(ApplicationError):
     """The database cannot be reached; the request changed nothing and may be retried."""
 
 
+class SchemaMissing(StoreUnavailable):
+    """The database answers but holds no timeline schema: nobody has migrated it yet."""
+
+    def __init__(self) -> None:
+        super().__init__("the database has no timeline schema: run `timeline db upgrade`")
+
+
 class IntegrityViolation(ApplicationError):
     """The log breaks one of its invariants (a broken hash chain, a refused rewrite)."""
 

@@ -157,7 +157,9 @@ class TimelineQueries:
         return running_total(measure, readings, granularity=granularity, start=start, end=end)
 
     async def figure_history(self, key: str, period: FuzzyDate | None) -> tuple[HistoryEntry, ...]:
-        """Every reading measure ``key`` has ever had (of ``period``'s days, if given)."""
+        """Every reading measure ``key`` has ever had (of ``period``'s days, if given);
+        NotFound if no measure has that key, as for its running total."""
+        await self.measure(key)
         return figure_history(await self._projections.measure_streams(key), key, period)
 
     async def changes(

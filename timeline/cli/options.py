@@ -31,14 +31,17 @@ def parse_day(text: str) -> dt.date:
 
 
 def parse_instant(text: str) -> dt.datetime:
-    """An ISO 8601 instant; without an offset it is read as UTC (the store's own zone)."""
+    """An ISO 8601 instant, in UTC (the store's own zone, in which answers label it); without
+    an offset it is read as UTC."""
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(
             f"{text!r} is not an instant: give e.g. 2025-11-01T12:00:00Z"
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
 
 
 def parse_period(text: str) -> FuzzyDate:

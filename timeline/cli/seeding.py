@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-import timeline
 from timeline.bootstrap import open_services
+from timeline.bundled import bundled_directory
 from timeline.corpus import CorpusError, Outcome, SeedEntry, SeedReport, load_corpus, seed
 
 console = Console(stderr=True)
 
-DEFAULT_SEEDS = Path(timeline.__file__).resolve().parents[1] / "seeds"
+DEFAULT_SEEDS = bundled_directory("seeds")
 
 
 def seed_command(

@@ -17,6 +17,11 @@ UNAVAILABLE               the database cannot be reached (HTTP 503)
 INTERNAL                  anything else; the message is masked and the error logged
 GRAPHQL_PARSE_FAILED      not a GraphQL document, or longer than the token limit
 GRAPHQL_VALIDATION_FAILED not valid against the schema, or beyond the depth/alias limits
+BAD_REQUEST               not a GraphQL request at all: a body that is not JSON (or not
+                          UTF-8, or not an object), no query, an unsupported content type
+                          (HTTP 400; raised by the view, see ``request_error_code``)
+METHOD_NOT_ALLOWED        a mutation sent with GET, or a method other than GET and POST
+                          (HTTP 405)
 ========================  =============================================================
 """
 
@@ -62,6 +67,8 @@ class ErrorCode(StrEnum):
     INTERNAL = "INTERNAL"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    BAD_REQUEST = "BAD_REQUEST"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 
 
 class Unauthenticated(Exception):
@@ -197,3 +204,12 @@ def http_status(codes: Iterable[str]) -> int | None:
     if ErrorCode.UNAVAILABLE.value in codes:
         return 503
     return None
+
+
+def request_error_code(status: int) -> ErrorCode:
+    """The code of a request refused before any GraphQL ran, by the HTTP status it gets."""
+    if status == 405:
+        return ErrorCode.METHOD_NOT_ALLOWED
+    if status == 404:
+        return ErrorCode.NOT_FOUND
+    return ErrorCode.BAD_REQUEST

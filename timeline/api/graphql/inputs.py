@@ -16,6 +16,7 @@ import strawberry
 
 from timeline.api.graphql.errors import camel_path
 from timeline.api.graphql.types.figures import Basis, Qualifier, domain_basis, domain_qualifier
+from timeline.api.graphql.types.measures import MEASURE_KEY_FORMAT
 from timeline.application.read_models import FactFilter
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError
@@ -52,7 +53,9 @@ def under(path: str) -> Iterator[None]:
 class SourceInput:
     publisher: str
     title: str | None = None
-    url: str | None = None
+    # Required here though the domain also accepts a local document instead: the API is for
+    # sources a reader can open, and a document name only means something in a curated corpus.
+    url: str = strawberry.field(description="The absolute http(s) URL the source is read at.")
     published_on: FuzzyDate
     quote: str
 
@@ -70,12 +73,20 @@ class SourceInput:
 
 @strawberry.input
 class FigureInput:
-    measure: str
+    measure: str = strawberry.field(
+        description="The measure the figure counts towards. " + MEASURE_KEY_FORMAT
+    )
     value: Decimal
     unit: str
     qualifier: Qualifier | None = Qualifier.EXACT
     basis: Basis
     period: FuzzyDate
+    span_days: int | None = strawberry.field(
+        default=None,
+        description="A FLOW amount over a period of known length somewhere inside period, "
+        "in days: 'nearly 2,000 last week' in an article of some day in October is 7 within "
+        "2025-09-22/2025-10-30. Null: the amount covers all of period.",
+    )
 
     def to_domain(self, path: str) -> Figure:
         with under(path):
@@ -86,6 +97,7 @@ class FigureInput:
                 ),
                 basis=domain_basis(self.basis),
                 period=self.period,
+                span_days=self.span_days,
             )
 
 
@@ -98,6 +110,15 @@ class RecordFactInput:
     title: str
     summary: str | None = strawberry.field(default=None, description="Defaults to the title.")
     occurred: FuzzyDate
+    occurred_phrase: str | None = strawberry.field(
+        default=None, description='The source\'s words for the date ("last year").'
+    )
+    inferred: list[str] | None = strawberry.field(
+        default=None, description="Parts of occurred the source did not state (year, ...)."
+    )
+    date_note: str | None = strawberry.field(
+        default=None, description="How the date was resolved, in a line."
+    )
     topics: list[str] | None = None
     actors: list[str] | None = None
     places: list[str] | None = None
@@ -112,6 +133,9 @@ class RecordFactInput:
                 title=self.title,
                 summary=self.summary if self.summary is not None else self.title,
                 occurred=self.occurred,
+                occurred_phrase=self.occurred_phrase,
+                inferred=tuple(self.inferred or ()),
+                date_note=self.date_note,
                 topics=tuple(self.topics or ()),
                 actors=tuple(self.actors or ()),
                 places=tuple(self.places or ()),

@@ -12,7 +12,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.inputs import TimelineFilter, fact_filter, fact_id
-from timeline.api.graphql.permissions import READ
+from timeline.api.graphql.permissions import READ, WRITE
 from timeline.api.graphql.types.changes import ChangeSet
 from timeline.api.graphql.types.events import (
     CURSOR_KIND,
@@ -28,12 +28,15 @@ from timeline.api.graphql.types.facts import (
     fact_connection,
     of_revision,
 )
-from timeline.api.graphql.types.measures import Measure
+from timeline.api.graphql.types.measures import MEASURE_KEY_FORMAT, Measure
 from timeline.api.graphql.types.pages import PageInfo, decode_cursor, page_size
+from timeline.api.graphql.types.proposals import FactProposals
 from timeline.api.graphql.types.readings import FigureReading, history_reading
 from timeline.api.graphql.types.totals import Granularity, RunningTotal, domain_granularity
+from timeline.application.proposing import propose_facts
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.projections.visibility import AsOf
+from timeline.domain.proposals.articles import pasted_article
 
 
 @strawberry.type
@@ -86,7 +89,8 @@ class Query:
     @strawberry.field(
         permission_classes=READ,
         description="A measure summed over time from the readings that count, as known at "
-        "knownAt, with its cumulative checkpoints and warnings.",
+        "knownAt, with its cumulative checkpoints and warnings. NOT_FOUND when no measure "
+        "has the key. " + MEASURE_KEY_FORMAT,
     )
     async def running_total(
         self,
@@ -111,7 +115,8 @@ class Query:
     @strawberry.field(
         permission_classes=READ,
         description="Every reading a measure has had (of the period's days, if given), in "
-        "the order reported, including readings later revised or retracted.",
+        "the order reported, including readings later revised or retracted. NOT_FOUND when "
+        "no measure has the key. " + MEASURE_KEY_FORMAT,
     )
     async def figure_history(
         self, info: Info[Context, None], measure: str, period: FuzzyDate | None = None
@@ -128,6 +133,25 @@ class Query:
     ) -> ChangeSet:
         found = await info.context.queries.changes(from_known_at, to_known_at, None)
         return ChangeSet(changes=found, from_known_at=from_known_at, to_known_at=to_known_at)
+
+    @strawberry.field(
+        permission_classes=WRITE,
+        description="Facts proposed from a news text (verbatim quotes, dates resolved "
+        "against publishedOn, figures, kinds, and matches with the record) for a writer to "
+        "review and record. Writes nothing. Without publishedOn the text is taken as "
+        "published today (UTC).",
+    )
+    async def propose_facts(
+        self,
+        info: Info[Context, None],
+        text: str,
+        published_on: FuzzyDate | None = None,
+        publisher: str | None = None,
+        url: str | None = None,
+    ) -> FactProposals:
+        published = published_on or FuzzyDate.of_day(dt.datetime.now(dt.UTC).date())
+        article = pasted_article(text, published, publisher=publisher, url=url)
+        return FactProposals(draft=await propose_facts(info.context.queries, article))
 
     @strawberry.field(
         permission_classes=READ,

@@ -8,30 +8,38 @@ What this adds to Strawberry's view, following the GraphQL-over-HTTP spec:
   clients expect;
 * a response whose only answer is that the database is down answers 503;
 * a body that is not a JSON object (or batch) in UTF-8 answers 400, not 500;
-* WebSocket subscriptions speak graphql-transport-ws only.
+* a request refused before any GraphQL runs (a body that is not JSON, no query, an
+  unsupported content type, a mutation sent with GET) is answered as a GraphQL response
+  too: an ``errors`` list whose ``extensions.code`` says why, in the negotiated media type,
+  where Strawberry answers in plain text;
+* WebSocket subscriptions speak graphql-transport-ws only;
+* GraphiQL loads its assets from this server (``timeline.api.web.ide``), not a CDN.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.ides import get_graphql_ide_html
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from timeline.api.graphql.context import ApiServices, Context, build_context
-from timeline.api.graphql.errors import http_status
+from timeline.api.graphql.errors import http_status, request_error_code
 from timeline.api.graphql.schema import TimelineSchema
+from timeline.api.media_types import GRAPHQL_RESPONSE, JSON, negotiated
+from timeline.api.metrics import observe
 from timeline.api.settings import ApiSettings
-
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-JSON = "application/json"
+from timeline.api.web import offline_graphiql
 
 
 class TimelineGraphQL(GraphQL[Context, None]):
@@ -45,6 +53,35 @@ class TimelineGraphQL(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.cors_origins,
         )
+        self._graphiql = offline_graphiql(get_graphql_ide_html(graphql_ide="graphiql"))
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return self._graphiql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = self.refusal(request, error)
+        await response(scope, receive, send)
+
+    def refusal(self, request: Request, error: HTTPException) -> Response:
+        """A request refused before any GraphQL ran, as a GraphQL response with no data."""
+        code = request_error_code(error.status_code)
+        body = {"errors": [{"message": error.reason, "extensions": {"code": code.value}}]}
+        response = Response(
+            self.encode_body(body),
+            status_code=error.status_code,
+            media_type=f"{_media_type(request)}; charset=utf-8",
+        )
+        if error.status_code == 405:
+            response.headers["allow"] = "POST" if request.method == "GET" else "GET, POST"
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         """A request body (or a GET's ``variables``): JSON in UTF-8, an object or a batch.
@@ -94,15 +131,24 @@ class TimelineGraphQL(GraphQL[Context, None]):
         root_value: None,
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        operation = None if isinstance(request_data, list) else request_data.operation_name
+        request.state.graphql_operation = operation
+        started = time.perf_counter()
+        outcome = "error"
         try:
-            return await super().execute_operation(
+            result = await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
+            outcome = _outcome(result)
+            return result
         except HTTPException as error:
+            outcome = "refused"
             if request_adapter.method == "GET" and "not allowed" in error.reason:
                 # The spec's answer to a mutation sent with GET: 405 Method Not Allowed.
                 raise HTTPException(405, error.reason) from error
             raise
+        finally:
+            observe(operation, outcome, time.perf_counter() - started)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -144,12 +190,12 @@ class TimelineGraphQL(GraphQL[Context, None]):
         return response
 
 
+def _outcome(result: ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult) -> str:
+    """ "ok", or the code of the first error: what the metrics count an answer as."""
+    if not isinstance(result, ExecutionResult) or not result.errors:
+        return "ok"
+    return str((result.errors[0].extensions or {}).get("code", "error"))
+
+
 def _media_type(request: Request) -> str:
-    """graphql-response+json when the client asks for it before application/json."""
-    accepted = [part.split(";")[0].strip() for part in request.headers.get("accept", "").split(",")]
-    for media_type in accepted:
-        if media_type == GRAPHQL_RESPONSE:
-            return GRAPHQL_RESPONSE
-        if media_type in {JSON, "*/*", "application/*"}:
-            return JSON
-    return JSON
+    return negotiated(request.headers.get("accept", ""))

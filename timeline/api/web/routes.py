@@ -58,9 +58,8 @@ class WebFiles(StaticFiles):
         return response
 
 
-def web_routes() -> list[BaseRoute]:
-    """``/`` (the page) and ``/assets`` (its scripts and styles), to put before nothing else:
-    they match no path the API uses."""
+def page_routes() -> list[BaseRoute]:
+    """``/`` (the page) and ``/assets`` (its scripts and styles)."""
     page_files = WebFiles(directory=WEB)
     assets = WebFiles(directory=ASSETS)
 

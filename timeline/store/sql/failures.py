@@ -19,7 +19,12 @@ from contextlib import asynccontextmanager
 import asyncpg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from timeline.application.errors import ApplicationError, IntegrityViolation, StoreUnavailable
+from timeline.application.errors import (
+    ApplicationError,
+    IntegrityViolation,
+    SchemaMissing,
+    StoreUnavailable,
+)
 
 # What the raw asyncpg driver raises: refusals by the server, and failures of the client
 # side (a closed connection, a protocol left mid-operation).
@@ -29,6 +34,8 @@ ASYNCPG_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.Interna
 _UNAVAILABLE_CLASSES = ("08", "53", "57")
 _UNIQUE_VIOLATION = "23505"
 _RESTRICT_VIOLATION = "23001"  # raised by the immutability triggers of the migration
+_UNDEFINED_TABLE = "42P01"
+_UNDEFINED_FUNCTION = "42883"  # timeline_append, before the migration that makes it
 _SQLITE_UNAVAILABLE = (
     "SQLITE_BUSY",
     "SQLITE_LOCKED",
@@ -45,6 +52,7 @@ class Failure(enum.Enum):
     DUPLICATE_POSITION = "duplicate position or stream version"
     DUPLICATE_EVENT_ID = "duplicate event id"
     REFUSED = "refused by the database"
+    SCHEMA_MISSING = "a table of the schema is missing"
 
 
 def classify(error: DBAPIError) -> Failure | None:
@@ -62,6 +70,10 @@ def _classify_postgres(error: DBAPIError) -> Failure | None:
         return Failure.DUPLICATE_POSITION
     if sqlstate == _RESTRICT_VIOLATION:
         return Failure.REFUSED
+    if sqlstate == _UNDEFINED_TABLE or (
+        sqlstate == _UNDEFINED_FUNCTION and "timeline_append" in str(error.orig)
+    ):
+        return Failure.SCHEMA_MISSING
     if (
         sqlstate.startswith(_UNAVAILABLE_CLASSES)
         or error.connection_invalidated
@@ -80,6 +92,8 @@ def _classify_sqlite(error: DBAPIError) -> Failure | None:
         if "events.event_id" in str(original):
             return Failure.DUPLICATE_EVENT_ID
         return Failure.DUPLICATE_POSITION
+    if name == "SQLITE_ERROR" and str(original).startswith("no such table"):
+        return Failure.SCHEMA_MISSING
     if name.startswith(_SQLITE_UNAVAILABLE) or error.connection_invalidated:
         # Busy past the timeout, unopenable file, disk I/O: nothing was written.
         return Failure.UNAVAILABLE
@@ -93,6 +107,8 @@ def translate(error: DBAPIError, what: str = "the event store") -> ApplicationEr
     store reports it as a ``ConcurrencyError`` instead, with the stream's actual version.
     """
     failure = classify(error)
+    if failure is Failure.SCHEMA_MISSING:
+        return SchemaMissing()
     if failure is Failure.UNAVAILABLE:
         return StoreUnavailable(f"{what} cannot be reached: {error.orig}")
     if failure is Failure.DUPLICATE_EVENT_ID:

@@ -1,6 +1,6 @@
 """The PostgreSQL backend: an append is one call of ``timeline_append``.
 
-The function (migration 0008) does on the server, in the call's own transaction, all that
+The function (migration 0009) does on the server, in the call's own transaction, all that
 an append is (see ``timeline.store.sql.recorder``): it takes ``pg_advisory_xact_lock``,
 answers an idempotency key already used, checks the stream's version, reads the head,
 hashes each event against the one before (``sha256()``; the caller sends each event's

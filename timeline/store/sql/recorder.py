@@ -24,7 +24,7 @@ positions head + 1, head + 2, ... The lock is held until commit or rollback. The
 The price is one writer at a time. Each backend writes an append in one trip to the
 database, so throughput is bounded by that trip and the commit, not by the lock:
 
-* PostgreSQL (``postgres``): one call of ``timeline_append`` (migration 0008), which takes
+* PostgreSQL (``postgres``): one call of ``timeline_append`` (migration 0009), which takes
   the lock, checks, hashes, inserts and NOTIFYs on the server;
 * SQLite (``sqlite``): one job on a writer thread of its own, ``BEGIN IMMEDIATE`` to
   ``COMMIT`` on a plain ``sqlite3`` connection, hashing in between.

@@ -283,7 +283,7 @@ def place(
 ) -> Placed:
     """Chain ``events`` after ``head``; ``recorded_at`` is ``now`` held to the head's time,
     so that it never decreases along the log. SQLite's append does this in Python;
-    PostgreSQL's ``timeline_append`` does the same on the server (migration 0008), on the
+    PostgreSQL's ``timeline_append`` does the same on the server (migration 0009), on the
     same canonical bytes (``chain.content_parts``)."""
     recorded_at = utc(now)
     if head.recorded_at is not None and recorded_at < head.recorded_at:

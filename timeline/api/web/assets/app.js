@@ -5,12 +5,13 @@ import { fill, h, humanise } from "./dom.js";
 import { occurredAxis, renderFacts } from "./facts.js";
 import { renderChart } from "./chart.js";
 import { request, requestAll, subscribe } from "./graphql.js";
-import { renderMarkDetail } from "./marks.js";
+import { contestLabel, renderMarkDetail } from "./marks.js";
 import { plural } from "./numbers.js";
 import { renderFact } from "./panel.js";
 import { CATALOGUE, FACT, FACTS, LIVE, TOTALS } from "./queries.js";
 import { KnownAtSlider } from "./slider.js";
 import { readState, timelineFilter, writeState } from "./state.js";
+import { startWriters } from "./writers.js";
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -185,7 +186,10 @@ function drawChart() {
   if (focused) els.chart.querySelector(`[data-mark="${CSS.escape(focused)}"]`)?.focus();
   const mark = chartMarks.find((m) => m.key === selectedMark) ?? null;
   renderMarkDetail(els.detail, mark, known.unit, openFact);
-  els.chartNote.textContent = known.warnings.join(" ");
+  els.chartNote.textContent = [
+    ...known.contested.map((contest) => contestLabel(contest, known.unit)),
+    ...known.warnings,
+  ].join(" ");
 }
 
 function selectMark(key) {
@@ -396,3 +400,4 @@ async function start() {
 }
 
 start();
+startWriters();

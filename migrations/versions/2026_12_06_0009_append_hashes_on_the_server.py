@@ -16,8 +16,8 @@ last position. The function refuses to run at any isolation but READ COMMITTED (
 pins every session to it), where the head read after the lock sees the commit that
 released it.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 00:00:00+00:00
 """
 
@@ -29,8 +29,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0007"
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
