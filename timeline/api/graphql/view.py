@@ -19,6 +19,7 @@ What this adds to Strawberry's view, following the GraphQL-over-HTTP spec:
 from __future__ import annotations
 
 import json
+import time
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -36,6 +37,7 @@ from timeline.api.graphql.context import ApiServices, Context, build_context
 from timeline.api.graphql.errors import http_status, request_error_code
 from timeline.api.graphql.schema import TimelineSchema
 from timeline.api.media_types import GRAPHQL_RESPONSE, JSON, negotiated
+from timeline.api.metrics import observe
 from timeline.api.settings import ApiSettings
 from timeline.api.web import offline_graphiql
 
@@ -129,15 +131,27 @@ class TimelineGraphQL(GraphQL[Context, None]):
         root_value: None,
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        name = None if isinstance(request_data, list) else request_data.operation_name
+        # Any JSON may arrive as operationName; Strawberry refuses a non-string with a 400,
+        # which the metrics' label (hashed, matched as text) must not turn into a 500.
+        operation = name if isinstance(name, str) else None
+        request.state.graphql_operation = operation
+        started = time.perf_counter()
+        outcome = "error"
         try:
-            return await super().execute_operation(
+            result = await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
+            outcome = _outcome(result)
+            return result
         except HTTPException as error:
+            outcome = "refused"
             if request_adapter.method == "GET" and "not allowed" in error.reason:
                 # The spec's answer to a mutation sent with GET: 405 Method Not Allowed.
                 raise HTTPException(405, error.reason) from error
             raise
+        finally:
+            observe(operation, outcome, time.perf_counter() - started)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -177,6 +191,13 @@ class TimelineGraphQL(GraphQL[Context, None]):
                 response.headers.append(name, value)
         response.background = sub_response.background
         return response
+
+
+def _outcome(result: ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult) -> str:
+    """ "ok", or the code of the first error: what the metrics count an answer as."""
+    if not isinstance(result, ExecutionResult) or not result.errors:
+        return "ok"
+    return str((result.errors[0].extensions or {}).get("code", "error"))
 
 
 def _media_type(request: Request) -> str:
