@@ -208,4 +208,5 @@ def _figure(data: Mapping[str, Any]) -> Figure:
         ),
         basis=Basis(data["basis"]),
         period=FuzzyDate.parse(str(data["period"]), field="figure.period"),
+        span_days=data.get("span_days"),
     )

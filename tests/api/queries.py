@@ -7,7 +7,7 @@ from typing import Any
 FACT_FIELDS = """
   id kind title summary occurred occurredEarliest occurredLatest topics actors places
   status revision firstReported recordedAt
-  figure { measure value unit qualifier basis period lower upper }
+  figure { measure value unit qualifier basis period spanDays lower upper }
   sources { publisher title url publishedOn quote }
 """
 

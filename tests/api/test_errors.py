@@ -61,6 +61,12 @@ def only(errors: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         ({"source": source(published="2018/..")}, "input.source.publishedOn", "known ends"),
         ({"idempotencyKey": "k" * 201}, "input.idempotencyKey", "the limit is 200"),
+        ({"figure": figure(spanDays=7)}, "input.figure.spanDays", "only a FLOW figure"),
+        (
+            {"figure": figure(basis="FLOW", period="2025-10", spanDays=31)},
+            "input.figure.spanDays",
+            "not shorter than the period",
+        ),
     ],
 )
 async def test_bad_input_is_refused_naming_the_field_and_writes_nothing(

@@ -43,6 +43,7 @@ async def test_a_fact_is_recorded_corroborated_revised_and_retracted(api: Api, w
         "qualifier": "MORE_THAN",
         "basis": "CUMULATIVE",
         "period": "2018/2025-10",
+        "spanDays": None,
         "lower": "650000000",
         "upper": None,
     }
@@ -121,6 +122,24 @@ async def test_a_retry_with_the_same_idempotency_key_returns_the_original(
     assert (again["fact"]["id"], again["position"]) == (first["fact"]["id"], first["position"])
     events = (await api.data(EVENTS, {"first": 10}))["events"]
     assert events["totalCount"] == 2  # the measure's registration and the one fact
+
+
+async def test_a_figure_over_a_span_inside_its_period_keeps_the_span(api: Api, writer: str) -> None:
+    week = figure(
+        "2000",
+        measure="small-boat-arrivals-weekly",
+        unit="people",
+        basis="FLOW",
+        qualifier="ALMOST",
+        period="2025-09-22/2025-10-30",
+        spanDays=7,
+    )
+    recorded = (await record(api, writer, kind="FIGURE_REPORTED", figure=week))["fact"]
+    assert recorded["figure"]["period"] == "2025-09-22/2025-10-30"
+    assert recorded["figure"]["spanDays"] == 7
+    events = (await api.data(EVENTS, {"first": 2}))["events"]["edges"]
+    [fact_event] = [e["node"] for e in events if e["node"]["type"] == "FactRecorded"]
+    assert fact_event["payload"]["content"]["figure"]["span_days"] == 7
 
 
 async def test_a_new_measure_is_registered_with_its_unit_and_summary_defaults_to_title(

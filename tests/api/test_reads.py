@@ -162,15 +162,8 @@ query Totals($measure: String!, $knownAt: Date, $granularity: Granularity) {
 
 
 def crossings(value: str, period: str, basis: str = "FLOW", **changes: Any) -> dict[str, Any]:
-    return figure(
-        value,
-        measure="small-boat-crossings",
-        unit="people",
-        qualifier="EXACT",
-        basis=basis,
-        period=period,
-        **changes,
-    )
+    fields: dict[str, Any] = {"unit": "people", "qualifier": "EXACT", **changes}
+    return figure(value, measure="small-boat-crossings", basis=basis, period=period, **fields)
 
 
 async def test_measures_running_totals_and_figure_history(api: Api, writer: str) -> None:
@@ -237,6 +230,75 @@ async def test_measures_running_totals_and_figure_history(api: Api, writer: str)
     )["runningTotal"]
     assert [p["total"] for p in earlier["points"]] == ["100", "300"]
     assert earlier["checkpoints"] == []
+
+
+CONTESTED = """
+query Contested($measure: String!) {
+  runningTotal(measure: $measure, granularity: YEAR) {
+    points { date total lower upper contested }
+    checkpoints { value lower upper contested readings { source { url } figure { qualifier } } }
+    contested { period basis value lower upper readings { figure { qualifier } source { url } } }
+  }
+}
+"""
+
+
+async def test_readings_published_the_same_day_that_differ_are_contested(
+    api: Api, writer: str
+) -> None:
+    # "Almost 22,000" then "at least 22,000", both published on 31 October: whichever was
+    # recorded last, neither stands alone and both are shown.
+    almost = await record(
+        api,
+        writer,
+        1,
+        kind="FIGURE_REPORTED",
+        figure=crossings("22000", "2024", qualifier="ALMOST"),
+        source=source(1, "2025-10-31"),
+    )
+    await api.data(
+        CORROBORATE,
+        {
+            "id": almost["id"],
+            "source": source(2, "2025-10-31"),
+            "figure": crossings("22000", "2024", qualifier="AT_LEAST"),
+        },
+        token=writer,
+    )
+    for n in (3, 4):  # one cumulative reading, reported alike by two sources
+        await record(
+            api,
+            writer,
+            n,
+            kind="FIGURE_REPORTED",
+            figure=crossings("59607", "2024-07-05/2025-10", basis="CUMULATIVE"),
+            source=source(n, "2025-10-31"),
+        )
+
+    total = (await api.data(CONTESTED, {"measure": "small-boat-crossings"}))["runningTotal"]
+    assert total["points"] == [
+        {
+            "date": "2024-12-31",
+            "total": "22000",
+            "lower": "19800.0",
+            "upper": None,
+            "contested": True,
+        }
+    ]
+    [contest] = total["contested"]
+    assert (contest["period"], contest["basis"], contest["lower"], contest["upper"]) == (
+        "2024",
+        "FLOW",
+        "19800.0",
+        None,
+    )
+    assert {r["figure"]["qualifier"] for r in contest["readings"]} == {"ALMOST", "AT_LEAST"}
+    [checkpoint] = total["checkpoints"]
+    assert (checkpoint["value"], checkpoint["contested"]) == ("59607", False)
+    assert [r["source"]["url"] for r in checkpoint["readings"]] == [
+        source(3)["url"],
+        source(4)["url"],
+    ]
 
 
 @pytest.mark.parametrize("field", ["runningTotal", "figureHistory"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_the_rwanda_fact_appears_when_its_source_is_published(page: Page, server
     timeline.slider.press("ArrowRight")
     timeline.wait_until_shown(AFTER_KNOWN.isoformat())
     expect(timeline.fact(RWANDA)).to_be_visible()
-    expect(timeline.summary).to_contain_text("On 31 October 2025 the record showed 28 facts")
+    expect(timeline.summary).to_contain_text("On 31 October 2025 the record showed 30 facts")
     assert timeline.params()["known"] == "2025-10-31"
 
 
@@ -58,8 +59,8 @@ def test_the_chart_has_its_points_once_they_are_known(page: Page, server: Server
     expect(checkpoint).to_have_attribute(
         "aria-label",
         # The page writes date ranges with an en dash.
-        "Checkpoint at 31 Oct 2025: more than £650,000,000 for 2018 – Oct 2025 "  # noqa: RUF001
-        "(bounds: more than £650,000,000, no upper bound)",
+        "Checkpoint at 31 Oct 2025: more than £650,000,000 for 2018 – Oct 2025, "  # noqa: RUF001
+        "reported by Unknown (syndicated copy) (bounds: more than £650,000,000, no upper bound)",
     )
 
     checkpoint.click()
@@ -81,6 +82,32 @@ def test_the_chart_has_its_points_once_they_are_known(page: Page, server: Server
     points.press("Enter")
     expect(detail).to_contain_text("Running total at 31 Oct 2025")
     expect(detail.locator("blockquote")).to_have_count(1)
+
+
+def test_the_chart_names_every_source_and_shows_both_sides_of_a_contest(
+    page: Page, server: Server
+) -> None:
+    timeline = TimelinePage(page, server).open(
+        f"?known={AFTER_KNOWN}", known=AFTER_KNOWN.isoformat()
+    )
+    measure = page.get_by_label("Measure", exact=True)
+    # 59,607 is reported alike by 000 and by the Daily Express (002).
+    measure.select_option("small-boat-arrivals-under-labour")
+    checkpoint = timeline.chart_marks("checkpoint")
+    expect(checkpoint).to_have_attribute(
+        "aria-label",
+        re.compile(r"reported by Unknown \(syndicated copy\); Daily Express"),
+    )
+    checkpoint.click()
+    expect(page.locator("#mark-detail blockquote")).to_have_count(2)
+
+    # "Almost 22,000" (000) and "at least 22,000" (002), both known from 31 October 2025.
+    measure.select_option("western-balkans-migrants-smuggled")
+    point = timeline.chart_marks("total")
+    expect(point).to_have_attribute("aria-label", re.compile(r"22,000 people, contested"))
+    note = page.locator("#chart-note")
+    expect(note).to_contain_text("Contested for 2024: almost 22,000 people")
+    expect(note).to_contain_text("at least 22,000 people (Daily Express)")
 
 
 def test_the_slider_moves_with_the_keyboard_and_the_url_follows(page: Page, server: Server) -> None:
@@ -123,7 +150,7 @@ def test_the_buttons_step_between_the_days_the_record_changed(page: Page, server
     page.get_by_role("button", name="Previous change").click()
     assert timeline.slider_day() is not None
     expect(timeline.facts).to_have_count(0)
-    page.get_by_role("button", name="Now").click()
+    page.get_by_role("button", name="Now", exact=True).click()
     timeline.wait_until_shown("now")
 
 

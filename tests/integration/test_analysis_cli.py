@@ -60,28 +60,63 @@ def test_replay_knows_a_source_only_from_its_publication(cli: CliRunner) -> None
     assert before["count"] == 0
     assert SARAJEVO in titles(after)
     assert after["known_at"] == "2025-11-01"
-    assert after["count"] == len(after["facts"]) == 28
+    assert after["count"] == len(after["facts"]) == 30
     assert NORTHERN_FRANCE not in titles(after)
     assert NORTHERN_FRANCE in titles(today)
-    assert today["count"] == 29
+    assert today["count"] == 31
 
 
 def test_replay_shows_each_fact_as_it_stood_then(cli: CliRunner) -> None:
-    # The deployment was recorded from 000, corroborated by 002 (both known from 31 October
-    # 2025) and then by 003, known only from 23 November 2026.
+    # The deployment was recorded from 000 (known from 31 October 2025) and corroborated by
+    # 003, known only from 23 November 2026; 002 never says officers were sent.
     deployment = "UK sends border security officers to the Western Balkans"
     facts = as_json(cli, "replay", "--known-at", "2025-11-01")["facts"]
     then = next(f for f in facts if f["title"].startswith(deployment))
     now = next(f for f in as_json(cli, "replay")["facts"] if f["title"].startswith(deployment))
 
     assert (then["revision"], [s["publisher"] for s in then["sources"]]) == (
-        2,
-        ["Unknown (syndicated copy)", "Daily Express"],
+        1,
+        ["Unknown (syndicated copy)"],
     )
     assert (now["revision"], [s["publisher"] for s in now["sources"]]) == (
-        3,
-        ["Unknown (syndicated copy)", "Daily Express", "Unknown (unattributed copy)"],
+        2,
+        ["Unknown (syndicated copy)", "Unknown (unattributed copy)"],
     )
+
+
+def test_replay_shows_every_side_of_readings_that_differ(cli: CliRunner) -> None:
+    # Replay once showed only "almost 22,000", the reading of the source loaded first.
+    smuggled = "Almost 22,000 migrants smuggled through the Western Balkans in 2024"
+    fact = next(f for f in as_json(cli, "replay")["facts"] if f["title"] == smuggled)
+    table = run(cli, "replay", "--text", "22,000 migrants").stdout
+    [row] = as_csv(cli, "replay", "--text", "22,000 migrants")
+
+    assert [
+        (r["figure"]["quantity"]["qualifier"], r["source"]["publisher"]) for r in fact["readings"]
+    ] == [("ALMOST", "Unknown (syndicated copy)"), ("AT_LEAST", "Daily Express")]
+    assert "readings differ" in table
+    assert "at least 22,000" in table
+    assert row["readings"] == (
+        "almost 22,000 people for 2024 (Unknown (syndicated copy)); "
+        "at least 22,000 people for 2024 (Daily Express)"
+    )
+
+
+def test_last_weeks_figure_is_seven_days_inside_its_window(cli: CliRunner) -> None:
+    # "after nearly 2,000 came last week alone": fewer than 2,000 in one week of the window,
+    # never in all 39 days of it.
+    week = "Nearly 2,000 small boat arrivals in the week before publication"
+    fact = next(f for f in as_json(cli, "replay")["facts"] if f["title"] == week)
+    [row] = as_csv(cli, "replay", "--text", "Nearly 2,000")
+    history = as_json(cli, "history", "small-boat-arrivals-weekly")
+
+    assert fact["figure"]["period"]["edtf"] == "2025-09-22/2025-10-30"
+    assert fact["figure"]["span_days"] == 7
+    assert row["span_days"] == "7"
+    assert row["readings"] == (
+        "almost 2,000 people for 7 days within 2025-09-22/2025-10-30 (Unknown (syndicated copy))"
+    )
+    assert history["readings"][0]["reading"]["figure"]["span_days"] == 7
 
 
 def test_replay_before_anything_was_recorded_is_empty(cli: CliRunner) -> None:
@@ -149,6 +184,7 @@ def test_totals_show_the_more_than_checkpoint_with_no_upper_bound(cli: CliRunner
     assert checkpoint["difference"] == "650000000"
     assert checkpoint["consistent"] is False
     assert document["facts"] == {checkpoint["fact_id"]: PAYMENTS}
+    assert checkpoint["publishers"] == ["Unknown (syndicated copy)"]
     [row] = rows
     assert (row["kind"], row["total"], row["lower"], row["lower_inclusive"]) == (
         "checkpoint",
@@ -167,22 +203,57 @@ def test_totals_before_publication_have_nothing(cli: CliRunner) -> None:
     assert document["points"] == document["checkpoints"] == []
 
 
-def test_totals_sum_the_standing_reading_and_flag_the_conflict(cli: CliRunner) -> None:
+def test_totals_of_readings_published_the_same_day_that_conflict_are_contested(
+    cli: CliRunner,
+) -> None:
+    # "Almost 22,000" (000) and "at least 22,000" (002) are both known from 31 October 2025:
+    # neither is later by publication, so neither stands alone, whatever the load order.
     document = as_json(cli, "totals", "western-balkans-migrants-smuggled", "--granularity", "year")
+    table = run(cli, "totals", "western-balkans-migrants-smuggled", "--granularity", "year")
 
     [point] = document["points"]
     assert point["date"] == "2024-12-31"
-    assert (point["total"], point["lower"], point["lower_inclusive"]) == ("22000", "22000", True)
-    assert point["upper"] is None  # "at least 22,000" stands: no upper bound
-    [conflict] = document["conflicts"]
-    assert conflict["standing"]["source"]["publisher"] == "Daily Express"
-    assert {r["figure"]["quantity"]["qualifier"] for r in conflict["readings"]} == {
+    assert point["contested"] is True
+    assert (point["total"], point["lower"], point["lower_inclusive"]) == ("22000", "19800", True)
+    assert point["upper"] is None  # the cover of [19,800, 22,000) and [22,000, ∞)
+    [contest] = document["contested"]
+    assert contest["period"] == "2024"
+    assert {r["figure"]["quantity"]["qualifier"] for r in contest["readings"]} == {
         "ALMOST",
         "AT_LEAST",
     }
+    assert set(contest["publishers"]) == {"Unknown (syndicated copy)", "Daily Express"}
+    [conflict] = document["conflicts"]
+    assert conflict["standing"]["contested"] is True
+    assert "'s stands" not in table.stdout
+    assert "contested" in table.stdout
+    assert "almost 22,000 people (Unknown (syndicated copy))" in table.stdout
+    assert "at least 22,000 people (Daily Express)" in table.stdout
 
 
-def test_history_lists_the_readings_in_reported_order_with_supersession(cli: CliRunner) -> None:
+def test_a_checkpoint_several_sources_report_names_them_all(cli: CliRunner) -> None:
+    # 59,607 is in 000 and in 002, word for word.
+    document = as_json(cli, "totals", "small-boat-arrivals-under-labour")
+    rows = as_csv(cli, "totals", "small-boat-arrivals-under-labour")
+    table = run(cli, "totals", "small-boat-arrivals-under-labour").stdout
+
+    [checkpoint] = document["checkpoints"]
+    assert checkpoint["value"] == "59607"
+    assert checkpoint["contested"] is False
+    assert checkpoint["publishers"] == ["Unknown (syndicated copy)", "Daily Express"]
+    assert [r["source"]["document"] for r in checkpoint["readings"]] == [
+        "000_8aac7eb8d5369df6.txt",
+        "002_f3c8f77afb9e766a.txt",
+    ]
+    [row] = rows
+    assert row["publishers"] == "Unknown (syndicated copy); Daily Express"
+    assert "Unknown (syndicated" in table
+    assert "Daily Express" in table
+
+
+def test_history_lists_the_readings_in_reported_order_superseding_nothing_the_same_day(
+    cli: CliRunner,
+) -> None:
     document = as_json(cli, "history", "western-balkans-migrants-smuggled")
     rows = as_csv(cli, "history", "western-balkans-migrants-smuggled", "--period", "2024")
     table = run(cli, "history", "western-balkans-migrants-smuggled").stdout
@@ -194,13 +265,14 @@ def test_history_lists_the_readings_in_reported_order_with_supersession(cli: Cli
     assert first["change"] is None
     assert second["reading"]["figure"]["quantity"]["qualifier"] == "AT_LEAST"
     assert second["reading"]["source"]["publisher"] == "Daily Express"
-    assert second["superseded"] == first["reading"]
-    assert second["change"] == "0"
+    # Both are known from 31 October 2025: the one recorded second replaced nothing.
+    assert second["superseded"] is None
+    assert second["change"] is None
     assert [r["status"] for r in document["readings"]] == ["CURRENT", "CURRENT"]
     assert "At least 22,000 people" in second["reading"]["source"]["quote"]
     assert [(r["order"], r["qualifier"], r["superseded_qualifier"]) for r in rows] == [
         ("1", "ALMOST", ""),
-        ("2", "AT_LEAST", "ALMOST"),
+        ("2", "AT_LEAST", ""),
     ]
     assert "almost 22,000 people" in table
     assert "at least 22,000 people" in table
@@ -218,7 +290,7 @@ def test_changes_list_the_facts_added_between_two_days(cli: CliRunner) -> None:
     )
     later = as_csv(cli, "changes", "--from-known-at", "2025-11-01", "--to-known-at", "2026-12-01")
 
-    assert len(october["added"]) == 28
+    assert len(october["added"]) == 30
     assert SARAJEVO in {change["fact"]["title"] for change in october["added"]}
     assert october["revised"] == october["retracted"] == []
     added = [row for row in later if row["change"] == "ADDED"]

@@ -34,13 +34,13 @@ def tail_jsonl(cli: CliRunner) -> list[dict[str, object]]:
 def test_seeding_twice_gives_the_same_log(cli: CliRunner) -> None:
     first = cli.invoke(app, ["seed"])
     assert first.exit_code == 0, first.output
-    assert "recorded 29 facts and 8 corroborations" in first.output
+    assert "recorded 31 facts and 7 corroborations" in first.output
     log = tail_jsonl(cli)
 
     second = cli.invoke(app, ["seed"])
 
     assert second.exit_code == 0, second.output
-    assert "nothing to add: all 37 seed entries are already in the log" in second.output
+    assert "nothing to add: all 38 seed entries are already in the log" in second.output
     assert tail_jsonl(cli) == log
 
 

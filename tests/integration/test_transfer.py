@@ -55,13 +55,13 @@ def test_an_export_imported_into_an_empty_database_is_the_same_log(
 ) -> None:
     imported = on(target_url, "import", str(export))
 
-    assert "imported 48 events; the log's head is at 48" in imported.output
+    assert "imported 49 events; the log's head is at 49" in imported.output
     tail = on(database_url, "events", "tail", "--format", "jsonl").stdout
     assert on(target_url, "events", "tail", "--format", "jsonl").stdout == tail
     assert "hash chain intact" in on(target_url, "verify").output
     assert answers(target_url) == answers(database_url)
     # The idempotency keys came along: the seed loader recognises every entry.
-    assert "nothing to add: all 37" in on(target_url, "seed").output
+    assert "nothing to add: all 38" in on(target_url, "seed").output
 
 
 def test_the_import_continues_as_a_log_of_its_own(
@@ -72,8 +72,8 @@ def test_the_import_continues_as_a_log_of_its_own(
 
     assert "hash chain intact" in on(target_url, "verify").output
     events = on(target_url, "events", "tail", "--format", "jsonl").stdout.splitlines()
-    assert len(events) == 49
-    assert json.loads(events[-1])["position"] == 49
+    assert len(events) == 50
+    assert json.loads(events[-1])["position"] == 50
 
 
 def test_export_to_stdout_is_only_the_lines(database_url: str, export: Path) -> None:
@@ -81,9 +81,9 @@ def test_export_to_stdout_is_only_the_lines(database_url: str, export: Path) -> 
 
     assert result.stdout == export.read_text(encoding="utf-8")
     assert [json.loads(line)["position"] for line in result.stdout.splitlines()] == list(
-        range(1, 49)
+        range(1, 50)
     )
-    assert "exported 48 events" in result.stderr
+    assert "exported 49 events" in result.stderr
 
 
 def test_every_stored_field_is_exported(database_url: str, export: Path) -> None:
@@ -167,7 +167,7 @@ def test_an_export_does_not_import_into_a_log_it_does_not_continue(
     result = on(database_url, "import", str(export), expect=1)
 
     assert "line 1: the file starts at position 1 and continues an empty log" in result.stderr
-    assert "this log holds 48 events" in result.stderr
+    assert "this log holds 49 events" in result.stderr
 
 
 def test_an_empty_file_imports_nothing(target_url: str, tmp_path: Path) -> None:

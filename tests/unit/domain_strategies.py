@@ -116,12 +116,20 @@ def figures(draw: st.DrawFn, measure: str | None = None) -> Figure:
     if draw(st.booleans()):
         other = "EUR" if quantity.unit == "GBP" else "GBP"
         equivalent = draw(quantities(unit=other))
+    basis = draw(st.sampled_from(Basis))
+    period = draw(fuzzy_dates(open_ends=False))
+    window = (period.latest - period.earliest).days + 1
+    span_days = None
+    if basis is Basis.FLOW and window > 1 and draw(st.booleans()):
+        # "Nearly 2,000 last week": a span of known length somewhere inside the period.
+        span_days = draw(st.integers(1, min(window - 1, 400)))
     return Figure(
         measure=measure or draw(st.sampled_from(("uk-payments-to-france", "small-boat-arrivals"))),
         quantity=quantity,
-        basis=draw(st.sampled_from(Basis)),
-        period=draw(fuzzy_dates(open_ends=False)),
+        basis=basis,
+        period=period,
         equivalent=equivalent,
+        span_days=span_days,
     )
 
 

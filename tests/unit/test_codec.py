@@ -105,7 +105,7 @@ def floats_in(value: JSONValue) -> list[float]:
 def test_a_recorded_fact_becomes_a_record_with_its_times() -> None:
     metadata = EventMetadata(actor="curator", reason="seed")
     new = encode(RECORDED, metadata, event_id=EVENT_ID)
-    assert (new.event_id, new.event_type, new.schema_version) == (EVENT_ID, "FactRecorded", 2)
+    assert (new.event_id, new.event_type, new.schema_version) == (EVENT_ID, "FactRecorded", 3)
     assert new.metadata == metadata
     assert new.occurred == OccurredTime(
         edtf="2018/2025-10", earliest=dt.date(2018, 1, 1), latest=dt.date(2025, 10, 31)
@@ -200,11 +200,87 @@ def test_a_v1_fact_recorded_without_a_date_note_is_upcast() -> None:
     assert v1 == before  # the stored payload is never rewritten
 
 
+LAST_WEEK = Figure(
+    measure="small-boat-arrivals-weekly",
+    quantity=Quantity(Decimal(2000), "people", Qualifier.ALMOST),
+    basis=Basis.FLOW,
+    period=FuzzyDate("2025-09-22/2025-10-30"),
+    span_days=7,
+)
+
+
+def test_a_span_is_written_and_read_back() -> None:
+    event = FactCorroborated(fact_id=FACT_ID, source=BBC, figure=LAST_WEEK)
+    new = encode(event)
+    figure = new.payload["figure"]
+    assert isinstance(figure, dict)
+    assert figure["span_days"] == 7
+    assert new.schema_version == 2
+    assert decode(stored(new)) == event
+
+
+def v2_figure(figure: Figure) -> dict[str, JSONValue]:
+    """A figure as releases before ``span_days`` wrote it: no such key."""
+    payload = encode(FactCorroborated(fact_id=FACT_ID, source=BBC, figure=figure)).payload
+    written = copy.deepcopy(payload["figure"])
+    assert isinstance(written, dict)
+    del written["span_days"]
+    return written
+
+
+def test_figures_stored_before_spans_decode_unchanged_as_covering_their_period() -> None:
+    # The payloads older releases wrote, key for key: each decodes to the same event, its
+    # figures over their whole period, and is never rewritten.
+    recorded = copy.deepcopy(dict(encode(RECORDED).payload))
+    recorded["content"]["figure"] = v2_figure(PAYMENT)
+    corroborated = {
+        "fact_id": str(FACT_ID),
+        "source": encode(RECORDED).payload["source"],
+        "figure": v2_figure(PAYMENT),
+    }
+    revised = {
+        "fact_id": str(FACT_ID),
+        "changes": {"title": "Corrected", "figure": v2_figure(PAYMENT)},
+        "reason": "misread",
+        "source": None,
+    }
+    old = {"FactRecorded": (2, recorded), "FactCorroborated": (1, corroborated)}
+    old["FactRevised"] = (1, revised)
+    for event_type, (version, payload) in old.items():
+        before = copy.deepcopy(payload)
+        event = decode_payload(event_type, version, payload)
+        assert payload == before
+        figure = (
+            event.content.figure
+            if isinstance(event, FactRecorded)
+            else event.figure
+            if isinstance(event, FactCorroborated)
+            else event.changes.figure
+            if isinstance(event, FactRevised)
+            else None
+        )
+        assert figure == PAYMENT
+        assert figure.covers_period
+    assert decode_payload("FactRecorded", 2, recorded) == RECORDED
+
+
+def test_a_revision_without_a_figure_upcasts_untouched() -> None:
+    payload = {
+        "fact_id": str(FACT_ID),
+        "changes": {"title": "Corrected"},
+        "reason": "typo",
+        "source": None,
+    }
+    event = decode_payload("FactRevised", 1, payload)
+    assert isinstance(event, FactRevised)
+    assert event.changes.figure is None
+
+
 @pytest.mark.parametrize(
     ("event_type", "version", "reason"),
     [
         ("FactInvented", 1, "unknown event type"),
-        ("FactRecorded", 3, "written by a newer release"),
+        ("FactRecorded", 4, "written by a newer release"),
         ("FactCorroborated", 0, "no upcaster from v0"),
     ],
 )

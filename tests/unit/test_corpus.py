@@ -32,7 +32,7 @@ def test_articles_load_in_the_order_the_record_learnt_them(entries: list[SeedEnt
 
     assert known == sorted(known)
     assert next(e.article[:3] for e in entries if e.article[:3] != entries[0].article[:3]) == "002"
-    assert len(first_article) == 29
+    assert len(first_article) == 31
 
 
 def test_resolvable_phrases_give_the_dates_the_curators_wrote(entries: list[SeedEntry]) -> None:
@@ -71,3 +71,24 @@ def test_an_unknown_qualifier_names_the_file_and_the_field(tmp_path: Path) -> No
 def test_an_empty_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=r"no \*\.yaml seed files"):
         load_corpus(tmp_path)
+
+
+def test_last_weeks_figure_loads_as_seven_days_inside_its_window(entries: list[SeedEntry]) -> None:
+    [entry] = [e for e in entries if e.slug == "small-boat-arrivals-last-week"]
+    figure = entry.content.figure
+    assert figure is not None
+    assert figure.span_days == 7
+    assert (figure.period.earliest.isoformat(), figure.period.latest.isoformat()) == (
+        "2025-09-22",
+        "2025-10-30",
+    )
+
+
+def test_a_span_longer_than_its_window_names_the_file_and_the_field(tmp_path: Path) -> None:
+    source = (DEFAULT_SEEDS / "000_8aac7eb8d5369df6.yaml").read_text(encoding="utf-8")
+    (tmp_path / "000_8aac7eb8d5369df6.yaml").write_text(
+        source.replace("span_days: 7", "span_days: 70"), encoding="utf-8"
+    )
+    with pytest.raises(CorpusError, match="span_days") as caught:
+        load_corpus(tmp_path)
+    assert "small-boat-arrivals-last-week" in str(caught.value)

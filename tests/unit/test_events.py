@@ -29,8 +29,13 @@ def test_events_are_frozen_keyword_only_and_versioned(event_type: type[object]) 
     assert "SCHEMA_VERSION" not in {field.name for field in parameters}
 
 
-def test_fact_recorded_is_at_version_two_since_date_notes() -> None:
-    assert FactRecorded.SCHEMA_VERSION == 2
+def test_events_carrying_figures_moved_up_a_version_with_spans() -> None:
+    # date_note made FactRecorded v2; Figure.span_days made every event that carries a
+    # figure one version newer, so an older release refuses them rather than misread a
+    # week's figure as its whole window.
+    assert FactRecorded.SCHEMA_VERSION == 3
+    assert FactCorroborated.SCHEMA_VERSION == 2
+    assert FactRevised.SCHEMA_VERSION == 2
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "r" * (MAX_REASON + 1)])

@@ -96,6 +96,46 @@ def test_wrong_types_are_refused(changes: dict[str, object], field: str) -> None
     assert caught.value.field == field
 
 
+def last_week(**changes: object) -> Figure:
+    fields: dict[str, object] = {
+        "measure": "small-boat-arrivals-weekly",
+        "quantity": Quantity(Decimal(2000), "people", Qualifier.ALMOST),
+        "basis": Basis.FLOW,
+        "period": FuzzyDate("2025-09-22/2025-10-30"),
+        "span_days": 7,
+    }
+    fields.update(changes)
+    return Figure(**fields)  # type: ignore[arg-type]
+
+
+def test_a_figure_can_cover_a_span_of_known_length_inside_its_period() -> None:
+    figure = last_week()
+    assert figure.span_days == 7
+    assert not figure.covers_period
+    assert Figure(
+        measure=figure.measure, quantity=figure.quantity, basis=Basis.FLOW, period=figure.period
+    ).covers_period
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"span_days": 0}, "at least 1 day"),
+        ({"span_days": True}, "whole number of days"),
+        ({"span_days": "7"}, "whole number of days"),
+        ({"basis": Basis.CUMULATIVE}, "only a FLOW figure"),
+        ({"span_days": 39}, "not shorter than the period"),
+        ({"span_days": 40}, "not shorter than the period"),
+    ],
+)
+def test_a_span_must_be_a_flow_shorter_than_its_period(
+    changes: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(InvalidFigure, match=reason) as caught:
+        last_week(**changes)
+    assert caught.value.field == "span_days"
+
+
 @pytest.mark.parametrize(
     ("key", "suggestion"),
     [

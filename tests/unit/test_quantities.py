@@ -267,3 +267,26 @@ def test_of_parses_loose_input_but_never_floats() -> None:
 
 def test_str_reads_like_the_source() -> None:
     assert str(Quantity(Decimal(650), "GBP", Qualifier.MORE_THAN)) == "MORE_THAN 650 GBP"
+
+
+@given(st.lists(quantity_values(unit="GBP"), min_size=1, max_size=5))
+def test_cover_holds_every_amount_any_side_holds_and_no_less(sides: list[Quantity]) -> None:
+    covered = quantities.cover(side.bounds for side in sides)
+    ends = [x for side in sides for x in (side.bounds.lower, side.bounds.upper) if x is not None]
+    for side in sides:
+        for amount in ends:
+            if side.bounds.contains(amount):
+                assert covered.contains(amount)
+    # Each end of the cover is some side's end.
+    assert covered.lower in {side.bounds.lower for side in sides}
+    assert covered.upper in {side.bounds.upper for side in sides}
+
+
+def test_cover_of_almost_and_at_least_runs_from_ninety_percent_to_unbounded() -> None:
+    almost = Quantity(Decimal(22000), "people", Qualifier.ALMOST).bounds
+    at_least = Quantity(Decimal(22000), "people", Qualifier.AT_LEAST).bounds
+    assert quantities.cover([almost, at_least]) == Bounds(
+        lower=Decimal(19800), lower_inclusive=True, upper=None, upper_inclusive=False
+    )
+    with pytest.raises(InvalidQuantity):
+        quantities.cover([])

@@ -40,6 +40,7 @@ CSV_HEADER = (
     "status",
     "ended_reason",
     "quote",
+    "span_days",
 )
 
 
@@ -121,6 +122,7 @@ def _row(order: int, entry: HistoryEntry) -> list[object]:
         str(entry.status),
         entry.ended_reason,
         reading.source.quote,
+        reading.figure.span_days,
     ]
 
 
@@ -157,7 +159,10 @@ def _print(measure: Measure, period: FuzzyDate | None, entries: tuple[HistoryEnt
 
 def _reading(reading: Reading, *, publisher: bool = False) -> str:
     figure = reading.figure
-    text = f"{quantity_text(figure.quantity)} for {figure.period} ({str(figure.basis).lower()})"
+    text = (
+        f"{quantity_text(figure.quantity)} for {figure.describe_period()} "
+        f"({str(figure.basis).lower()})"
+    )
     return f"{text}, {reading.source.publisher}" if publisher else text
 
 

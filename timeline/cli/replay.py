@@ -21,7 +21,15 @@ from timeline.cli.options import (
     OutputFormat,
     RecordedBefore,
 )
-from timeline.cli.values import figure_text, instant_json, listed, plain, publishers, revision_json
+from timeline.cli.values import (
+    figure_text,
+    instant_json,
+    listed,
+    plain,
+    publishers,
+    readings_text,
+    revision_json,
+)
 from timeline.domain.projections.revisions import FactRevision
 from timeline.domain.projections.visibility import AsOf
 
@@ -51,6 +59,8 @@ CSV_HEADER = (
     "publishers",
     "known_from",
     "recorded_from",
+    "readings",
+    "span_days",
 )
 
 
@@ -146,7 +156,7 @@ def _table(as_of: AsOf, revisions: Sequence[FactRevision]) -> Table:
             content.occurred.text,
             content.kind,
             title,
-            "" if content.figure is None else figure_text(content.figure),
+            readings_text(revision.fact),
             publishers(revision.fact.sources),
             revision.known_from.isoformat(),
         )
@@ -177,4 +187,6 @@ def _csv_row(revision: FactRevision) -> list[JSONValue]:
         publishers(revision.fact.sources),
         revision.known_from.isoformat(),
         instant_json(revision.recorded_from),
+        listed(f"{figure_text(r.figure)} ({r.source.publisher})" for r in revision.fact.readings),
+        None if figure is None else figure.span_days,
     ]

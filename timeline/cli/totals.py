@@ -34,7 +34,8 @@ from timeline.cli.values import (
     upper_text,
 )
 from timeline.domain.measures import Measure
-from timeline.domain.projections.selection import Conflict
+from timeline.domain.projections.readings import Reading
+from timeline.domain.projections.selection import Amount, Conflict
 from timeline.domain.projections.totals import Checkpoint, Granularity, RunningTotal, TotalPoint
 from timeline.domain.projections.visibility import AsOf
 
@@ -50,6 +51,8 @@ CSV_HEADER = (
     "computed_total",
     "difference",
     "consistent",
+    "contested",
+    "publishers",
 )
 
 
@@ -77,7 +80,9 @@ def totals(
 ) -> None:
     """The running total of a measure: the sum of its FLOW readings at the end of each
     day, month or year, with lower and upper bounds that keep "more than" and "about"
-    honest, and its CUMULATIVE readings set beside it as checkpoints.
+    honest, and its CUMULATIVE readings set beside it as checkpoints. A reading several
+    sources report names them all; readings of one period that differ, none published
+    later, are contested: both sides are shown and the bounds cover them.
 
         timeline totals uk-payments-to-france --known-at 2025-11-01
     """
@@ -106,7 +111,9 @@ async def _totals(
             key, as_of, granularity=granularity, start=start, end=end
         )
         fact_ids = {fact_id for point in total.points for fact_id in point.fact_ids}
-        fact_ids |= {checkpoint.fact_id for checkpoint in total.checkpoints}
+        fact_ids |= {
+            fact_id for checkpoint in total.checkpoints for fact_id in checkpoint.amount.fact_ids
+        }
         facts = await queries.facts(fact_ids, as_of)
         titles = {fact_id: revision.fact.content.title for fact_id, revision in facts.items()}
         return measure, total, titles
@@ -123,20 +130,23 @@ def _document(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[U
             {
                 "date": checkpoint.date.isoformat(),
                 "fact_id": str(checkpoint.fact_id),
-                "reading": reading_json(checkpoint.reading),
-                "quantity": quantity_json(checkpoint.quantity),
+                **_amount_json(checkpoint.amount),
                 "computed": _point_json(checkpoint.computed),
                 "difference": plain(checkpoint.difference),
                 "consistent": checkpoint.consistent,
             }
             for checkpoint in total.checkpoints
         ],
+        "contested": [
+            {"period": amount.period.text, "basis": str(amount.basis), **_amount_json(amount)}
+            for amount in total.contested
+        ],
         "warnings": list(total.warnings),
         "conflicts": [
             {
                 "description": conflict.describe(),
                 "readings": [reading_json(reading) for reading in conflict.readings],
-                "standing": reading_json(conflict.standing),
+                "standing": _amount_json(conflict.standing),
             }
             for conflict in total.conflicts
         ],
@@ -144,11 +154,29 @@ def _document(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[U
     }
 
 
+def _amount_json(amount: Amount) -> JSON:
+    """An amount: its value and bounds, whether it is contested, and every reading behind
+    it (each source that reported it; each side of a contest)."""
+    return {
+        "quantity": None if amount.contested else quantity_json(amount.first.figure.quantity),
+        "value": plain(amount.value),
+        "bounds": bounds_json(amount.bounds),
+        "contested": amount.contested,
+        "publishers": _publishers(amount.readings),
+        "readings": [reading_json(reading) for reading in amount.readings],
+    }
+
+
+def _publishers(readings: Iterable[Reading]) -> list[str]:
+    return list(dict.fromkeys(reading.source.publisher for reading in readings))
+
+
 def _point_json(point: TotalPoint) -> JSON:
     return {
         "date": point.date.isoformat(),
         "total": plain(point.total),
         **bounds_json(point.bounds),
+        "contested": point.contested,
         "fact_ids": [str(fact_id) for fact_id in point.fact_ids],
     }
 
@@ -167,37 +195,66 @@ def _point_row(point: TotalPoint) -> list[object]:
         None,
         None,
         None,
+        point.contested,
+        None,
     ]
 
 
 def _checkpoint_row(checkpoint: Checkpoint) -> list[object]:
-    bounds = bounds_json(checkpoint.quantity.bounds)
+    amount = checkpoint.amount
+    bounds = bounds_json(amount.bounds)
     return [
         "checkpoint",
         checkpoint.date.isoformat(),
-        plain(checkpoint.quantity.value),
+        plain(amount.value),
         bounds["lower"],
         bounds["lower_inclusive"],
         bounds["upper"],
         bounds["upper_inclusive"],
-        str(checkpoint.fact_id),
+        " ".join(str(fact_id) for fact_id in amount.fact_ids),
         plain(checkpoint.computed.total),
         plain(checkpoint.difference),
         checkpoint.consistent,
+        amount.contested,
+        "; ".join(_publishers(amount.readings)),
     ]
 
 
 def _messages(total: RunningTotal) -> Iterable[str]:
     yield from (f"warning: {warning}" for warning in total.warnings)
     yield from (f"conflict: {_conflict(conflict)}" for conflict in total.conflicts)
+    yield from (f"contested: {_contest(amount)}" for amount in total.contested)
+
+
+def _side(reading: Reading) -> str:
+    return f"{quantity_text(reading.figure.quantity)} ({reading.source.publisher})"
+
+
+def _reported(amount: Amount) -> str:
+    """What the sources reported: the agreed reading, or each side of a contest."""
+    if amount.contested:
+        return "\n".join(_side(reading) for reading in amount.readings)
+    return quantity_text(amount.first.figure.quantity)
 
 
 def _conflict(conflict: Conflict) -> str:
     first, second = conflict.readings
+    amount = conflict.standing
+    outcome = (
+        "neither is later by publication, so neither stands alone: contested"
+        if amount.contested
+        else f"{'; '.join(_publishers(amount.readings))}'s stands, published later"
+    )
+    return f"{_side(first)} and {_side(second)} for {conflict.period} cannot both hold; {outcome}"
+
+
+def _contest(amount: Amount) -> str:
+    sides = " and ".join(
+        f"{_side(reading)}, known from {reading.reported_on}" for reading in amount.readings
+    )
     return (
-        f"{quantity_text(first.figure.quantity)} ({first.source.publisher}) and "
-        f"{quantity_text(second.figure.quantity)} ({second.source.publisher}) for "
-        f"{conflict.period} cannot both hold; {conflict.standing.source.publisher}'s stands"
+        f"{amount.period} ({str(amount.basis).lower()}): {sides}; none is later by "
+        f"publication, so the answer covers every side: {interval_text(amount.bounds)}"
     )
 
 
@@ -210,7 +267,9 @@ def _print(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[UUID
             f"by {str(total.granularity).lower()}",
         )
     )
-    points = table("date", "total", "lower", "upper", "range", "facts", title="running total")
+    points = table(
+        "date", "total", "lower", "upper", "range", "facts", "note", title="running total"
+    )
     for point in total.points:
         points.add_row(
             point.date.isoformat(),
@@ -219,6 +278,7 @@ def _print(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[UUID
             upper_text(point.bounds),
             interval_text(point.bounds),
             str(len(point.fact_ids)),
+            Text("contested", style="yellow") if point.contested else "",
         )
     if total.points:
         show(points)
@@ -235,11 +295,12 @@ def _print(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[UUID
         wrap=("reported", "source", "computed"),
     )
     for checkpoint in total.checkpoints:
-        computed = checkpoint.computed
+        computed, reported = checkpoint.computed, checkpoint.amount
+        contested = "\ncontested" if reported.contested else ""
         checkpoints.add_row(
             checkpoint.date.isoformat(),
-            f"{quantity_text(checkpoint.quantity)}\n{interval_text(checkpoint.quantity.bounds)}",
-            checkpoint.reading.source.publisher,
+            f"{_reported(reported)}\n{interval_text(reported.bounds)}{contested}",
+            "; ".join(_publishers(reported.readings)),
             f"{amount(computed.total)}\n{interval_text(computed.bounds)}",
             amount(checkpoint.difference),
             Text("yes", style="green") if checkpoint.consistent else Text("no", style="red"),

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from timeline.domain.dates import FuzzyDate
+from timeline.domain.facts import Fact
 from timeline.domain.figures import Figure
 from timeline.domain.projections.readings import Reading
 from timeline.domain.projections.revisions import FactRevision
@@ -50,11 +51,22 @@ def quantity_text(quantity: Quantity) -> str:
 
 
 def figure_text(figure: Figure) -> str:
-    """``more than 650,000,000 GBP for 2018/2025-10``, with any reported equivalent."""
-    text = f"{quantity_text(figure.quantity)} for {figure.period}"
+    """``more than 650,000,000 GBP for 2018/2025-10``, with any reported equivalent; a
+    figure over a span inside its period says so: ``for 7 days within 2025-09-22/…``."""
+    text = f"{quantity_text(figure.quantity)} for {figure.describe_period()}"
     if figure.equivalent is not None:
         text += f" (reported as {quantity_text(figure.equivalent)})"
     return text
+
+
+def readings_text(fact: Fact) -> str:
+    """A fact's figure for a table: its one reading, or, when its sources' readings differ,
+    each of them with its publisher, so that no side is hidden behind the first."""
+    figures = dict.fromkeys(reading.figure for reading in fact.readings)
+    if len(figures) <= 1:
+        return "" if fact.content.figure is None else figure_text(fact.content.figure)
+    sides = [f"{figure_text(r.figure)} ({r.source.publisher})" for r in fact.readings]
+    return "\n".join(["readings differ:", *sides])
 
 
 def lower_text(bounds: Bounds) -> str:
@@ -122,6 +134,7 @@ def figure_json(figure: Figure) -> JSON:
         "quantity": quantity_json(figure.quantity),
         "basis": str(figure.basis),
         "period": date_json(figure.period),
+        "span_days": figure.span_days,
         "equivalent": None if figure.equivalent is None else quantity_json(figure.equivalent),
     }
 
@@ -164,6 +177,10 @@ def revision_json(revision: FactRevision) -> JSON:
         "actors": list(content.actors),
         "places": list(content.places),
         "figure": None if content.figure is None else figure_json(content.figure),
+        "readings": [
+            {"figure": figure_json(reading.figure), "source": source_json(reading.source)}
+            for reading in fact.readings
+        ],
         "sources": [source_json(source) for source in fact.sources],
         "known_from": revision.known_from.isoformat(),
         "recorded_from": instant_json(revision.recorded_from),

@@ -20,8 +20,8 @@ from timeline.domain.texts import MAX_LABEL, MAX_REASON, check_text
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FactRecorded:
-    SCHEMA_VERSION: ClassVar[int] = 2
-    """v2 added ``content.date_note``."""
+    SCHEMA_VERSION: ClassVar[int] = 3
+    """v2 added ``content.date_note``; v3 ``content.figure.span_days``."""
 
     fact_id: UUID
     content: FactContent
@@ -32,7 +32,8 @@ class FactRecorded:
 class FactCorroborated:
     """Another source for the fact, with its own reading of the figure if it gave one."""
 
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
+    """v2 added ``figure.span_days``."""
 
     fact_id: UUID
     source: Source
@@ -43,7 +44,8 @@ class FactCorroborated:
 class FactRevised:
     """Changed content; ``source`` is the publication that prompted it, if any."""
 
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
+    """v2 added ``changes.figure.span_days``."""
 
     fact_id: UUID
     changes: FactPatch

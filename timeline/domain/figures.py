@@ -43,6 +43,13 @@ class Figure:
     FLOW: the amount within the period. CUMULATIVE: the total over the period as at its end.
     ``equivalent`` is the same amount in another unit as the source itself gave it ("EUR 50m
     (GBP 45.5m)"); it is kept, never computed.
+
+    ``span_days``, for a FLOW figure only, says the amount covers a period of known length
+    somewhere inside ``period``, which is then only the window it lies in: "nearly 2,000 came
+    last week", published some day in October, is ``span_days=7`` within
+    ``2025-09-22/2025-10-30``. The amount bounds those days, never the whole window, so such
+    a figure never encloses another (``selection``). None: the figure covers all of
+    ``period``.
     """
 
     measure: str
@@ -50,6 +57,7 @@ class Figure:
     basis: Basis
     period: FuzzyDate
     equivalent: Quantity | None = None
+    span_days: int | None = None
 
     def __post_init__(self) -> None:
         check_measure_key(self.measure)
@@ -62,6 +70,8 @@ class Figure:
         if self.period.open_end:
             # An amount "from 2018 onwards" has not happened yet; it cannot have been counted.
             raise InvalidFigure("period", f"{self.period} must have a known end")
+        if self.span_days is not None:
+            _check_span(self.span_days, self.basis, self.period)
         if self.equivalent is not None:
             if not isinstance(self.equivalent, Quantity):
                 raise InvalidFigure("equivalent", "must be a Quantity")
@@ -69,6 +79,17 @@ class Figure:
                 raise InvalidFigure(
                     "equivalent.unit", f"is the figure's own unit {self.quantity.unit}"
                 )
+
+    @property
+    def covers_period(self) -> bool:
+        """The amount is over all of ``period``, not a shorter span somewhere inside it."""
+        return self.span_days is None
+
+    def describe_period(self) -> str:
+        """``2024``; ``7 days within 2025-09-22/2025-10-30`` for a span inside its period."""
+        if self.span_days is None:
+            return self.period.text
+        return f"{self.span_days} days within {self.period.text}"
 
     @property
     def units(self) -> frozenset[str]:
@@ -84,3 +105,20 @@ class Figure:
         if self.equivalent is not None and self.equivalent.unit == unit:
             return self.equivalent
         return None
+
+
+def _check_span(span_days: object, basis: Basis, period: FuzzyDate) -> None:
+    if type(span_days) is not int:
+        raise InvalidFigure("span_days", f"must be a whole number of days, not {span_days!r}")
+    if span_days < 1:
+        raise InvalidFigure("span_days", f"must be at least 1 day ({span_days})")
+    if basis is not Basis.FLOW:
+        # A running total is "as at its period's end"; a span inside the window has no end.
+        raise InvalidFigure("span_days", "only a FLOW figure can cover part of its period")
+    window = (period.latest - period.earliest).days + 1
+    if span_days >= window:
+        raise InvalidFigure(
+            "span_days",
+            f"{span_days} days is not shorter than the period {period} ({window} days): "
+            "a figure over its whole period has no span_days",
+        )

@@ -281,6 +281,27 @@ class Quantity:
         return f"{self.qualifier} {self.value} {self.unit}"
 
 
+def cover(bounds: Iterable[Bounds]) -> Bounds:
+    """The least bounds holding every amount any of ``bounds`` holds: where the truth lies
+    when one of several readings is right and nobody can say which."""
+    sides = list(bounds)
+    if not sides:
+        raise InvalidQuantity("bounds", "there is nothing to cover")
+    lower: Decimal | None = None
+    lower_inclusive = False
+    if all(side.lower is not None for side in sides):
+        lowest = min(sides, key=lambda side: (side.lower, not side.lower_inclusive))
+        lower, lower_inclusive = lowest.lower, lowest.lower_inclusive
+    upper: Decimal | None = None
+    upper_inclusive = False
+    if all(side.upper is not None for side in sides):
+        highest = max(sides, key=lambda side: (side.upper, side.upper_inclusive))
+        upper, upper_inclusive = highest.upper, highest.upper_inclusive
+    return Bounds(
+        lower=lower, lower_inclusive=lower_inclusive, upper=upper, upper_inclusive=upper_inclusive
+    )
+
+
 def total(quantities: Iterable[Quantity]) -> Bounds:
     """Bounds on the sum of the true amounts; refuses ratios and mixed units."""
     result = Bounds.zero()

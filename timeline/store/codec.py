@@ -186,8 +186,39 @@ def _fact_recorded_v1(payload: Mapping[str, JSONValue]) -> JSONObject:
     return {**payload, "content": content}
 
 
+def _whole_period(figure: JSONValue) -> JSONValue:
+    """A figure before ``span_days``: it covered its whole period."""
+    if not isinstance(figure, Mapping):
+        return figure  # None, or malformed: the reader names the fault
+    return {**figure, "span_days": None}
+
+
+def _fact_recorded_v2(payload: Mapping[str, JSONValue]) -> JSONObject:
+    """v2 predates ``figure.span_days``: every figure covered its whole period."""
+    content = payload["content"]
+    if not isinstance(content, Mapping):
+        raise TypeError("content must be an object")
+    return {**payload, "content": {**content, "figure": _whole_period(content.get("figure"))}}
+
+
+def _fact_corroborated_v1(payload: Mapping[str, JSONValue]) -> JSONObject:
+    """v1 predates ``figure.span_days``: every figure covered its whole period."""
+    return {**payload, "figure": _whole_period(payload.get("figure"))}
+
+
+def _fact_revised_v1(payload: Mapping[str, JSONValue]) -> JSONObject:
+    """v1 predates ``figure.span_days``: a changed figure covered its whole period."""
+    changes = payload["changes"]
+    if not isinstance(changes, Mapping) or "figure" not in changes:
+        return dict(payload)
+    return {**payload, "changes": {**changes, "figure": _whole_period(changes["figure"])}}
+
+
 UPCASTERS: Final[Mapping[tuple[str, int], Upcaster]] = {
     ("FactRecorded", 1): _fact_recorded_v1,
+    ("FactRecorded", 2): _fact_recorded_v2,
+    ("FactCorroborated", 1): _fact_corroborated_v1,
+    ("FactRevised", 1): _fact_revised_v1,
 }
 
 
@@ -234,6 +265,7 @@ def _figure(figure: Figure) -> JSONObject:
         "basis": str(figure.basis),
         "period": figure.period.text,
         "equivalent": _optional(_quantity, figure.equivalent),
+        "span_days": figure.span_days,
     }
 
 
@@ -346,6 +378,14 @@ class _Reader:
             return value
         return self.text(key)
 
+    def optional_integer(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if type(value) is not int:
+            raise TypeError(f"{self.where(key)} must be a whole number")
+        return value
+
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key)
         if type(value) is list:
@@ -437,6 +477,7 @@ def _read_figure(data: _Reader) -> Figure:
         basis=data.basis("basis"),
         period=data.date("period"),
         equivalent=_read_quantity(data.child("equivalent")) if data.has("equivalent") else None,
+        span_days=data.optional_integer("span_days"),
     )
 
 

@@ -46,6 +46,7 @@ def reading(
     measure: Measure = PAYMENTS,
     unit: str | None = None,
     equivalent: Quantity | None = None,
+    span_days: int | None = None,
 ) -> Reading:
     """A reading of fact ``number``; its position defaults to the number."""
     position = number if position is None else position
@@ -58,6 +59,7 @@ def reading(
             basis=basis,
             period=FuzzyDate(period),
             equivalent=equivalent,
+            span_days=span_days,
         ),
         source=Source(
             publisher="BBC News",

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from tests.unit.projections.builders import PAYMENTS, A, B, C, D, payment, payments_log, reading
 from timeline.domain.dates import FuzzyDate
+from timeline.domain.events import DomainEvent, FactCorroborated, FactRecorded, MeasureRegistered
+from timeline.domain.facts import FactContent
+from timeline.domain.figures import Figure
 from timeline.domain.projections.history import ReadingStatus, change, figure_history
+from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.revisions import FactRevision, fold
 from timeline.domain.quantities import Quantity
+from timeline.domain.sources import Source
 
 
 def all_revisions() -> list[FactRevision]:
@@ -61,3 +67,45 @@ def test_a_change_is_measured_only_in_a_unit_both_were_reported_in() -> None:
     assert change(pounds, euros) == Decimal(4)
     assert change(euros, pounds) == Decimal(-4)
     assert change(pounds, bare_euros) is None
+
+
+def test_a_reading_another_source_published_the_same_day_supersedes_nothing() -> None:
+    # "Almost 22,000" (000, 2025-10) and "at least 22,000" (002, 2025-10-09/2025-10-31) are
+    # both known from 31 October: the one recorded second did not replace the first.
+    def source(number: int, published: str) -> Source:
+        return Source(
+            publisher=f"Paper {number}",
+            title="Smuggled",
+            url=f"https://example.org/{number}",
+            published=FuzzyDate(published),
+            quote=f"Quote {number}.",
+        )
+
+    def smuggled(value: int) -> Figure:
+        return payment(str(value), "2024")
+
+    content = FactContent(
+        kind="FIGURE_REPORTED",
+        title="Smuggled in 2024",
+        summary="Migrants smuggled.",
+        occurred=FuzzyDate("2024"),
+        figure=smuggled(22000),
+    )
+    events: list[DomainEvent] = [
+        MeasureRegistered(key=PAYMENTS.key, label=PAYMENTS.label, unit="GBP"),
+        FactRecorded(fact_id=A, content=content, source=source(1, "2025-10")),
+        FactCorroborated(
+            fact_id=A, source=source(2, "2025-10-09/2025-10-31"), figure=smuggled(23000)
+        ),
+        FactCorroborated(fact_id=A, source=source(3, "2025-11-15"), figure=smuggled(24000)),
+    ]
+    log = [
+        LoggedEvent.of(position, dt.datetime(2025, 12, 1, tzinfo=dt.UTC), event)
+        for position, event in enumerate(events, start=1)
+    ]
+    revisions = [r for stream in fold(log).revisions.values() for r in stream]
+    first, same_day, later = figure_history(revisions, PAYMENTS.key)
+    assert (first.superseded, same_day.superseded) == (None, None)
+    assert same_day.change is None
+    assert later.superseded == same_day.reading
+    assert later.change == Decimal(1000)

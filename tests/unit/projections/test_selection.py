@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import itertools
 from decimal import Decimal
+from random import Random
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.domain_strategies import quantities
 from tests.unit.projections.builders import T0, reading
-from timeline.domain.projections.selection import can_both_hold, select
+from timeline.domain.projections.readings import Reading
+from timeline.domain.projections.selection import Amount, can_both_hold, select
 from timeline.domain.quantities import Basis, Bounds, Qualifier, Quantity
 
 EXACT, MORE_THAN, ALMOST, AT_LEAST = (
@@ -19,19 +21,66 @@ EXACT, MORE_THAN, ALMOST, AT_LEAST = (
 )
 
 
+def sides(amounts: tuple[Amount, ...]) -> list[tuple[Reading, ...]]:
+    return [amount.readings for amount in amounts]
+
+
 def test_the_reading_reported_latest_stands_whatever_the_input_order() -> None:
     later = reading(1200, "2025-10", number=1, reported="2025-12-01")
     earlier = reading(1000, "2025-10", number=2, reported="2025-11-01")
     chosen = select([later, earlier], "GBP")
-    assert chosen.counted == (later,)
+    assert sides(chosen.counted) == [(later,)]
+    assert not chosen.counted[0].contested
     assert chosen.superseded == (earlier,)
 
 
-def test_on_the_same_reported_day_the_reading_recorded_latest_stands() -> None:
-    # Recorded time decides before log position.
-    recorded_later = reading(1200, "2025-10", number=1, position=1, recorded=T0.replace(hour=9))
-    recorded_earlier = reading(1000, "2025-10", number=2, position=2, recorded=T0)
-    assert select([recorded_earlier, recorded_later], "GBP").counted == (recorded_later,)
+def test_differing_readings_published_the_same_day_are_contested_whatever_the_load_order() -> None:
+    # Neither is later by publication, so neither stands alone: not the one recorded
+    # later, nor the one at the later position.
+    for recorded_first, recorded_second in ((T0, T0.replace(hour=9)), (T0.replace(hour=9), T0)):
+        almost = reading(22000, "2024", number=1, qualifier=ALMOST, recorded=recorded_first)
+        at_least = reading(22000, "2024", number=2, qualifier=AT_LEAST, recorded=recorded_second)
+        for order in ([almost, at_least], [at_least, almost]):
+            (amount,) = select(order, "GBP").counted
+            assert amount.contested
+            assert set(amount.readings) == {almost, at_least}
+            assert amount.bounds == Bounds(
+                lower=Decimal(19800), lower_inclusive=True, upper=None, upper_inclusive=False
+            )
+            assert amount.value == 22000
+
+
+def test_a_contested_amount_covers_every_side_and_names_the_least_value() -> None:
+    low = reading(1000, "2025-10", number=1, qualifier=Qualifier.ABOUT)
+    high = reading(1500, "2025-10", number=2, qualifier=Qualifier.LESS_THAN)
+    (amount,) = select([low, high], "GBP").counted
+    assert amount.contested
+    assert amount.value == 1000
+    assert amount.bounds == Bounds(
+        lower=Decimal(0), lower_inclusive=True, upper=Decimal(1500), upper_inclusive=False
+    )
+
+
+def test_a_reading_several_sources_report_alike_names_every_source() -> None:
+    first = reading(59607, "2024-07-05/2025-10", number=1, basis=Basis.CUMULATIVE)
+    second = reading(59607, "2024-07-05/2025-10", number=2, basis=Basis.CUMULATIVE)
+    chosen = select([second, first], "GBP")
+    (amount,) = chosen.checkpoints
+    assert not amount.contested
+    assert amount.readings == (first, second)
+    assert (amount.value, amount.bounds) == (Decimal(59607), Bounds.exact(Decimal(59607)))
+    assert chosen.superseded == ()
+    assert chosen.conflicts == ()
+
+
+def test_a_later_publication_settles_a_contest() -> None:
+    almost = reading(22000, "2024", number=1, qualifier=ALMOST, reported="2025-11-01")
+    at_least = reading(22000, "2024", number=2, qualifier=AT_LEAST, reported="2025-11-01")
+    later = reading(21000, "2024", number=3, reported="2025-12-01")
+    chosen = select([almost, at_least, later], "GBP")
+    assert sides(chosen.counted) == [(later,)]
+    assert chosen.contested == ()
+    assert set(chosen.superseded) == {almost, at_least}
 
 
 def test_periods_are_the_same_when_they_span_the_same_days() -> None:
@@ -39,7 +88,7 @@ def test_periods_are_the_same_when_they_span_the_same_days() -> None:
     approximately = reading(1100, "2025-10~", number=2, reported="2025-11-02")
     spelled_out = reading(1200, "2025-10-01/2025-10-31", number=3, reported="2025-11-03")
     chosen = select([month, approximately, spelled_out], "GBP")
-    assert chosen.counted == (spelled_out,)
+    assert sides(chosen.counted) == [(spelled_out,)]
     assert chosen.superseded == (month, approximately)
     assert chosen.nested == ()
 
@@ -50,16 +99,43 @@ def test_a_nested_period_gives_way_to_the_enclosing_one() -> None:
     year = reading(1000, "2025", number=3)
     other_month = reading(50, "2026-01", number=4)
     chosen = select([day, month, year, other_month], "GBP")
-    assert chosen.counted == (year, other_month)
-    assert chosen.nested == (day, month)
+    assert sides(chosen.counted) == [(year,), (other_month,)]
+    assert sides(chosen.nested) == [(day,), (month,)]
     assert chosen.warnings == ()
+
+
+def test_a_span_inside_a_window_never_encloses_what_else_lies_in_the_window() -> None:
+    # "Nearly 2,000 came last week", the week somewhere in 22 September - 30 October: it
+    # says nothing of the window's other 32 days, so a count of 1 October still counts.
+    last_week = reading(2000, "2025-09-22/2025-10-30", number=1, qualifier=ALMOST, span_days=7)
+    first_of_october = reading(300, "2025-10-01", number=2)
+    chosen = select([last_week, first_of_october], "GBP")
+    assert sides(chosen.counted) == [(first_of_october,), (last_week,)]
+    assert chosen.nested == ()
+    (warning,) = chosen.warnings  # the week may be the one holding 1 October
+    assert "7 days within 2025-09-22/2025-10-30" in warning
+    assert "overlap" in warning
+
+
+def test_a_span_is_nested_in_an_amount_over_its_whole_window() -> None:
+    last_week = reading(2000, "2025-09-22/2025-10-30", number=1, qualifier=ALMOST, span_days=7)
+    whole = reading(9000, "2025-09-22/2025-10-30", number=2, reported="2025-10-01")
+    autumn = reading(20000, "2025-09/2025-11", number=3)
+    for order in ([last_week, whole], [whole, last_week]):
+        chosen = select(order, "GBP")
+        # Different amounts (7 days, 39 days), so neither supersedes nor conflicts.
+        assert sides(chosen.counted) == [(whole,)]
+        assert sides(chosen.nested) == [(last_week,)]
+        assert chosen.superseded == ()
+        assert chosen.conflicts == ()
+    assert sides(select([last_week, autumn], "GBP").nested) == [(last_week,)]
 
 
 def test_overlapping_periods_both_count_with_a_warning_naming_them() -> None:
     first = reading(100, "2025-01/2025-06", number=1)
     second = reading(200, "2025-04/2025-09", number=2)
     chosen = select([second, first], "GBP")
-    assert chosen.counted == (first, second)
+    assert sides(chosen.counted) == [(first,), (second,)]
     (warning,) = chosen.warnings
     assert str(first.fact_id) in warning
     assert str(second.fact_id) in warning
@@ -73,17 +149,18 @@ def test_bounds_that_cannot_both_hold_are_a_conflict_not_an_average() -> None:
     chosen = select([almost, at_least, about], "GBP")
     (conflict,) = chosen.conflicts
     assert conflict.readings == (almost, at_least)
-    assert conflict.standing == at_least
-    assert chosen.counted == (at_least,)
+    assert conflict.standing.readings == (at_least,)
+    assert sides(chosen.counted) == [(at_least,)]
     assert "cannot both hold" in conflict.describe()
+    assert "later by publication and stands" in conflict.describe()
 
 
 def test_cumulative_readings_are_checkpoints_not_terms() -> None:
     flow = reading(100, "2025-10", number=1)
     since = reading(650, "2018/2025-10", number=2, basis=Basis.CUMULATIVE)
     chosen = select([flow, since], "GBP")
-    assert chosen.counted == (flow,)
-    assert chosen.checkpoints == (since,)
+    assert sides(chosen.counted) == [(flow,)]
+    assert sides(chosen.checkpoints) == [(since,)]
 
 
 def test_a_reading_counts_in_the_measures_unit_through_its_reported_equivalent() -> None:
@@ -92,7 +169,7 @@ def test_a_reading_counts_in_the_measures_unit_through_its_reported_equivalent()
     )
     no_pounds = reading(60, "2025-11", number=2, unit="EUR")
     chosen = select([euros, no_pounds], "GBP")
-    assert chosen.counted == (euros,)
+    assert sides(chosen.counted) == [(euros,)]
     assert chosen.warnings == (f"{no_pounds.describe()} has no reported value in GBP; not counted",)
 
 
@@ -137,4 +214,43 @@ def test_the_conflicts_of_a_period_are_its_pairs_that_cannot_both_hold(
     ]
     chosen = select(reversed(readings), "GBP")
     assert [conflict.readings for conflict in chosen.conflicts] == expected
-    assert all(conflict.standing == readings[-1] for conflict in chosen.conflicts)
+    # All were published the same day: any conflict leaves the amount contested.
+    assert all(conflict.standing.contested for conflict in chosen.conflicts)
+    assert all("contested" in conflict.describe() for conflict in chosen.conflicts)
+
+
+@given(st.lists(quantities(unit="GBP"), min_size=1, max_size=6), st.randoms())
+def test_an_amount_never_depends_on_load_order_and_covers_every_latest_reading(
+    amounts: list[Quantity], random: Random
+) -> None:
+    readings = [
+        reading(str(amount.value), "2025-10", number=number, qualifier=amount.qualifier)
+        for number, amount in enumerate(amounts, start=1)
+    ]
+    shuffled = [
+        reading(
+            str(amount.value),
+            "2025-10",
+            number=number,
+            qualifier=amount.qualifier,
+            position=position,
+        )
+        for (number, amount), position in zip(
+            enumerate(amounts, start=1),
+            random.sample(range(1, len(amounts) + 1), len(amounts)),
+            strict=True,
+        )
+    ]
+    (first,) = select(readings, "GBP").counted
+    (second,) = select(shuffled, "GBP").counted
+    assert (first.value, first.bounds, first.contested) == (
+        second.value,
+        second.bounds,
+        second.contested,
+    )
+    assert first.contested == (len(set(amounts)) > 1)
+    for amount in amounts:
+        witness = amount.bounds.lower
+        assert witness is not None
+        if amount.bounds.contains(witness):
+            assert first.bounds.contains(witness)

@@ -14,7 +14,7 @@ from timeline.domain.projections.readings import readings_at
 from timeline.domain.projections.revisions import fold
 from timeline.domain.projections.totals import Granularity, InvalidSeries, running_total
 from timeline.domain.projections.visibility import NOW, AsOf
-from timeline.domain.quantities import Basis, Bounds, Qualifier
+from timeline.domain.quantities import Basis, Bounds, Qualifier, cover
 
 M = Decimal(10**6)
 
@@ -78,7 +78,7 @@ def test_a_nested_period_is_not_counted_twice() -> None:
     # The year's amount is only complete at its end; October's is inside it.
     assert series.at(dt.date(2025, 10, 31)).total == 0
     assert series.points[-1].total == 1000
-    assert series.nested == (october,)
+    assert [amount.readings for amount in series.nested] == [(october,)]
 
 
 def test_overlapping_periods_are_both_summed_and_warned_about() -> None:
@@ -134,7 +134,7 @@ def test_a_checkpoint_is_set_against_the_sum_over_its_own_period() -> None:
     assert checkpoint.difference == 150
     assert not checkpoint.consistent  # more than 650 cannot be exactly 500
     assert series.warnings == ()
-    assert since_2018 not in series.counted
+    assert all(since_2018 not in amount.readings for amount in series.counted)
 
 
 def test_a_checkpoint_is_consistent_when_both_bounds_can_hold() -> None:
@@ -155,6 +155,49 @@ def test_a_reading_straddling_a_checkpoints_start_is_left_out_and_named() -> Non
     (warning,) = series.warnings
     assert str(fact(1)) in warning
     assert "straddles" in warning
+
+
+def test_conflicting_readings_published_the_same_day_are_a_contested_total() -> None:
+    # The corpus's case: "almost 22,000" and "at least 22,000", both known from 31 October.
+    almost = reading(
+        22000, "2024", number=1, qualifier=Qualifier.ALMOST, reported="2025-10", measure=ARRIVALS
+    )
+    at_least = reading(
+        22000,
+        "2024",
+        number=2,
+        qualifier=Qualifier.AT_LEAST,
+        reported="2025-10-09/2025-10-31",
+        measure=ARRIVALS,
+    )
+    for order in ([almost, at_least], [at_least, almost]):
+        series = running_total(ARRIVALS, order, granularity=Granularity.YEAR)
+        (point,) = series.points
+        assert point.contested
+        assert point.bounds == bounds(19800, None)
+        assert point.fact_ids == (fact(1), fact(2))
+        (contest,) = series.contested
+        assert set(contest.readings) == {almost, at_least}
+        (conflict,) = series.conflicts
+        assert conflict.standing.contested
+
+
+def test_a_checkpoint_several_sources_report_names_them_all() -> None:
+    since = {
+        number: reading(
+            59607,
+            "2024-07-05/2025-10",
+            number=number,
+            basis=Basis.CUMULATIVE,
+            reported=published,
+            measure=ARRIVALS,
+        )
+        for number, published in ((1, "2025-10"), (2, "2025-10-09/2025-10-31"))
+    }
+    (checkpoint,) = running_total(ARRIVALS, since.values()).checkpoints
+    assert checkpoint.readings == (since[1], since[2])
+    assert not checkpoint.amount.contested
+    assert checkpoint.amount.value == 59607
 
 
 def test_conflicting_readings_are_flagged_and_the_latest_counts() -> None:
@@ -190,10 +233,14 @@ def test_the_series_never_falls_and_ends_at_the_sum_of_what_counts(
     totals = [point.total for point in series.points]
     assert totals == sorted(totals)
     if series.points:
-        assert totals[-1] == sum(r.figure.quantity.value for r in series.counted)
-        assert series.points[-1].bounds == Bounds.exact(totals[-1])
-        # One standing reading per month: the one recorded last.
+        assert totals[-1] == sum(amount.value for amount in series.counted)
+        # One amount per month: contested when its readings (all published the same day)
+        # differ, and then covering each of them.
         assert len(series.counted) == len({month for _, month in amounts})
+        for amount in series.counted:
+            values = {r.figure.quantity.value for r in amount.readings}
+            assert amount.contested == (len(values) > 1)
+            assert amount.bounds == cover(Bounds.exact(value) for value in values)
 
 
 def test_totals_travel_in_time_through_the_model() -> None:

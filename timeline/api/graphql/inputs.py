@@ -81,6 +81,12 @@ class FigureInput:
     qualifier: Qualifier | None = Qualifier.EXACT
     basis: Basis
     period: FuzzyDate
+    span_days: int | None = strawberry.field(
+        default=None,
+        description="A FLOW amount over a period of known length somewhere inside period, "
+        "in days: 'nearly 2,000 last week' in an article of some day in October is 7 within "
+        "2025-09-22/2025-10-30. Null: the amount covers all of period.",
+    )
 
     def to_domain(self, path: str) -> Figure:
         with under(path):
@@ -91,6 +97,7 @@ class FigureInput:
                 ),
                 basis=domain_basis(self.basis),
                 period=self.period,
+                span_days=self.span_days,
             )
 
 

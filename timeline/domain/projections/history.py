@@ -5,8 +5,10 @@ every revision ever made, so a reading later corrected or retracted still shows,
 it ended. A reading is one figure from one source brought in by one event; it stays the
 same reading through the revisions that carry it over unchanged.
 
-Each entry names the reading it superseded: the previous reading, in reported order (ties:
-recorded, then log position, as in the totals), of the same measure, basis and period days.
+Each entry names the reading it superseded: the previous reading, in reported order, of the
+same measure, basis and period days, that was published earlier or came from the same source
+(a reading re-read). Another source's reading published the same day supersedes nothing: the
+order in which the two were recorded says nothing about which is right.
 ``change`` is the difference from it when both can be read in one unit (either's own or a
 reported equivalent), otherwise None: there is no conversion.
 """
@@ -86,11 +88,11 @@ def figure_history(
         if life.reading.measure == measure and (period is None or _same_days(life, period))
     ]
     entries = []
-    last: dict[PeriodKey, Reading] = {}
+    earlier: defaultdict[PeriodKey, list[Reading]] = defaultdict(list)
     for life in sorted(lives, key=lambda life: life.reading.recency()):
         reading = life.reading
-        previous = last.get(reading.period_key)
-        last[reading.period_key] = reading
+        previous = _superseded(earlier[reading.period_key], reading)
+        earlier[reading.period_key].append(reading)
         entries.append(
             HistoryEntry(
                 reading=reading,
@@ -102,6 +104,19 @@ def figure_history(
             )
         )
     return tuple(entries)
+
+
+def _superseded(earlier: list[Reading], reading: Reading) -> Reading | None:
+    """The reading ``reading`` took over from: the latest earlier one published before it,
+    or re-read from its own source. Another source's reading published the same day is not
+    superseded, whichever was recorded first: the two stand side by side (``selection``)."""
+    for before in reversed(earlier):
+        if (
+            before.reported_on < reading.reported_on
+            or before.source.identity == reading.source.identity
+        ):
+            return before
+    return None
 
 
 def change(before: Figure, after: Figure) -> Decimal | None:

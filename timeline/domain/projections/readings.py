@@ -48,7 +48,7 @@ class Reading:
 
     @property
     def period_key(self) -> PeriodKey:
-        return period_key(self.figure.period, self.figure.basis)
+        return period_key(self.figure.period, self.figure.basis, self.figure.span_days)
 
     def recency(self) -> tuple[dt.date, dt.datetime, int, int]:
         """Order of "reported latest": publication day, then recorded time, then position."""
@@ -56,17 +56,18 @@ class Reading:
 
     def describe(self) -> str:
         """How a warning names the reading: its figure, period and fact."""
-        return f"{self.figure.quantity} for {self.figure.period} (fact {self.fact_id})"
+        return f"{self.figure.quantity} for {self.figure.describe_period()} (fact {self.fact_id})"
 
 
-PeriodKey = tuple[Basis, dt.date, dt.date]
-"""What makes two readings readings of the same thing: basis and the days the period spans.
-``2025-10``, ``2025-10~`` and ``2025-10-01/2025-10-31`` span the same days, so are one period;
-the ``~`` says how sure the source was of it, not which days it covers."""
+PeriodKey = tuple[Basis, dt.date, dt.date, int | None]
+"""What makes two readings readings of the same thing: basis, the days the period spans and
+the span inside it (None: all of it). ``2025-10``, ``2025-10~`` and ``2025-10-01/2025-10-31``
+span the same days, so are one period; the ``~`` says how sure the source was of it, not
+which days it covers. Seven days within October are another amount than all of October."""
 
 
-def period_key(period: FuzzyDate, basis: Basis) -> PeriodKey:
-    return (basis, period.earliest, period.latest)
+def period_key(period: FuzzyDate, basis: Basis, span_days: int | None = None) -> PeriodKey:
+    return (basis, period.earliest, period.latest, span_days)
 
 
 def readings_of(revision: FactRevision) -> tuple[Reading, ...]:

@@ -9,9 +9,11 @@ Which readings count is ``selection``'s business. Here:
   Points run from the bucket of ``start`` to the bucket of ``end`` (by default the earliest
   and the latest end of a counted period), one per bucket.
 * Each point carries the nominal total (the sum of the reported values), the bounds (the sum
-  of the readings' bounds, ``Bounds.__add__``) and the facts it sums. One "more than" term
+  of the amounts' bounds, ``Bounds.__add__``) and the facts it sums. One "more than" term
   keeps the sum's lower bound exclusive and its upper bound None; "about" adds 10% either
-  way; "almost" keeps 90% below and makes the upper bound exclusive.
+  way; "almost" keeps 90% below and makes the upper bound exclusive. A contested amount
+  (``selection``, rule 1) adds the bounds covering all its sides, and marks the point
+  ``contested``.
 * A checkpoint ("more than GBP 650m since 2018") is compared with the total computed over
   its own period: the counted readings whose periods lie within it. ``difference`` is its
   nominal value less the computed nominal total; ``consistent`` says whether both bounds can
@@ -31,8 +33,8 @@ from uuid import UUID
 from timeline.domain.errors import DomainError, NotAdditive
 from timeline.domain.measures import Measure
 from timeline.domain.projections.readings import Reading
-from timeline.domain.projections.selection import Conflict, can_both_hold, quantity_in, select
-from timeline.domain.quantities import Bounds, Quantity, UnitKind, unit_kind
+from timeline.domain.projections.selection import Amount, Conflict, can_both_hold, select
+from timeline.domain.quantities import Bounds, UnitKind, unit_kind
 
 _DAY = dt.timedelta(days=1)
 MAX_POINTS = 10_000
@@ -63,17 +65,30 @@ class TotalPoint:
     total: Decimal
     bounds: Bounds
     fact_ids: tuple[UUID, ...]
+    contested: bool = False
+    """Some amount summed is contested: its bounds cover every side."""
 
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     date: dt.date
-    fact_id: UUID
-    reading: Reading
-    quantity: Quantity
+    amount: Amount
     computed: TotalPoint
     difference: Decimal
     consistent: bool
+
+    @property
+    def readings(self) -> tuple[Reading, ...]:
+        """Every reading of the amount: each source that reported it, or each side."""
+        return self.amount.readings
+
+    @property
+    def reading(self) -> Reading:
+        return self.amount.first
+
+    @property
+    def fact_id(self) -> UUID:
+        return self.amount.first.fact_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,14 +100,16 @@ class RunningTotal:
     checkpoints: tuple[Checkpoint, ...]
     warnings: tuple[str, ...]
     conflicts: tuple[Conflict, ...]
-    counted: tuple[Reading, ...]
+    counted: tuple[Amount, ...]
     superseded: tuple[Reading, ...]
-    nested: tuple[Reading, ...] = ()
-    """Readings whose period lies inside a counted one; the enclosing amount includes them."""
+    nested: tuple[Amount, ...] = ()
+    """Amounts whose period lies inside a counted one; the enclosing amount includes them."""
+    contested: tuple[Amount, ...] = ()
+    """Amounts whose latest readings differ, none later by publication (``selection``)."""
 
     def at(self, day: dt.date) -> TotalPoint:
         """The total at ``day`` exactly, whatever the granularity."""
-        return total_of(self.counted, self.unit, day)
+        return total_of(self.counted, day)
 
 
 def running_total(
@@ -117,14 +134,14 @@ def running_total(
         raise InvalidSeries("end", f"{last} is before the start {first}")
     points: tuple[TotalPoint, ...] = ()
     if first is not None and last is not None:
-        points = tuple(_series(counted, unit, _boundaries(first, last, granularity)))
+        points = tuple(_series(counted, _boundaries(first, last, granularity)))
     warnings = list(selection.warnings)
     checkpoints = []
-    for reading in selection.checkpoints:
-        checkpoint, straddling = _checkpoint(reading, counted, unit)
+    for amount in selection.checkpoints:
+        checkpoint, straddling = _checkpoint(amount, counted)
         checkpoints.append(checkpoint)
         warnings += [
-            f"{other.describe()} straddles the start of checkpoint {reading.describe()}; "
+            f"{other.describe()} straddles the start of checkpoint {amount.describe()}; "
             "left out of its computed total"
             for other in straddling
         ]
@@ -139,35 +156,37 @@ def running_total(
         counted=counted,
         superseded=selection.superseded,
         nested=selection.nested,
+        contested=selection.contested,
     )
 
 
-def total_of(readings: Iterable[Reading], unit: str, day: dt.date) -> TotalPoint:
-    """The sum at ``day`` of ``readings`` whose period ends on or before it."""
-    terms = [r for r in readings if r.period.latest <= day]
-    return _point(day, terms, unit)
+def total_of(amounts: Iterable[Amount], day: dt.date) -> TotalPoint:
+    """The sum at ``day`` of ``amounts`` whose period ends on or before it."""
+    terms = [a for a in amounts if a.period.latest <= day]
+    return _point(day, terms)
 
 
-def _point(day: dt.date, terms: list[Reading], unit: str) -> TotalPoint:
+def _point(day: dt.date, terms: list[Amount]) -> TotalPoint:
     total, bounds = Decimal(0), Bounds.zero()
-    for reading in terms:
-        quantity = _quantity(reading, unit)
-        total += quantity.value
-        bounds = bounds + quantity.bounds
-    return TotalPoint(day, total, bounds, tuple(dict.fromkeys(r.fact_id for r in terms)))
+    for amount in terms:
+        total += amount.value
+        bounds = bounds + amount.bounds
+    fact_ids = tuple(dict.fromkeys(fact_id for a in terms for fact_id in a.fact_ids))
+    return TotalPoint(day, total, bounds, fact_ids, any(a.contested for a in terms))
 
 
-def _series(counted: tuple[Reading, ...], unit: str, days: list[dt.date]) -> Iterable[TotalPoint]:
+def _series(counted: tuple[Amount, ...], days: list[dt.date]) -> Iterable[TotalPoint]:
     # One pass: counted is sorted by period end, the days ascend.
-    total, bounds, index = Decimal(0), Bounds.zero(), 0
+    total, bounds, index, contested = Decimal(0), Bounds.zero(), 0, False
     fact_ids: dict[UUID, None] = {}
     for day in days:
         while index < len(counted) and counted[index].period.latest <= day:
-            quantity = _quantity(counted[index], unit)
-            total, bounds = total + quantity.value, bounds + quantity.bounds
-            fact_ids[counted[index].fact_id] = None
+            amount = counted[index]
+            total, bounds = total + amount.value, bounds + amount.bounds
+            fact_ids.update(dict.fromkeys(amount.fact_ids))
+            contested = contested or amount.contested
             index += 1
-        yield TotalPoint(day, total, bounds, tuple(fact_ids))
+        yield TotalPoint(day, total, bounds, tuple(fact_ids), contested)
 
 
 def _boundaries(first: dt.date, last: dt.date, granularity: Granularity) -> list[dt.date]:
@@ -185,30 +204,18 @@ def _boundaries(first: dt.date, last: dt.date, granularity: Granularity) -> list
     return days
 
 
-def _checkpoint(
-    reading: Reading, counted: tuple[Reading, ...], unit: str
-) -> tuple[Checkpoint, list[Reading]]:
-    period = reading.period
-    within = [r for r in counted if period.contains(r.period)]
+def _checkpoint(amount: Amount, counted: tuple[Amount, ...]) -> tuple[Checkpoint, list[Amount]]:
+    period = amount.period
+    within = [a for a in counted if period.contains(a.period)]
     straddling = [
-        r for r in counted if r.period.overlaps(period) and r.period.earliest < period.earliest
+        a for a in counted if a.period.overlaps(period) and a.period.earliest < period.earliest
     ]
-    computed = _point(period.latest, within, unit)
-    quantity = _quantity(reading, unit)
+    computed = _point(period.latest, within)
     checkpoint = Checkpoint(
         date=period.latest,
-        fact_id=reading.fact_id,
-        reading=reading,
-        quantity=quantity,
+        amount=amount,
         computed=computed,
-        difference=quantity.value - computed.total,
-        consistent=can_both_hold(quantity.bounds, computed.bounds),
+        difference=amount.value - computed.total,
+        consistent=can_both_hold(amount.bounds, computed.bounds),
     )
     return checkpoint, straddling
-
-
-def _quantity(reading: Reading, unit: str) -> Quantity:
-    quantity = quantity_in(reading, unit)
-    if quantity is None:  # selection only keeps readings with a value in the unit
-        raise NotAdditive("figure.quantity.unit", f"{reading.describe()} has no value in {unit}")
-    return quantity

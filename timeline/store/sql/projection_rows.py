@@ -118,6 +118,7 @@ def reading_rows(revision: FactRevision) -> list[dict[str, Any]]:
                 "equivalent": None
                 if figure.equivalent is None
                 else codec.encode_quantity(figure.equivalent),
+                "span_days": figure.span_days,
                 "reported_on": reading.reported_on,
                 "source": codec.encode_source(reading.source),
             }
@@ -189,6 +190,7 @@ READING_CONTENT = (
     "unit",
     "qualifier",
     "equivalent",
+    "span_days",
     "source",
 )
 """The ``figure_readings`` columns ``reading_from_row`` reads: not the revision, the interval,
@@ -206,6 +208,7 @@ def reading_from_row(row: Row) -> Reading:
             basis=Basis(row["basis"]),
             period=FuzzyDate.parse(row["period_edtf"]),
             equivalent=None if equivalent is None else codec.decode_quantity(equivalent),
+            span_days=row["span_days"],
         )
         source = codec.decode_source(document(row["source"]))
     except (DomainError, KeyError, TypeError, ValueError) as error:

@@ -143,6 +143,9 @@ figure_readings = sa.Table(
     sa.Column("upper", ExactDecimal(), nullable=True),
     sa.Column("upper_inclusive", sa.Boolean(), nullable=False),
     sa.Column("equivalent", JSONDocument, nullable=True),
+    # Figure.span_days: the reading covers that many days somewhere inside its period
+    # (NULL: all of it). Migration 0008.
+    sa.Column("span_days", sa.Integer(), nullable=True),
     sa.Column("reported_on", sa.Date(), nullable=False),
     sa.Column("source", JSONDocument, nullable=False),
     sa.Index("ix_figure_readings_measure", "measure", "known_from"),

@@ -61,6 +61,14 @@ class Figure:
     def period(self) -> FuzzyDate:
         return self.figure.period
 
+    @strawberry.field(
+        description="The amount covers this many days somewhere inside period, which is then "
+        "only the window they lie in (null: all of period). Its bounds hold for those days, "
+        "never for the whole window."
+    )
+    def span_days(self) -> int | None:
+        return self.figure.span_days
+
     @strawberry.field(description="The least the true amount can be (null: no bound).")
     def lower(self) -> Decimal | None:
         return self.figure.quantity.bounds.lower

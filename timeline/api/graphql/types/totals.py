@@ -11,8 +11,11 @@ from strawberry.types import Info
 
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.types.facts import Fact, of_revision
+from timeline.api.graphql.types.figures import Basis
 from timeline.api.graphql.types.readings import FigureReading
+from timeline.domain.dates import FuzzyDate
 from timeline.domain.projections import totals
+from timeline.domain.projections.selection import Amount
 from timeline.domain.projections.visibility import AsOf
 
 
@@ -44,6 +47,13 @@ class TotalPoint:
     def upper(self) -> Decimal | None:
         return self.point.bounds.upper
 
+    @strawberry.field(
+        description="Whether an amount summed is contested: readings of its period differ "
+        "and none is later by publication, so the bounds cover every side."
+    )
+    def contested(self) -> bool:
+        return self.point.contested
+
     @strawberry.field(description="The facts whose figures the total sums.")
     async def facts(self, info: Info[Context, None]) -> list[Fact]:
         keys = [(fact_id, self.as_of) for fact_id in self.point.fact_ids]
@@ -63,13 +73,46 @@ class Checkpoint:
     def date(self) -> dt.date:
         return self.checkpoint.date
 
-    @strawberry.field
+    @strawberry.field(description="The first of the readings: see readings for them all.")
     def reading(self) -> FigureReading:
         return FigureReading(reading=self.checkpoint.reading)
 
-    @strawberry.field(description="The reported cumulative value, in the series' unit.")
+    @strawberry.field(
+        description="Every reading behind the reported value: one per source that reported "
+        "it, or each side when contested."
+    )
+    def readings(self) -> list[FigureReading]:
+        return [FigureReading(reading=reading) for reading in self.checkpoint.readings]
+
+    @strawberry.field(
+        description="Whether the readings of the period differ with none later by "
+        "publication: then no single reading stands and the bounds cover every side."
+    )
+    def contested(self) -> bool:
+        return self.checkpoint.amount.contested
+
+    @strawberry.field(
+        description="The reported cumulative value, in the series' unit (when contested, "
+        "the least value a side reported)."
+    )
     def value(self) -> Decimal:
-        return self.checkpoint.quantity.value
+        return self.checkpoint.amount.value
+
+    @strawberry.field(description="The least the reported amount can be (null: no bound).")
+    def lower(self) -> Decimal | None:
+        return self.checkpoint.amount.bounds.lower
+
+    @strawberry.field(description="The most the reported amount can be (null: unbounded).")
+    def upper(self) -> Decimal | None:
+        return self.checkpoint.amount.bounds.upper
+
+    @strawberry.field
+    def lower_inclusive(self) -> bool:
+        return self.checkpoint.amount.bounds.lower_inclusive
+
+    @strawberry.field
+    def upper_inclusive(self) -> bool:
+        return self.checkpoint.amount.bounds.upper_inclusive
 
     @strawberry.field(description="The total computed over the checkpoint's period.")
     def computed(self) -> TotalPoint:
@@ -82,6 +125,47 @@ class Checkpoint:
     @strawberry.field(description="Whether the reading's and the total's bounds can both hold.")
     def consistent(self) -> bool:
         return self.checkpoint.consistent
+
+
+@strawberry.type(
+    name="ContestedAmount",
+    description="An amount the record cannot settle: readings of one period that differ, "
+    "none later by publication. No side stands alone; the bounds cover them all.",
+)
+class ContestedAmount:
+    amount: strawberry.Private[Amount]
+
+    @strawberry.field
+    def period(self) -> FuzzyDate:
+        return self.amount.period
+
+    @strawberry.field
+    def basis(self) -> Basis:
+        return Basis[self.amount.basis.name]
+
+    @strawberry.field(description="The least value a side reported.")
+    def value(self) -> Decimal:
+        return self.amount.value
+
+    @strawberry.field(description="The least the true amount can be on any side.")
+    def lower(self) -> Decimal | None:
+        return self.amount.bounds.lower
+
+    @strawberry.field(description="The most the true amount can be on any side (null: none).")
+    def upper(self) -> Decimal | None:
+        return self.amount.bounds.upper
+
+    @strawberry.field
+    def lower_inclusive(self) -> bool:
+        return self.amount.bounds.lower_inclusive
+
+    @strawberry.field
+    def upper_inclusive(self) -> bool:
+        return self.amount.bounds.upper_inclusive
+
+    @strawberry.field(description="Each side, with its source.")
+    def readings(self) -> list[FigureReading]:
+        return [FigureReading(reading=reading) for reading in self.amount.readings]
 
 
 @strawberry.type(name="RunningTotal")
@@ -111,6 +195,10 @@ class RunningTotal:
             Checkpoint(checkpoint=checkpoint, as_of=self.as_of)
             for checkpoint in self.total.checkpoints
         ]
+
+    @strawberry.field(description="Every contested amount, FLOW or CUMULATIVE, with its sides.")
+    def contested(self) -> list[ContestedAmount]:
+        return [ContestedAmount(amount=amount) for amount in self.total.contested]
 
     @strawberry.field
     def warnings(self) -> list[str]:

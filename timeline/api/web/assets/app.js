@@ -5,7 +5,7 @@ import { fill, h, humanise } from "./dom.js";
 import { occurredAxis, renderFacts } from "./facts.js";
 import { renderChart } from "./chart.js";
 import { request, requestAll, subscribe } from "./graphql.js";
-import { renderMarkDetail } from "./marks.js";
+import { contestLabel, renderMarkDetail } from "./marks.js";
 import { plural } from "./numbers.js";
 import { renderFact } from "./panel.js";
 import { CATALOGUE, FACT, FACTS, LIVE, TOTALS } from "./queries.js";
@@ -185,7 +185,10 @@ function drawChart() {
   if (focused) els.chart.querySelector(`[data-mark="${CSS.escape(focused)}"]`)?.focus();
   const mark = chartMarks.find((m) => m.key === selectedMark) ?? null;
   renderMarkDetail(els.detail, mark, known.unit, openFact);
-  els.chartNote.textContent = known.warnings.join(" ");
+  els.chartNote.textContent = [
+    ...known.contested.map((contest) => contestLabel(contest, known.unit)),
+    ...known.warnings,
+  ].join(" ");
 }
 
 function selectMark(key) {

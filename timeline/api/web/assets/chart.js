@@ -63,7 +63,7 @@ function scales(layers, { width, height, margin }, unit) {
     for (const checkpoint of layer.checkpoints) {
       const start = fuzzyStart(checkpoint.reading.figure.period);
       days.push(dayNumber(checkpoint.date), ...(start ? [dayNumber(start)] : []));
-      const { lower, upper } = checkpoint.reading.figure;
+      const { lower, upper } = boundsOf(checkpoint);
       values.push(Number(checkpoint.value), ...[lower, upper].filter(isSet).map(Number));
     }
   }
@@ -227,12 +227,13 @@ function series(layer, scale, unit, { select = null, covered = new Set() }) {
         }),
       );
     }
-    const high = isSet(figure.upper) ? scale.y(figure.upper) : plot.top;
+    const bounds = boundsOf(checkpoint);
+    const high = isSet(bounds.upper) ? scale.y(bounds.upper) : plot.top;
     if (layer.checkpoints.length <= 4 && !covered.has(`${checkpoint.date} ${checkpoint.value}`)) {
       parts.push(valueLabel(checkpoint, cx, cy, scale, select));
     }
     parts.push(
-      whisker(cx, scale.y(isSet(figure.lower) ? figure.lower : 0), high, !isSet(figure.upper)),
+      whisker(cx, scale.y(isSet(bounds.lower) ? bounds.lower : 0), high, !isSet(bounds.upper)),
       markGroup(
         select,
         `checkpoint:${checkpoint.date}:${index}`,
@@ -245,10 +246,16 @@ function series(layer, scale, unit, { select = null, covered = new Set() }) {
   return parts;
 }
 
+// A checkpoint's own bounds (covering every side when contested); the layer of what is
+// known now asks only for its reading's.
+const boundsOf = (checkpoint) => ("lower" in checkpoint ? checkpoint : checkpoint.reading.figure);
+
 // "more than £650M" beside a checkpoint; in grey, also when it became known.
 function valueLabel(checkpoint, cx, cy, scale, select) {
   const { figure } = checkpoint.reading;
-  const words = describeFigure(figure, { compact: true });
+  const words = checkpoint.contested
+    ? `contested: ${checkpoint.readings.map((r) => describeFigure(r.figure, { compact: true })).join(" or ")}`
+    : describeFigure(figure, { compact: true });
   const text = select ? words : `${words}, known from ${formatDay(checkpoint.reading.reported)}`;
   const leftHalf = cx < (scale.plot.left + scale.plot.right) / 2;
   return svg(

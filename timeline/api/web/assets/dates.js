@@ -97,3 +97,10 @@ export function fuzzyStart(edtf) {
   const [, year, month = "01", day = "01"] = match;
   return `${year}-${month}-${day}`;
 }
+
+/** The days a figure covers: its period, or "7 days within 22 Sep – 30 Oct 2025" when the
+ * amount covers a span of known length somewhere inside the period. */
+export function describeCovered(figure) {
+  const window = describeFuzzy(figure.period);
+  return figure.spanDays ? `${figure.spanDays} days within ${window}` : window;
+}

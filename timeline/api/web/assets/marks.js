@@ -1,6 +1,6 @@
 // The marks of a running total (its points and its checkpoints) in words: labels for screen
 // readers, the chart's figures as a table, and the facts and sources behind a chosen mark.
-import { describeFuzzy, formatDay } from "./dates.js";
+import { describeCovered, describeFuzzy, formatDay } from "./dates.js";
 import { fill, h } from "./dom.js";
 import { describeBounds, describeFigure, formatAmount, plural } from "./numbers.js";
 import { sourceList } from "./sources.js";
@@ -21,10 +21,29 @@ export function marksOf(series) {
 }
 
 export const totalLabel = (point, unit) =>
-  `Running total at ${formatDay(point.date)}: ${formatAmount(point.total, unit)} (bounds: ${describeBounds(point, unit)}); ${plural(point.facts?.length ?? 0, "fact")}`;
+  `Running total at ${formatDay(point.date)}: ${formatAmount(point.total, unit)}${point.contested ? ", contested" : ""} (bounds: ${describeBounds(point, unit)}); ${plural(point.facts?.length ?? 0, "fact")}`;
+
+/** What a checkpoint's sources reported: the agreed figure, or each side of a contest. */
+export function reported(checkpoint) {
+  if (!checkpoint.contested) return describeFigure(checkpoint.reading.figure);
+  const sides = checkpoint.readings.map(
+    (reading) => `${describeFigure(reading.figure)} (${reading.source.publisher})`,
+  );
+  return `contested: ${sides.join(" or ")}`;
+}
+
+/** Who reported a checkpoint: every source, when several reported it alike. */
+export const publishers = (checkpoint) =>
+  [...new Set(checkpoint.readings.map((reading) => reading.source.publisher))].join("; ");
+
+/** A contested amount in words, for the note under the chart. */
+export const contestLabel = (contest, unit) =>
+  `Contested for ${describeFuzzy(contest.period)}: ${contest.readings
+    .map((r) => `${describeFigure(r.figure)} (${r.source.publisher})`)
+    .join(" and ")}; none was published later, so neither stands alone (bounds: ${describeBounds(contest, unit)}).`;
 
 export const checkpointLabel = (checkpoint, unit) =>
-  `Checkpoint at ${formatDay(checkpoint.date)}: ${describeFigure(checkpoint.reading.figure)} for ${describeFuzzy(checkpoint.reading.figure.period)} (bounds: ${describeBounds(checkpoint.reading.figure, unit)})`;
+  `Checkpoint at ${formatDay(checkpoint.date)}: ${reported(checkpoint)} for ${describeCovered(checkpoint.reading.figure)}, reported by ${publishers(checkpoint)} (bounds: ${describeBounds(checkpoint, unit)})`;
 
 /** The figures as a table, each row with a button that chooses its mark. */
 export function table(marks, unit, onSelect) {
@@ -64,14 +83,10 @@ export function table(marks, unit, onSelect) {
                     "td",
                     {},
                     mark.kind === "total"
-                      ? formatAmount(mark.total, unit)
-                      : describeFigure(mark.reading.figure),
+                      ? `${formatAmount(mark.total, unit)}${mark.contested ? " (contested)" : ""}`
+                      : `${reported(mark)}, reported by ${publishers(mark)}`,
                   ),
-                  h(
-                    "td",
-                    {},
-                    describeBounds(mark.kind === "total" ? mark : mark.reading.figure, unit),
-                  ),
+                  h("td", {}, describeBounds(mark, unit)),
                   h(
                     "td",
                     {},
@@ -122,6 +137,12 @@ export function renderMarkDetail(container, mark, unit, onOpen) {
         {},
         `${formatAmount(mark.total, unit)}. Bounds: ${describeBounds(mark, unit)}. It sums ${plural(mark.facts.length, "fact")}:`,
       ),
+      mark.contested &&
+        h(
+          "p",
+          { class: "contested" },
+          "Contested: sources published on the same day differ on an amount it sums, so the bounds cover every side.",
+        ),
       h(
         "ul",
         { class: "behind" },
@@ -137,8 +158,9 @@ export function renderMarkDetail(container, mark, unit, onOpen) {
     h("h3", { tabindex: "-1" }, `Checkpoint at ${formatDay(mark.date)}`),
     h(
       "p",
-      {},
-      `${describeFigure(reading.figure)} for ${describeFuzzy(reading.figure.period)}. Bounds: ${describeBounds(reading.figure, unit)}.`,
+      { class: mark.contested ? "contested" : null },
+      `${reported(mark)} for ${describeCovered(reading.figure)}, reported by ${publishers(mark)}. Bounds: ${describeBounds(mark, unit)}.`,
+      mark.contested ? " None was published later, so neither stands alone." : "",
     ),
     computed !== 0 &&
       h(
@@ -149,7 +171,9 @@ export function renderMarkDetail(container, mark, unit, onOpen) {
     h(
       "ul",
       { class: "behind" },
-      h("li", {}, reading.fact ? openButton(reading.fact) : null, sourceList([reading.source])),
+      mark.readings.map((each) =>
+        h("li", {}, each.fact ? openButton(each.fact) : null, sourceList([each.source])),
+      ),
     ),
   );
 }

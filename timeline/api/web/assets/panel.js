@@ -1,6 +1,6 @@
 // The fact panel: one fact as known on the chosen day, with its sources' quotes and links and
 // the history of its revisions.
-import { describeFuzzy, formatDay, fuzzyFlags } from "./dates.js";
+import { describeCovered, describeFuzzy, formatDay, fuzzyFlags } from "./dates.js";
 import { fill, h, humanise } from "./dom.js";
 import { describeBounds, describeFigure } from "./numbers.js";
 import { sourceList } from "./sources.js";
@@ -61,7 +61,7 @@ export function renderFact(body, fact, { knownAt, firstReported }) {
       fact.figure &&
         term(
           "Figure",
-          `${describeFigure(fact.figure)} for ${describeFuzzy(fact.figure.period)} (${describeBounds(fact.figure, fact.figure.unit)})`,
+          `${describeFigure(fact.figure)} for ${describeCovered(fact.figure)} (${describeBounds(fact.figure, fact.figure.unit)})`,
         ),
       fact.readings.length > 1 &&
         term(

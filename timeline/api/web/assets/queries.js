@@ -1,5 +1,6 @@
 // The GraphQL documents the page sends: all of them public queries and one subscription.
-const FIGURE = "value unit qualifier basis period lower upper lowerInclusive upperInclusive";
+const FIGURE =
+  "value unit qualifier basis period spanDays lower upper lowerInclusive upperInclusive";
 const SOURCE = "publisher title url document publishedOn quote";
 
 /** Everything in the record now, for the filters' choices, the axes and the slider's days. */
@@ -32,10 +33,15 @@ export const FACTS = `query Facts($knownAt: Date, $filter: TimelineFilter, $afte
 export const TOTALS = `query Totals($measure: String!, $knownAt: Date, $withNow: Boolean!) {
   known: runningTotal(measure: $measure, knownAt: $knownAt, granularity: MONTH) {
     unit warnings
-    points { date total lower upper facts { id title sources { ${SOURCE} } } }
+    points { date total lower upper contested facts { id title sources { ${SOURCE} } } }
     checkpoints {
-      date value discrepancy consistent
+      date value discrepancy consistent contested lower upper lowerInclusive upperInclusive
       reading { factId figure { ${FIGURE} } source { ${SOURCE} } fact { id title } }
+      readings { factId figure { ${FIGURE} } source { ${SOURCE} } fact { id title } }
+    }
+    contested {
+      period value lower upper lowerInclusive upperInclusive
+      readings { figure { ${FIGURE} } source { publisher } }
     }
   }
   now: runningTotal(measure: $measure, granularity: MONTH) @include(if: $withNow) {
