@@ -40,7 +40,13 @@ def main(
     ] = False,
 ) -> None:
     """Run benchmarks by name: append-single, append-batch, read-all (these three are
-    all), limits, rebuild, time-travel, graphql-http. Print the table and write the JSON."""
+    all), limits, rebuild, time-travel, graphql-http. Print the table and write the JSON.
+    `propose` scores the fact proposer on the corpus articles against the seeds instead."""
+    if names == ["propose"]:
+        from bench import propose
+
+        typer.echo(propose.markdown(asyncio.run(propose.run(propose.articles_dir()))))
+        return
     known = benchmarks()
     chosen = [found for name in names for found in (ALL if name == "all" else [name])]
     for name in chosen:

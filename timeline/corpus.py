@@ -52,13 +52,16 @@ class SeedEntry:
 
     slug: str
     article: str
+    """The article's file name, or for a draft of a web page its URL."""
     content: FactContent
     source: Source
     measure_label: str | None
+    corroborates: uuid.UUID | None = None
+    """A fact already on record that this entry adds a source to (a reviewed proposal)."""
 
     @property
     def fact_id(self) -> uuid.UUID:
-        return uuid.uuid5(SEED_FACT_IDS, self.slug)
+        return self.corroborates or uuid.uuid5(SEED_FACT_IDS, self.slug)
 
 
 class Outcome(StrEnum):
@@ -88,15 +91,36 @@ def load_corpus(directory: Path) -> list[SeedEntry]:
     return [entry for _, path in articles for entry in _entries(path)]
 
 
+def load_draft(path: Path) -> list[SeedEntry]:
+    """The entries of a file in the seed format, whatever its name: a reviewed draft of
+    ``timeline propose``, one YAML document per article. An ``article`` may be null when
+    its ``url`` is given (a draft of a web page has no file; its URL names it)."""
+    try:
+        documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    except yaml.YAMLError as exc:
+        raise CorpusError(path, "file", f"is not YAML: {exc}") from exc
+    entries: list[SeedEntry] = []
+    for data in documents:
+        if not isinstance(data, dict):
+            raise CorpusError(path, "file", "each document must hold a mapping")
+        article = data.get("article")
+        entries.extend(_file_entries(path, data, None if article is None else str(article)))
+    if not entries:
+        raise CorpusError(path, "facts", "holds no facts")
+    return entries
+
+
 async def seed(
     service: TimelineService,
     entries: list[SeedEntry],
     on_entry: Callable[[SeedEntry, Outcome], None] | None = None,
+    *,
+    actor: Actor = SEED_ACTOR,
 ) -> SeedReport:
     """Load ``entries`` through the service, skipping what the log already holds."""
     counts = dict.fromkeys(Outcome, 0)
     for entry in entries:
-        outcome = await _seed_entry(service, entry)
+        outcome = await _seed_entry(service, entry, actor)
         counts[outcome] += 1
         if on_entry is not None:
             on_entry(entry, outcome)
@@ -107,14 +131,25 @@ async def seed(
     )
 
 
-async def _seed_entry(service: TimelineService, entry: SeedEntry) -> Outcome:
+async def missing_facts(service: TimelineService, entries: list[SeedEntry]) -> list[SeedEntry]:
+    """The entries that corroborate a fact the record does not hold: accepting them would
+    record a new fact under another fact's id, so they are refused before anything is
+    written."""
+    return [
+        entry
+        for entry in entries
+        if entry.corroborates is not None and await service.find_fact(entry.corroborates) is None
+    ]
+
+
+async def _seed_entry(service: TimelineService, entry: SeedEntry, actor: Actor) -> Outcome:
     key = f"seed:{entry.slug}:{entry.article}"
     fact = await service.find_fact(entry.fact_id)
     if fact is None:
         await service.record_fact(
             entry.content,
             entry.source,
-            actor=SEED_ACTOR,
+            actor=actor,
             idempotency_key=key,
             fact_id=entry.fact_id,
             measure_label=entry.measure_label,
@@ -126,7 +161,7 @@ async def _seed_entry(service: TimelineService, entry: SeedEntry) -> Outcome:
         entry.fact_id,
         entry.source,
         entry.content.figure,
-        actor=SEED_ACTOR,
+        actor=actor,
         idempotency_key=key,
         measure_label=entry.measure_label,
     )
@@ -156,6 +191,10 @@ def _entries(path: Path) -> Iterator[SeedEntry]:
     article = str(data.get("article"))
     if article != f"{path.stem}.txt":
         raise CorpusError(path, "article", f"{article!r} does not match the file name")
+    return _file_entries(path, data, article)
+
+
+def _file_entries(path: Path, data: Mapping[str, Any], article: str | None) -> Iterator[SeedEntry]:
     for index, fact in enumerate(data.get("facts") or []):
         where = f"facts[{index}] ({fact.get('id', '?')})"
         try:
@@ -166,7 +205,9 @@ def _entries(path: Path) -> Iterator[SeedEntry]:
             raise CorpusError(path, where, f"malformed entry: {exc!r}") from exc
 
 
-def _entry(article_data: Mapping[str, Any], fact: Mapping[str, Any], article: str) -> SeedEntry:
+def _entry(
+    article_data: Mapping[str, Any], fact: Mapping[str, Any], article: str | None
+) -> SeedEntry:
     figure_data = fact.get("figure")
     content = FactContent(
         kind=fact["kind"],
@@ -189,12 +230,14 @@ def _entry(article_data: Mapping[str, Any], fact: Mapping[str, Any], article: st
         quote=fact["quote"],
         document=article,
     )
+    corroborates = fact.get("corroborates")
     return SeedEntry(
         slug=fact["id"],
-        article=article,
+        article=article or source.identity,
         content=content,
         source=source,
         measure_label=figure_data.get("label") if figure_data else None,
+        corroborates=None if corroborates is None else uuid.UUID(str(corroborates)),
     )
 
 

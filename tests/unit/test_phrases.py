@@ -166,3 +166,34 @@ def test_within_days_runs_from_publication_to_about_a_fortnight_later(day: dt.da
     assert occurred.earliest == day
     assert occurred.latest == day + dt.timedelta(days=WITHIN_DAYS)
     assert occurred.approximate
+
+
+@pytest.mark.parametrize(
+    ("phrase", "published", "ahead", "occurred"),
+    [
+        ("on Tuesday", "2025-09-12", False, "2025-09-09"),
+        ("on Monday", "2025-09-12", True, "2025-09-15"),
+        ("on Tuesday", "2025-09", False, "2025-08-26/2025-09-30"),
+        ("yesterday", "2025-09-12", False, "2025-09-11"),
+        ("this week", "2025-09-12", False, "2025-09-08/2025-09-12"),
+        ("in the year to June", "2025-09-12", False, "2024-07/2025-06"),
+        ("the year to June 2024", "2025-09-12", False, "2023-07/2024-06"),
+        ("over the next three years", "2025-09-12", True, "2025-09-12/2028-09-12~"),
+        ("in 2024", "2025-10", False, "2024"),
+        ("in July", "2025-10", False, "2025-07"),
+        ("this month", "2025-10", False, "2025-10"),
+        ("in the first half of this year", "2025-10", False, "2025-01-01/2025-06-30"),
+        ("in the second half of this year", "2025-10", False, "2025-07-01/2025-10"),
+    ],
+)
+def test_days_and_spans_named_relative_to_publication(
+    phrase: str, published: str, ahead: bool, occurred: str
+) -> None:
+    assert resolve_phrase(phrase, FuzzyDate(published), ahead=ahead).occurred == FuzzyDate(occurred)
+
+
+def test_last_weekday_looks_back_and_a_span_of_years_is_stated() -> None:
+    said = resolve_phrase("last Thursday", FuzzyDate("2025-07-14"), ahead=True)
+    assert said.occurred == FuzzyDate("2025-07-10")
+    both = resolve_phrase("between 2015 and 2016", FuzzyDate("2025-07"))
+    assert (both.occurred, both.inferred) == (FuzzyDate("2015/2016"), ())

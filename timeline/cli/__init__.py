@@ -57,6 +57,17 @@ COMMANDS: dict[str, LazyCommand] = {
         "seed_command",
         "Load the curated facts in seeds/ into the log. Running it again adds nothing.",
     ),
+    "propose": LazyCommand(
+        "timeline.cli.proposing",
+        "propose",
+        "Propose facts from news articles, in the format of seeds/*.yaml. Writes nothing.",
+    ),
+    "accept": LazyCommand(
+        "timeline.cli.proposing",
+        "accept",
+        "Record a reviewed draft: new facts, and sources added to the facts it corroborates. "
+        "Accepting the same draft again adds nothing.",
+    ),
     "replay": LazyCommand(
         "timeline.cli.replay",
         "replay",
@@ -67,7 +78,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "totals",
         "The running total of a measure: the sum of its FLOW readings at the end of each day, "
         'month or year, with lower and upper bounds that keep "more than" and "about" honest, '
-        "and its CUMULATIVE readings set beside it as checkpoints.",
+        "and its CUMULATIVE readings set beside it as checkpoints. A reading several sources "
+        "report names them all; readings of one period that differ, none published later, are "
+        "contested: both sides are shown and the bounds cover them.",
     ),
     "history": LazyCommand(
         "timeline.cli.history",

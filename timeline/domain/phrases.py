@@ -23,6 +23,13 @@ Rules, with ``P`` the source's publication date (it must have known ends):
   being announced: "will start on 1 January").
 * ``within days`` / ``in the coming days``: from P to about two weeks (``WITHIN_DAYS``) after
   P's last day, the end marked approximate.
+* Weekdays, ``today``, ``yesterday``, ``this week``, ``in the year to June`` and ``over the
+  next three years``: see ``timeline.domain.calendar_phrases``.
+* ``in 2024``: that year. ``in July`` / ``in July 2024``: that month, the year inferred as
+  for a day. ``this month`` / ``earlier this month``: P's month. ``earlier this year``: as
+  ``so far this year``. ``in the first half of this year`` (or ``second``, ``last year``, a
+  year): 1 January to 30 June (1 July to 31 December) of that year, cut at P when it ends
+  after it.
 
 Anything else raises ``UnknownPhrase``: a curator then writes the date and a ``date_note``.
 """
@@ -37,6 +44,7 @@ from types import MappingProxyType
 
 import pendulum
 
+from timeline.domain import calendar_phrases
 from timeline.domain.dates import FuzzyDate, Precision
 from timeline.domain.errors import InvalidFuzzyDate, UnknownPhrase
 from timeline.domain.texts import MAX_NOTE, check_text
@@ -226,6 +234,65 @@ def _on_day(context: _Context, match: re.Match[str]) -> _Resolution:
     return start, inferred
 
 
+def _in_year(context: _Context, match: re.Match[str]) -> _Resolution:
+    return FuzzyDate.of_year(int(match.group(1))), ()
+
+
+def _this_month(context: _Context, _: re.Match[str]) -> _Resolution:
+    first, last = context.first_day, context.last_day
+    span = FuzzyDate.spanning(
+        FuzzyDate.of_month(first.year, first.month), FuzzyDate.of_month(last.year, last.month)
+    )
+    return span, ("year", "month")
+
+
+def _half(context: _Context, match: re.Match[str]) -> _Resolution:
+    which, year_words = match.groups()
+    inferred: tuple[str, ...]
+    if year_words.isdigit():
+        year, inferred = int(year_words), ()
+    else:
+        offset = 1 if year_words == "last year" else 0
+        year, inferred = context.first_day.year - offset, ("start", "end")
+    start, end = (dt.date(year, 1, 1), dt.date(year, 6, 30))
+    if which == "second":
+        start, end = (dt.date(year, 7, 1), dt.date(year, 12, 31))
+    if start > context.published.latest:
+        raise UnknownPhrase(
+            "occurred_phrase", f"{context.phrase!r} starts after publication ({context.published})"
+        )
+    if end > context.published.latest:
+        # Not over yet at publication: what was counted runs up to the publication day.
+        return context.up_to_publication(FuzzyDate.of_day(start)), ("start", "end")
+    return FuzzyDate(f"{start.isoformat()}/{end.isoformat()}"), inferred
+
+
+def _weekday(context: _Context, match: re.Match[str]) -> _Resolution:
+    # "Said last Thursday" looks back even in a sentence about what will be done.
+    ahead = context.ahead and match.group(1) != "last "
+    return calendar_phrases.weekday(match.group(2), context.first_day, context.last_day, ahead)
+
+
+def _today(context: _Context, match: re.Match[str]) -> _Resolution:
+    back = {"today": 0, "yesterday": 1}.get(match.group(), 2)
+    return calendar_phrases.days_back(context.first_day, context.last_day, back)
+
+
+def _this_week(context: _Context, _: re.Match[str]) -> _Resolution:
+    return calendar_phrases.this_week(context.first_day, context.last_day)
+
+
+def _year_to(context: _Context, match: re.Match[str]) -> _Resolution:
+    year = None if match.group(2) is None else int(match.group(2))
+    return calendar_phrases.year_to(_MONTH_NUMBERS[match.group(1)], year, context.last_day)
+
+
+def _next_span(context: _Context, match: re.Match[str]) -> _Resolution:
+    return calendar_phrases.next_span(
+        match.group(1), match.group(2), context.first_day, context.last_day
+    )
+
+
 def _within_days(context: _Context, _: re.Match[str]) -> _Resolution:
     end = FuzzyDate(f"{context.last_day.add(days=WITHIN_DAYS).isoformat()}~")
     return FuzzyDate.spanning(context.published, end), ("start", "end")
@@ -235,13 +302,34 @@ _RULES: tuple[tuple[re.Pattern[str], _Rule], ...] = (
     (re.compile(r"(?:in |during )?last year"), _last_year),
     (re.compile(r"(?:in |during )?last month"), _last_month),
     (re.compile(r"(?:in |during )?last week"), _last_week),
-    (re.compile(r"(?:so far this year|this year so far|so far in this year)"), _so_far_this_year),
+    (
+        re.compile(r"(?:so far this year|this year so far|so far in this year|earlier this year)"),
+        _so_far_this_year,
+    ),
+    (re.compile(r"(?:in |during |earlier )?this month"), _this_month),
+    (re.compile(r"(?:in |during )?(\d{4})"), _in_year),
+    (
+        re.compile(r"(?:in |during )?the (first|second) half of (this year|last year|\d{4})"),
+        _half,
+    ),
     (re.compile(r"(?:in |during )?this year"), _this_year),
     (re.compile(r"(?:ever )?since (.+)"), _since),
     (re.compile(r"under (.+)"), _under),
     (_DAY_MONTH, _on_day),
     (_MONTH_DAY, _on_day),
+    (re.compile(rf"in {_MONTH}(?: \d{{4}})?"), _on_day),
     (re.compile(r"within (?:a few )?days|in the (?:coming|next few) days"), _within_days),
+    (calendar_phrases.WEEKDAY, _weekday),
+    (calendar_phrases.TODAY, _today),
+    (calendar_phrases.THIS_WEEK, _this_week),
+    (
+        re.compile(
+            rf"(?:in )?the (?:year|12 months|twelve months) (?:to|ending) {_MONTH}(?: (\d{{4}}))?"
+        ),
+        _year_to,
+    ),
+    (calendar_phrases.NEXT_SPAN, _next_span),
+    (calendar_phrases.BETWEEN_YEARS, lambda _, m: calendar_phrases.between_years(*m.groups())),
 )
 
 

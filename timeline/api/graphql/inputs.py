@@ -110,6 +110,15 @@ class RecordFactInput:
     title: str
     summary: str | None = strawberry.field(default=None, description="Defaults to the title.")
     occurred: FuzzyDate
+    occurred_phrase: str | None = strawberry.field(
+        default=None, description='The source\'s words for the date ("last year").'
+    )
+    inferred: list[str] | None = strawberry.field(
+        default=None, description="Parts of occurred the source did not state (year, ...)."
+    )
+    date_note: str | None = strawberry.field(
+        default=None, description="How the date was resolved, in a line."
+    )
     topics: list[str] | None = None
     actors: list[str] | None = None
     places: list[str] | None = None
@@ -124,6 +133,9 @@ class RecordFactInput:
                 title=self.title,
                 summary=self.summary if self.summary is not None else self.title,
                 occurred=self.occurred,
+                occurred_phrase=self.occurred_phrase,
+                inferred=tuple(self.inferred or ()),
+                date_note=self.date_note,
                 topics=tuple(self.topics or ()),
                 actors=tuple(self.actors or ()),
                 places=tuple(self.places or ()),

@@ -12,7 +12,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.inputs import TimelineFilter, fact_filter, fact_id
-from timeline.api.graphql.permissions import READ
+from timeline.api.graphql.permissions import READ, WRITE
 from timeline.api.graphql.types.changes import ChangeSet
 from timeline.api.graphql.types.events import (
     CURSOR_KIND,
@@ -30,10 +30,13 @@ from timeline.api.graphql.types.facts import (
 )
 from timeline.api.graphql.types.measures import MEASURE_KEY_FORMAT, Measure
 from timeline.api.graphql.types.pages import PageInfo, decode_cursor, page_size
+from timeline.api.graphql.types.proposals import FactProposals
 from timeline.api.graphql.types.readings import FigureReading, history_reading
 from timeline.api.graphql.types.totals import Granularity, RunningTotal, domain_granularity
+from timeline.application.proposing import propose_facts
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.projections.visibility import AsOf
+from timeline.domain.proposals.articles import pasted_article
 
 
 @strawberry.type
@@ -130,6 +133,25 @@ class Query:
     ) -> ChangeSet:
         found = await info.context.queries.changes(from_known_at, to_known_at, None)
         return ChangeSet(changes=found, from_known_at=from_known_at, to_known_at=to_known_at)
+
+    @strawberry.field(
+        permission_classes=WRITE,
+        description="Facts proposed from a news text (verbatim quotes, dates resolved "
+        "against publishedOn, figures, kinds, and matches with the record) for a writer to "
+        "review and record. Writes nothing. Without publishedOn the text is taken as "
+        "published today (UTC).",
+    )
+    async def propose_facts(
+        self,
+        info: Info[Context, None],
+        text: str,
+        published_on: FuzzyDate | None = None,
+        publisher: str | None = None,
+        url: str | None = None,
+    ) -> FactProposals:
+        published = published_on or FuzzyDate.of_day(dt.datetime.now(dt.UTC).date())
+        article = pasted_article(text, published, publisher=publisher, url=url)
+        return FactProposals(draft=await propose_facts(info.context.queries, article))
 
     @strawberry.field(
         permission_classes=READ,

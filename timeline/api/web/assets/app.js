@@ -11,6 +11,7 @@ import { renderFact } from "./panel.js";
 import { CATALOGUE, FACT, FACTS, LIVE, TOTALS } from "./queries.js";
 import { KnownAtSlider } from "./slider.js";
 import { readState, timelineFilter, writeState } from "./state.js";
+import { startWriters } from "./writers.js";
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -399,3 +400,4 @@ async function start() {
 }
 
 start();
+startWriters();

@@ -3,13 +3,15 @@ const ENDPOINT = new URL("graphql", document.baseURI);
 
 class ApiError extends Error {}
 
-/** POST one operation; resolve to its data, reject with ApiError on any error. */
-export async function request(query, variables = {}, { signal } = {}) {
+/** POST one operation; resolve to its data, reject with ApiError on any error. A writer's
+ * bearer `token` goes in the Authorization header. */
+export async function request(query, variables = {}, { signal, token } = {}) {
   const response = await fetch(ENDPOINT, {
     method: "POST",
     headers: {
       "Content-Type": "application/json",
       Accept: "application/graphql-response+json, application/json",
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
     },
     body: JSON.stringify({ query, variables }),
     signal,
