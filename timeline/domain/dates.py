@@ -37,8 +37,6 @@ from enum import StrEnum
 from time import struct_time
 from typing import NamedTuple
 
-import edtf
-
 from timeline.domain.errors import InvalidFuzzyDate
 
 MAX_EDTF_LENGTH = 64
@@ -208,6 +206,10 @@ def _interpret(raw: str) -> _Parsed:
 
 
 def _parse_with_edtf(text: str) -> _Parsed:
+    # Imported here: its grammar costs a tenth of a second to build, and a process whose
+    # dates all take the plain path (a replay of the corpus) never needs it.
+    import edtf
+
     if not text:
         raise InvalidFuzzyDate("date", "must not be empty")
     if len(text) > MAX_EDTF_LENGTH:
@@ -261,6 +263,8 @@ def _parse_with_edtf(text: str) -> _Parsed:
 
 def _point(text: str, node: object) -> _Point | None:
     """One date of the supported subset, or None for an open or unknown interval end."""
+    import edtf
+
     if isinstance(node, edtf.UnspecifiedIntervalSection):
         return None
     uncertain = approximate = False

@@ -131,7 +131,10 @@ class TimelineGraphQL(GraphQL[Context, None]):
         root_value: None,
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
-        operation = None if isinstance(request_data, list) else request_data.operation_name
+        name = None if isinstance(request_data, list) else request_data.operation_name
+        # Any JSON may arrive as operationName; Strawberry refuses a non-string with a 400,
+        # which the metrics' label (hashed, matched as text) must not turn into a 500.
+        operation = name if isinstance(name, str) else None
         request.state.graphql_operation = operation
         started = time.perf_counter()
         outcome = "error"
