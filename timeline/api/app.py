@@ -5,6 +5,7 @@ stops."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -14,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from timeline.api.bodies import BodyLimit
-from timeline.api.graphql.context import ApiServices
+from timeline.api.graphql.context import MIN_POSITION_HEADER, ApiServices
 from timeline.api.graphql.schema import build_schema
 from timeline.api.graphql.view import TimelineGraphQL
 from timeline.api.health import healthz, readyz
@@ -42,16 +43,20 @@ def create_app(
                 queries=services.queries,
                 tokens=services.tokens,
                 feed=feed,
+                positions=services.positions,
+                min_position_wait_seconds=services.settings.min_position_wait_seconds,
                 settings=settings,
             )
             await feed.start()
+            await services.positions.start()
             app.state.api = api
             graphql.services = api
             try:
-                # Other processes' writes reach this process's read models through the log.
-                async with services.runner.following(
-                    services.signal, settings.subscription_poll_seconds
-                ):
+                async with contextlib.AsyncExitStack() as stack:
+                    if settings.projector:
+                        # A candidate in the election: the read models are advanced by
+                        # whichever process leads, never in a request.
+                        await stack.enter_async_context(services.projector.running())
                     yield
             finally:
                 await feed.stop()
@@ -69,7 +74,7 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "Accept"],
+                allow_headers=["Authorization", "Content-Type", "Accept", MIN_POSITION_HEADER],
                 max_age=600,
             ),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),

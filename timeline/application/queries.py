@@ -212,6 +212,11 @@ class TimelineQueries:
                 return FactChange(fact_id, before, previous, (previous,))
         return None
 
+    async def projected_position(self) -> int:
+        """The position every read model has applied (the slowest one's)."""
+        checkpoints = await self._projections.checkpoints()
+        return min((c.position for c in checkpoints), default=0)
+
     async def readiness(self) -> Readiness:
         """The log's head and the slowest read model's position (StoreUnavailable when the
         database cannot be reached)."""

@@ -13,6 +13,7 @@ from timeline.cli import (
     integrity,
     measures,
     projections,
+    projector,
     replay,
     seeding,
     serve,
@@ -41,6 +42,7 @@ app.command(name="measures")(measures.measures)
 app.command(name="export")(transfer.export)
 app.command(name="import")(transfer.import_log)
 app.command(name="serve")(serve.serve)
+app.command(name="projector")(projector.projector)
 app.command(name="schema")(serve.schema)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(projections.app, name="projections")

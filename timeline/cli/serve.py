@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -22,8 +23,17 @@ def serve(
         ),
     ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+    projector: Annotated[
+        bool,
+        typer.Option(
+            help="Each worker stands in the projector election (one process per database "
+            "leads). --no-projector leaves the read models to `timeline projector`.",
+        ),
+    ] = True,
 ) -> None:
     """Serve GraphQL at /graphql (GraphiQL in a browser), /healthz and /readyz."""
+    # The workers build their app from the environment (uvicorn's --factory).
+    os.environ["TIMELINE_SERVE_PROJECTOR"] = "1" if projector else "0"
     uvicorn.run(
         APP_FACTORY,
         factory=True,

@@ -3,14 +3,26 @@ const ENDPOINT = new URL("graphql", document.baseURI);
 
 class ApiError extends Error {}
 
+// The latest log position this page knows of (an event it was told of): every read asks
+// for read models that reflect at least that much, so what the page was just told about is
+// in what it reads next, even when the projector is a moment behind.
+let minPosition = 0;
+
+/** The page has heard of the log reaching `position` (a subscription's event). */
+export function sawPosition(position) {
+  if (Number.isSafeInteger(position) && position > minPosition) minPosition = position;
+}
+
 /** POST one operation; resolve to its data, reject with ApiError on any error. */
 export async function request(query, variables = {}, { signal } = {}) {
+  const headers = {
+    "Content-Type": "application/json",
+    Accept: "application/graphql-response+json, application/json",
+  };
+  if (minPosition > 0) headers["Timeline-Min-Position"] = String(minPosition);
   const response = await fetch(ENDPOINT, {
     method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/graphql-response+json, application/json",
-    },
+    headers,
     body: JSON.stringify({ query, variables }),
     signal,
   });

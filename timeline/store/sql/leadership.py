@@ -1,0 +1,131 @@
+"""Electing the projector: one leader per database (``timeline.application.projector``).
+
+PostgreSQL: a session advisory lock (``pg_try_advisory_lock``) held on a dedicated
+connection. The server drops it the moment that connection ends (its process died, the
+network went, an operator terminated the backend), so a standby's next try wins. The same
+connection announces each position the leader reaches: ``NOTIFY timeline_projected``.
+
+SQLite: an exclusive ``flock`` on a file beside the database, which the kernel drops when
+the process dies: one host, one leader. Readers there poll the checkpoint, so announcing is
+nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from timeline.store.factory import create_engine
+from timeline.store.sql.projection_backends import advisory_key
+
+logger = logging.getLogger("timeline.projector")
+
+PROJECTED_CHANNEL = "timeline_projected"
+"""NOTIFYed with the read models' position after every batch the leader commits."""
+
+_LEADER_KEY = advisory_key("projector", "leader")
+
+
+class PostgresLeadership:
+    """The projector's lock on a connection of its own."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._driver: asyncpg.Connection | None = None
+
+    async def acquire(self) -> bool:
+        if self._driver is None:
+            connection = await self._engine.connect()
+            raw = (await connection.get_raw_connection()).driver_connection
+            if raw is None:  # pragma: no cover - asyncpg always has one
+                await connection.close()
+                return False
+            self._connection, self._driver = connection, raw
+        try:
+            won = bool(await self._driver.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_KEY))
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await self._drop()
+            raise
+        return won
+
+    async def held(self) -> bool:
+        if self._driver is None or self._driver.is_closed():
+            return False
+        try:
+            # The lock is this backend's for as long as the backend lives: alive means held.
+            await self._driver.fetchval("SELECT 1", timeout=5)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await self._drop()
+            return False
+        return True
+
+    async def announce(self, position: int) -> None:
+        if self._driver is not None:
+            await self._driver.execute(f"NOTIFY {PROJECTED_CHANNEL}, '{int(position)}'")
+
+    async def release(self) -> None:
+        if self._driver is not None and not self._driver.is_closed():
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await self._driver.fetchval("SELECT pg_advisory_unlock($1)", _LEADER_KEY)
+        await self._drop()
+
+    async def close(self) -> None:
+        await self.release()
+        await self._engine.dispose()
+
+    async def _drop(self) -> None:
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()  # never back to the pool: it may hold the lock
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
+class FileLeadership:
+    """An exclusive, non-blocking ``flock`` on ``<database>-projector.lock``."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    async def acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    async def held(self) -> bool:
+        return self._fd is not None
+
+    async def announce(self, position: int) -> None:
+        return None
+
+    async def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+    async def close(self) -> None:
+        await self.release()
+
+
+def open_leadership(url: str) -> PostgresLeadership | FileLeadership:
+    """The election for the database at ``url``: an advisory lock on PostgreSQL, a file
+    lock beside the database file on SQLite. Connects only when first asked to lead."""
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        return PostgresLeadership(engine)
+    return FileLeadership(f"{engine.url.database}-projector.lock")
