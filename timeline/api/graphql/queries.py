@@ -35,14 +35,11 @@ from timeline.api.graphql.types.totals import Granularity, RunningTotal, domain_
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.projections.visibility import AsOf
 
-MinPosition = Annotated[
-    int | None,
-    strawberry.argument(
-        description="Answer from read models that reflect the log at least up to this "
-        "position (a mutation's position): waits for them up to a bound, then answers "
-        "UNAVAILABLE. The Timeline-Min-Position header does the same for a whole request."
-    ),
-]
+MinPosition = int | None
+"""Answer from read models that reflect the log at least up to this position (a mutation's
+``position``): waits for them up to a bound, then answers UNAVAILABLE. The
+``Timeline-Min-Position`` header does the same for a whole request. (No argument
+description: the published SDL keeps every read query's arguments on one line.)"""
 
 
 @strawberry.type
