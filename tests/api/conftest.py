@@ -113,12 +113,19 @@ def is_mutation(document: str) -> bool:
 
 
 def app_on(
-    database_url: str, settings: ApiSettings | None = None, *, poll_seconds: float = 0.1
+    database_url: str,
+    settings: ApiSettings | None = None,
+    *,
+    poll_seconds: float = 0.1,
+    wait_seconds: float | None = None,
 ) -> Starlette:
+    services = Settings(
+        database_url=database_url,
+        projector_poll_seconds=poll_seconds,
+        min_position_wait_seconds=wait_seconds or Settings().min_position_wait_seconds,
+    )
     return create_app(
-        lambda: open_services(
-            Settings(database_url=database_url, projector_poll_seconds=poll_seconds)
-        ),
+        lambda: open_services(services),
         settings or ApiSettings(subscription_poll_seconds=0.05),
     )
 
