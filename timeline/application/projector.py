@@ -32,6 +32,8 @@ logger = logging.getLogger("timeline.projector")
 
 RETRY_SECONDS = 0.5
 """How often a standby tries to take the lead: well inside the 2 s a takeover may take."""
+REPORT_SECONDS = 10.0
+"""How often the leader logs its position (every batch only at DEBUG)."""
 
 
 class Leadership(Protocol):
@@ -80,6 +82,7 @@ class Projector:
         self._retry_seconds = retry_seconds
         self._reached = reached
         self._leading = False
+        self._reported = 0.0
         self._nudged = asyncio.Event()
         self.position = 0
         """The last position the read models were seen at by this projector."""
@@ -109,10 +112,15 @@ class Projector:
 
     async def run(self) -> None:
         """Stand by or lead until cancelled."""
+        standing_by = False
         try:
             while True:
                 if await self._try_to_lead():
+                    standing_by = False
                     await self._lead()
+                elif not standing_by:
+                    standing_by = True
+                    logger.info("standing by: another projector leads")
                 await asyncio.sleep(self._retry_seconds)
         finally:
             await self._step_down()
@@ -168,6 +176,10 @@ class Projector:
         if reached > self.position:
             self.position = reached
             logger.debug("projected up to %d", reached)
+            now = asyncio.get_running_loop().time()
+            if now - self._reported >= REPORT_SECONDS:
+                self._reported = now
+                logger.info("projected up to position %d (the log's head: %d)", reached, head)
             await self._leadership.announce(reached)
             if self._reached is not None:
                 self._reached(reached)

@@ -33,7 +33,7 @@ def projector(
         typer.Option(
             min=0.001,
             help="How often the leader looks at the log when nothing wakes it "
-            "[default: TIMELINE_PROJECTOR_POLL_SECONDS, or 0.1].",
+            "(default: TIMELINE_PROJECTOR_POLL_SECONDS, or 0.1).",
         ),
     ] = None,
     verbose: Annotated[
@@ -42,9 +42,11 @@ def projector(
 ) -> None:
     """Keep the read models caught up with the log, as the one leader per database.
 
-    Stands in the election and, while it leads, applies every batch the log grows by (woken
-    by PostgreSQL's NOTIFY, or by polling), each in one transaction with its checkpoint.
-    Stops on Ctrl-C or SIGTERM, letting a standby take over at once.
+    Stands in the election (a PostgreSQL advisory lock, or a file lock beside a SQLite
+    file) and, while it leads, applies every batch the log grows by, each in one
+    transaction with its checkpoint, woken by PostgreSQL's NOTIFY or by polling. Logs when
+    it leads or stands by, and its position every 10 seconds while it leads. Stops on
+    Ctrl-C or SIGTERM, letting a standby take over at once.
     """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
