@@ -232,3 +232,31 @@ async def test_on_sqlite_a_file_lock_elects_one_projector_and_the_next_leads_whe
         await assert_nothing_lost(url)
     finally:
         await writer.close()
+
+
+async def test_a_command_that_wrote_settles_the_read_models_itself_or_waits_for_the_leader(
+    database_url: str,
+) -> None:
+    # `timeline seed` and `timeline import`: with no projector anywhere they lead until the
+    # read models are at their last write; with one running they wait for it.
+    url = database_url
+    clock = synthetic_clock()
+    writer = await open_event_store(url, clock)
+    settings = Settings(database_url=url, projector_poll_seconds=0.05)
+    try:
+        head = await append_synthetic_log(writer, clock, facts=5, seed=7)
+        async with open_services(settings) as alone:
+            assert await alone.projector.settle(head, alone.positions, 5) == head
+            assert not alone.projector.leading
+        await assert_nothing_lost(url)
+
+        async with open_services(settings) as leader, leader.projector.running():
+            await leaders([leader.projector])
+            head = await append_synthetic_log(writer, clock, facts=5, seed=8)
+            async with open_services(settings) as command:
+                assert await command.projector.settle(head, command.positions, 5) >= head
+                assert not command.projector.leading
+                assert leader.projector.leading  # it never lost the lead to the command
+        await assert_nothing_lost(url)
+    finally:
+        await writer.close()
