@@ -94,8 +94,9 @@ class ProjectedPositions:
             return self._current
         loop = asyncio.get_running_loop()
         deadline = loop.time() + bound
+        if not self._waiting:
+            self._wake.set()  # look now, and every poll_seconds while anyone waits
         self._waiting += 1
-        self._wake.set()  # poll fast from now on
         try:
             while self._current < position:
                 remaining = deadline - loop.time()
