@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -65,7 +67,8 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
         open_append_signal(settings.database_url, PROJECTED_CHANNEL),
         idle_seconds=max(IDLE_SECONDS, settings.projector_poll_seconds),
     )
-    leadership = open_leadership(settings.database_url)
+    name = settings.projector_name or f"{socket.gethostname()}-{os.getpid()}"
+    leadership = open_leadership(settings.database_url, name)
     projector = Projector(
         runner,
         store,
@@ -73,6 +76,7 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
         open_append_signal(settings.database_url),
         poll_seconds=settings.projector_poll_seconds,
         reached=positions.observed,
+        name=name,
     )
     try:
         yield Services(

@@ -20,6 +20,9 @@ class Settings:
     projector_poll_seconds: float = 0.1
     """How often the leading projector looks at the log when nothing wakes it (SQLite has
     no notifications; on PostgreSQL this only covers a lost one). A look is one statement."""
+    projector_name: str = ""
+    """What this process's projector is called in logs and, on PostgreSQL, in
+    ``pg_stat_activity`` (``timeline-projector NAME``); empty: the host name and process id."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,4 +46,5 @@ class Settings:
             projector_poll_seconds=seconds(
                 "TIMELINE_PROJECTOR_POLL_SECONDS", default.projector_poll_seconds
             ),
+            projector_name=env.get("TIMELINE_PROJECTOR_NAME", "").strip(),
         )

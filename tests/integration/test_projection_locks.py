@@ -119,7 +119,7 @@ async def test_the_leading_projector_wakes_on_notify_within_a_second(
     projections = await open_projection_store(url)
     signal = open_append_signal(url)
     runner = ProjectionRunner(events, codec, projections)
-    leadership = open_leadership(url)
+    leadership = open_leadership(url, "notify-test")
     projector = Projector(runner, events, leadership, signal, poll_seconds=60)
     try:
         # Polling every minute: only a notification can bring the runner in within 1 s.

@@ -91,6 +91,22 @@ async def leader_backend(url: str) -> int | None:
         await engine.dispose()
 
 
+async def leader_name(url: str) -> str | None:
+    """The leader's ``application_name``, as an operator would look it up."""
+    pid = await leader_backend(url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                sa.text("SELECT application_name FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": pid},
+            )
+            name = found.scalar()
+            return None if name is None else str(name)
+    finally:
+        await engine.dispose()
+
+
 @pytest.mark.postgres
 async def test_one_projector_leads_and_a_standby_takes_over_when_its_connection_dies(
     postgres_database_url: str,
@@ -125,18 +141,18 @@ async def test_one_projector_leads_and_a_standby_takes_over_when_its_connection_
         await writer.close()
 
 
-def spawn_projector(url: str) -> subprocess.Popen[bytes]:
+def spawn_projector(url: str, name: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TIMELINE_DATABASE_URL": url, "TIMELINE_PROJECTOR_POLL_SECONDS": "0.05"}
     command = [sys.executable, "-c", "from timeline.cli import main; main()", "projector"]
-    return subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    return subprocess.Popen([*command, "--name", name], env=env, stderr=subprocess.PIPE)
 
 
-async def start_projector(url: str) -> subprocess.Popen[bytes]:
+async def start_projector(url: str, name: str) -> subprocess.Popen[bytes]:
     """``timeline projector`` in a process of its own, once it stands in the election."""
-    process = spawn_projector(url)
+    process = spawn_projector(url, name)
     assert process.stderr is not None
     line = await asyncio.wait_for(asyncio.to_thread(process.stderr.readline), 30)
-    assert b"standing for election" in line, line
+    assert f"projector {name} standing for election".encode() in line, line
     return process
 
 
@@ -157,12 +173,13 @@ async def test_killing_the_leading_projector_process_hands_over_to_a_standby_pro
     url = postgres_database_url
     clock = synthetic_clock()
     writer = await open_event_store(url, clock)
-    first = await start_projector(url)
+    first = await start_projector(url, "first")
     second: subprocess.Popen[bytes] | None = None
     try:
         await until(lambda: _has_leader(url), 5)
         holder = await leader_backend(url)
-        second = await start_projector(url)
+        assert await leader_name(url) == "timeline-projector first"
+        second = await start_projector(url, "second")
         await asyncio.sleep(0.5)  # it has tried to lead, and stands by
         assert await leader_backend(url) == holder
         await append_synthetic_log(writer, clock, facts=10, seed=3)
@@ -170,6 +187,7 @@ async def test_killing_the_leading_projector_process_hands_over_to_a_standby_pro
         first.wait()
         took = await until(lambda: _led_by_other(url, holder), TAKEOVER_SECONDS)
         assert took < TAKEOVER_SECONDS
+        assert await leader_name(url) == "timeline-projector second"
         head = await append_synthetic_log(writer, clock, facts=10, seed=4)
         await until(lambda: _projected(url, head), 5)
         await assert_nothing_lost(url)

@@ -73,6 +73,7 @@ class Projector:
         poll_seconds: float = 1.0,
         retry_seconds: float = RETRY_SECONDS,
         reached: Reached | None = None,
+        name: str = "projector",
     ) -> None:
         self._runner = runner
         self._store = store
@@ -81,6 +82,7 @@ class Projector:
         self._poll_seconds = poll_seconds
         self._retry_seconds = retry_seconds
         self._reached = reached
+        self.name = name
         self._leading = False
         self._reported = 0.0
         self._nudged = asyncio.Event()
@@ -120,7 +122,7 @@ class Projector:
                     await self._lead()
                 elif not standing_by:
                     standing_by = True
-                    logger.info("standing by: another projector leads")
+                    logger.info("%s stands by: another projector leads", self.name)
                 await asyncio.sleep(self._retry_seconds)
         finally:
             await self._step_down()
@@ -152,12 +154,12 @@ class Projector:
 
     async def _lead(self) -> None:
         self._leading = True
-        logger.info("leading: this process projects the log")
+        logger.info("%s leads: this process projects the log", self.name)
         try:
             while await self._leadership.held():
                 await self._catch_up()
                 await self._wait()
-            logger.warning("lost the projector's leadership; standing by")
+            logger.warning("%s lost the lead; standing by", self.name)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -9,6 +9,7 @@ of the leader's death. ``timeline serve`` runs one in each worker unless told no
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 from typing import Annotated
@@ -36,6 +37,14 @@ def projector(
             "(default: TIMELINE_PROJECTOR_POLL_SECONDS, or 0.1).",
         ),
     ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="What to call this projector in its logs and in PostgreSQL's "
+            "pg_stat_activity (application_name 'timeline-projector NAME') "
+            "(default: TIMELINE_PROJECTOR_NAME, or the host name and process id).",
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log every batch, not only leadership.")
     ] = False,
@@ -56,11 +65,9 @@ def projector(
         logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = Settings.from_env()
     if poll_seconds is not None:
-        settings = Settings(
-            database_url=settings.database_url,
-            min_position_wait_seconds=settings.min_position_wait_seconds,
-            projector_poll_seconds=poll_seconds,
-        )
+        settings = dataclasses.replace(settings, projector_poll_seconds=poll_seconds)
+    if name:
+        settings = dataclasses.replace(settings, projector_name=name)
     asyncio.run(_run(settings))
     errors.print("projector stopped")
 
@@ -71,7 +78,10 @@ async def _run(settings: Settings) -> None:
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)
     async with open_services(settings) as services, services.projector.running():
-        errors.print(f"projector standing for election on {_where(settings.database_url)}")
+        errors.print(
+            f"projector {services.projector.name} standing for election on "
+            f"{_where(settings.database_url)}"
+        )
         await stop.wait()
 
 

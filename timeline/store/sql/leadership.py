@@ -31,11 +31,17 @@ PROJECTED_CHANNEL = "timeline_projected"
 _LEADER_KEY = advisory_key("projector", "leader")
 
 
+APPLICATION_NAME = "timeline-projector"
+"""The leadership connection's ``application_name`` (followed by the projector's name), so
+that ``pg_stat_activity`` joined to ``pg_locks`` tells an operator who leads."""
+
+
 class PostgresLeadership:
     """The projector's lock on a connection of its own."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, name: str) -> None:
         self._engine = engine
+        self._application_name = f"{APPLICATION_NAME} {name}"[:63]  # PostgreSQL's limit
         self._connection: AsyncConnection | None = None
         self._driver: asyncpg.Connection | None = None
 
@@ -47,6 +53,13 @@ class PostgresLeadership:
                 await connection.close()
                 return False
             self._connection, self._driver = connection, raw
+            try:
+                await raw.fetchval(
+                    "SELECT set_config('application_name', $1, false)", self._application_name
+                )
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await self._drop()
+                raise
         try:
             won = bool(await self._driver.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_KEY))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
@@ -122,10 +135,11 @@ class FileLeadership:
         await self.release()
 
 
-def open_leadership(url: str) -> PostgresLeadership | FileLeadership:
-    """The election for the database at ``url``: an advisory lock on PostgreSQL, a file
-    lock beside the database file on SQLite. Connects only when first asked to lead."""
+def open_leadership(url: str, name: str) -> PostgresLeadership | FileLeadership:
+    """The election for the database at ``url``, with this candidate called ``name``: an
+    advisory lock on PostgreSQL, a file lock beside the database file on SQLite. Connects
+    only when first asked to lead."""
     engine = create_engine(url)
     if engine.dialect.name == "postgresql":
-        return PostgresLeadership(engine)
+        return PostgresLeadership(engine, name)
     return FileLeadership(f"{engine.url.database}-projector.lock")
