@@ -1,6 +1,7 @@
-"""A PostgreSQL cluster of our own, in a temporary directory on a free port, for the outage
-test: it stops and restarts this one, never the shared server on 5432 that everyone else's
-tests use.
+"""PostgreSQL clusters of our own, each in a temporary directory on a free port: the outage
+test stops and restarts one, never the shared server on 5432 that everyone else's tests use,
+and the topology (``tests.topology``) runs a primary with a streaming replica of it
+(``replica_of``: ``pg_basebackup -R``, a hot standby replaying the primary's WAL).
 
 ``initdb`` refuses to run as root, so as root the cluster belongs to the ``postgres`` user
 and every server command runs through ``runuser -u postgres --``.
@@ -50,6 +51,8 @@ class LocalCluster:
     directory: Path
     port: int
     bin: Path
+    listen: tuple[str, ...] = ()
+    """Addresses to listen on besides 127.0.0.1 (the topology's host-side veth ends)."""
 
     @property
     def data(self) -> Path:
@@ -76,8 +79,9 @@ class LocalCluster:
         )
 
     def start(self) -> None:
+        addresses = ",".join(["127.0.0.1", *self.listen])
         options = (
-            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+            f"-p {self.port} -k {self.directory} -c listen_addresses={addresses} "
             "-c fsync=off -c max_connections=200"
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
@@ -99,29 +103,99 @@ class LocalCluster:
         finally:
             await connection.close()
 
-    def _run(self, program: str, *arguments: str) -> None:
+    def trust(self, network: str) -> None:
+        """Let ``network`` connect and replicate without a password (read on next start)."""
+        with (self.data / "pg_hba.conf").open("a") as hba:
+            hba.write(f"host all all {network} trust\nhost replication all {network} trust\n")
+
+    def psql(self, sql: str, database: str = DATABASE) -> str:
+        """What ``sql`` prints, unaligned and without headers."""
+        return self._run(
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-Atqc",
+            sql,
+        ).strip()
+
+    def _run(self, program: str, *arguments: str) -> str:
         command = [str(self.bin / program), *arguments]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip()}")
+        return done.stdout
 
 
-@contextmanager
-def local_cluster() -> Iterator[LocalCluster]:
-    """A started cluster with an empty ``timeline`` database's worth of server, torn down
-    (stopped, directory removed) afterwards whatever happens."""
-    directory = Path(tempfile.mkdtemp(prefix="timeline-outage-"))
+def _owned_directory(prefix: str) -> Path:
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres", "postgres")
     directory.chmod(0o755)  # the server's user must reach its socket directory
-    cluster = LocalCluster(directory=directory, port=free_port(), bin=postgres_bin())
+    return directory
+
+
+@contextmanager
+def _running(cluster: LocalCluster) -> Iterator[LocalCluster]:
     try:
-        cluster.initdb()
-        cluster.start()
         yield cluster
     finally:
         with contextlib.suppress(RuntimeError):  # not running: never started
             cluster.stop("immediate")
-        shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(cluster.directory, ignore_errors=True)
+
+
+@contextmanager
+def local_cluster(
+    listen: tuple[str, ...] = (), trusted: tuple[str, ...] = ()
+) -> Iterator[LocalCluster]:
+    """A started cluster with an empty ``timeline`` database's worth of server, torn down
+    (stopped, directory removed) afterwards whatever happens. It listens on ``listen``
+    besides loopback and trusts the ``trusted`` networks, replication included."""
+    directory = _owned_directory("timeline-cluster-")
+    cluster = LocalCluster(directory=directory, port=free_port(), bin=postgres_bin(), listen=listen)
+    with _running(cluster):
+        cluster.initdb()
+        for network in trusted:
+            cluster.trust(network)
+        cluster.start()
+        yield cluster
+
+
+@contextmanager
+def replica_of(primary: LocalCluster) -> Iterator[LocalCluster]:
+    """A hot standby of ``primary``, streaming its WAL, on a port of its own.
+
+    ``pg_basebackup -R`` copies the primary (its settings and trusted networks included) and
+    writes the connection back to it; ``--checkpoint=fast`` saves waiting for the next
+    scheduled checkpoint (a minute and more)."""
+    directory = _owned_directory("timeline-replica-")
+    cluster = LocalCluster(
+        directory=directory, port=free_port(), bin=primary.bin, listen=primary.listen
+    )
+    with _running(cluster):
+        cluster._run(
+            "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(cluster.data),
+            "-R",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "--no-sync",
+        )
+        cluster.start()
+        yield cluster

@@ -14,6 +14,7 @@ What this adds to Strawberry's view, following the GraphQL-over-HTTP spec:
 from __future__ import annotations
 
 import json
+import time
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -28,6 +29,7 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from timeline.api.graphql.context import ApiServices, Context, build_context
 from timeline.api.graphql.errors import http_status
 from timeline.api.graphql.schema import TimelineSchema
+from timeline.api.metrics import observe
 from timeline.api.settings import ApiSettings
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -94,15 +96,24 @@ class TimelineGraphQL(GraphQL[Context, None]):
         root_value: None,
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        operation = None if isinstance(request_data, list) else request_data.operation_name
+        request.state.graphql_operation = operation
+        started = time.perf_counter()
+        outcome = "error"
         try:
-            return await super().execute_operation(
+            result = await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
+            outcome = _outcome(result)
+            return result
         except HTTPException as error:
+            outcome = "refused"
             if request_adapter.method == "GET" and "not allowed" in error.reason:
                 # The spec's answer to a mutation sent with GET: 405 Method Not Allowed.
                 raise HTTPException(405, error.reason) from error
             raise
+        finally:
+            observe(operation, outcome, time.perf_counter() - started)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -142,6 +153,13 @@ class TimelineGraphQL(GraphQL[Context, None]):
                 response.headers.append(name, value)
         response.background = sub_response.background
         return response
+
+
+def _outcome(result: ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult) -> str:
+    """ "ok", or the code of the first error: what the metrics count an answer as."""
+    if not isinstance(result, ExecutionResult) or not result.errors:
+        return "ok"
+    return str((result.errors[0].extensions or {}).get("code", "error"))
 
 
 def _media_type(request: Request) -> str:
