@@ -104,6 +104,28 @@ async def test_a_new_store_is_empty_at_position_zero(projections: ProjectionStor
     assert (page.revisions, page.total, page.has_more, page.position) == ((), 0, False, 0)
 
 
+async def test_the_projected_position_is_the_slowest_projections(
+    projections: ProjectionStore,
+    service: TimelineService,
+    runner: ProjectionRunner,
+    event_store: EventStore,
+    clock: ManualClock,
+) -> None:
+    assert await projections.projected_position() == 0
+    corpus = await write_corpus(service, clock)
+    await runner.catch_up([TIMELINE])  # the measures have never run: still 0
+    assert await projections.projected_position() == 0
+    await runner.catch_up()
+    head = await event_store.head_position()
+    assert await projections.projected_position() == head
+    await service.revise_fact(corpus.scrapped, 1, FactPatch(title="Ended"), "clearer")
+    assert await projections.projected_position() == head  # not projected yet
+    await runner.catch_up([MEASURES])  # nothing new for the measures: they move to the head
+    assert await projections.projected_position() == head
+    await runner.catch_up([TIMELINE])
+    assert await projections.projected_position() == await event_store.head_position() > head
+
+
 async def test_a_catch_up_brings_every_checkpoint_to_the_head(
     corpus: Corpus, projections: ProjectionStore, event_store: EventStore
 ) -> None:

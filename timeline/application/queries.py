@@ -214,8 +214,7 @@ class TimelineQueries:
 
     async def projected_position(self) -> int:
         """The position every read model has applied (the slowest one's)."""
-        checkpoints = await self._projections.checkpoints()
-        return min((c.position for c in checkpoints), default=0)
+        return await self._projections.projected_position()
 
     async def readiness(self) -> Readiness:
         """The log's head and the slowest read model's position (StoreUnavailable when the

@@ -12,6 +12,7 @@ nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -47,25 +48,39 @@ class PostgresLeadership:
 
     async def acquire(self) -> bool:
         if self._driver is None:
-            connection = await self._engine.connect()
-            raw = (await connection.get_raw_connection()).driver_connection
-            if raw is None:  # pragma: no cover - asyncpg always has one
-                await connection.close()
-                return False
-            self._connection, self._driver = connection, raw
+            # Connecting runs in a task of its own that a cancelled election (the process
+            # stopping) lets finish and then closes, so a connection is never half made
+            # and left for the garbage collector.
+            connecting = asyncio.ensure_future(self._connect())
             try:
-                await raw.fetchval(
-                    "SELECT set_config('application_name', $1, false)", self._application_name
-                )
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await asyncio.shield(connecting)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await connecting
                 await self._drop()
                 raise
+        assert self._driver is not None
         try:
             won = bool(await self._driver.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_KEY))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             await self._drop()
             raise
         return won
+
+    async def _connect(self) -> None:
+        connection = await self._engine.connect()
+        raw = (await connection.get_raw_connection()).driver_connection
+        if raw is None:  # pragma: no cover - asyncpg always has one
+            await connection.close()
+            raise OSError("the connection has no driver connection")
+        self._connection, self._driver = connection, raw
+        try:
+            await raw.fetchval(
+                "SELECT set_config('application_name', $1, false)", self._application_name
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await self._drop()
+            raise
 
     async def held(self) -> bool:
         if self._driver is None or self._driver.is_closed():
