@@ -84,6 +84,7 @@ class Projector:
         self._reached = reached
         self.name = name
         self._leading = False
+        self._unreachable = False
         self._reported = 0.0
         self._nudged = asyncio.Event()
         self.position = 0
@@ -120,7 +121,7 @@ class Projector:
                 if await self._try_to_lead():
                     standing_by = False
                     await self._lead()
-                elif not standing_by:
+                elif not standing_by and not self._unreachable:
                     standing_by = True
                     logger.info("%s stands by: another projector leads", self.name)
                 await asyncio.sleep(self._retry_seconds)
@@ -147,10 +148,19 @@ class Projector:
 
     async def _try_to_lead(self) -> bool:
         try:
-            return await self._leadership.acquire()
+            won = await self._leadership.acquire()
         except Exception:
-            logger.warning("cannot take part in the projector election; retrying", exc_info=True)
+            # Said once per outage, not every retry_seconds while the database is down.
+            if not self._unreachable:
+                self._unreachable = True
+                logger.warning(
+                    "%s cannot take part in the election; retrying", self.name, exc_info=True
+                )
             return False
+        if self._unreachable:
+            self._unreachable = False
+            logger.info("%s takes part in the election again", self.name)
+        return won
 
     async def _lead(self) -> None:
         self._leading = True
