@@ -28,6 +28,9 @@ logger = logging.getLogger("timeline.positions")
 IDLE_SECONDS = 1.0
 """How often the position is refreshed, at most, when nobody waits and nothing signals."""
 
+STOP_SECONDS = 5.0
+"""How long ``stop`` lets a read of the position in flight finish."""
+
 ReadPosition = Callable[[], Awaitable[int]]
 """The position every read model has applied (the slowest one's)."""
 
@@ -54,6 +57,7 @@ class ProjectedPositions:
         self._moved = asyncio.Event()
         self._waiting = 0
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -73,10 +77,16 @@ class ProjectedPositions:
         self._task = asyncio.create_task(self._watch(), name="timeline-projected-positions")
 
     async def stop(self) -> None:
+        """Stop between two reads rather than in the middle of one, so that no driver call
+        (an aiosqlite thread, say) is left running when the event loop closes."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), STOP_SECONDS)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         await self._signal.close()
 
@@ -109,8 +119,10 @@ class ProjectedPositions:
         return self._current
 
     async def _watch(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await self._wait()
+            if self._stopping.is_set():
+                return
             try:
                 await self._refresh()
             except asyncio.CancelledError:
@@ -125,6 +137,7 @@ class ProjectedPositions:
         waits = [
             asyncio.ensure_future(self._signal.wait(seconds)),
             asyncio.ensure_future(self._wake.wait()),
+            asyncio.ensure_future(self._stopping.wait()),
         ]
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
