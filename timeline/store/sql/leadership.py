@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import time
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -30,6 +31,9 @@ PROJECTED_CHANNEL = "timeline_projected"
 """NOTIFYed with the read models' position after every batch the leader commits."""
 
 _LEADER_KEY = advisory_key("projector", "leader")
+
+VERIFY_SECONDS = 1.0
+"""How often the leader asks the server whether its connection (so its lock) is alive."""
 
 
 APPLICATION_NAME = "timeline-projector"
@@ -45,6 +49,7 @@ class PostgresLeadership:
         self._application_name = f"{APPLICATION_NAME} {name}"[:63]  # PostgreSQL's limit
         self._connection: AsyncConnection | None = None
         self._driver: asyncpg.Connection | None = None
+        self._verified = 0.0
 
     async def acquire(self) -> bool:
         if self._driver is None:
@@ -84,13 +89,20 @@ class PostgresLeadership:
 
     async def held(self) -> bool:
         if self._driver is None or self._driver.is_closed():
-            return False
+            return False  # a terminated backend closes the socket: asyncpg sees it at once
+        now = time.monotonic()
+        if now - self._verified < VERIFY_SECONDS:
+            return True
         try:
             # The lock is this backend's for as long as the backend lives: alive means held.
+            # Asked at most once a second, for a connection lost without a word (a dead
+            # network); losing the lead unnoticed for that long is safe, since every batch
+            # takes its projection's own lock.
             await self._driver.fetchval("SELECT 1", timeout=5)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             await self._drop()
             return False
+        self._verified = now
         return True
 
     async def announce(self, position: int) -> None:
