@@ -3,6 +3,10 @@
 ``api`` is an ``httpx.AsyncClient`` on a fresh migrated database of each backend; ``writer``,
 ``reader`` and ``admin`` are bearer tokens made through the token store, as
 ``timeline tokens create`` makes them.
+
+The app runs its projector, as ``timeline serve`` does, so the read models follow the log a
+moment after each write. ``Api`` reads its own writes as a client should: after a mutation
+every request carries ``Timeline-Min-Position`` with the log's head.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from sqlalchemy import Engine, event
 from starlette.applications import Starlette
 
 from timeline.api.app import create_app
+from timeline.api.graphql.context import MIN_POSITION_HEADER
 from timeline.api.settings import ApiSettings
+from timeline.application.queries import TimelineQueries
 from timeline.application.tokens import Role, issue_token
 from timeline.bootstrap import open_services
 from timeline.config import Settings
@@ -34,6 +41,8 @@ class Api:
 
     client: httpx.AsyncClient
     app: Starlette
+    min_position: int = 0
+    """Sent as ``Timeline-Min-Position`` once a mutation ran: the log's head after it."""
 
     async def post(
         self,
@@ -46,10 +55,22 @@ class Api:
         headers = {"accept": accept}
         if token is not None:
             headers["authorization"] = f"Bearer {token}"
+        if self.min_position:
+            headers[MIN_POSITION_HEADER] = str(self.min_position)
         body: dict[str, object] = {"query": query}
         if variables is not None:
             body["variables"] = dict(variables)
-        return await self.client.post(GRAPHQL, json=body, headers=headers)
+        response = await self.client.post(GRAPHQL, json=body, headers=headers)
+        if is_mutation(query):
+            await self.wrote()
+        return response
+
+    async def wrote(self) -> None:
+        """Read this client's writes from now on (whoever made them): wait for the log's
+        head as it is now."""
+        queries: TimelineQueries = self.app.state.api.queries
+        head = (await queries.events(after_position=0, first=0)).head
+        self.min_position = max(self.min_position, head)
 
     async def data(
         self, query: str, variables: Mapping[str, object] | None = None, *, token: str | None = None
@@ -80,9 +101,31 @@ async def running(app: Starlette) -> AsyncIterator[Api]:
         yield Api(client=client, app=app)
 
 
-def app_on(database_url: str, settings: ApiSettings | None = None) -> Starlette:
+def is_mutation(document: str) -> bool:
+    try:
+        definitions = parse(document).definitions
+    except GraphQLError:
+        return False
+    return any(
+        isinstance(d, OperationDefinitionNode) and d.operation is OperationType.MUTATION
+        for d in definitions
+    )
+
+
+def app_on(
+    database_url: str,
+    settings: ApiSettings | None = None,
+    *,
+    poll_seconds: float = 0.1,
+    wait_seconds: float | None = None,
+) -> Starlette:
+    services = Settings(
+        database_url=database_url,
+        projector_poll_seconds=poll_seconds,
+        min_position_wait_seconds=wait_seconds or Settings().min_position_wait_seconds,
+    )
     return create_app(
-        lambda: open_services(Settings(database_url=database_url)),
+        lambda: open_services(services),
         settings or ApiSettings(subscription_poll_seconds=0.05),
     )
 
@@ -101,10 +144,10 @@ async def api(database_url: str, api_settings: ApiSettings) -> AsyncIterator[Api
 
 @pytest_asyncio.fixture
 async def quiet_api(database_url: str) -> AsyncIterator[Api]:
-    """The API with its background readers (log feed, projection follower) polling only
-    once a minute, so that what a request costs can be counted alone."""
+    """The API with its background readers (log feed, projector, position watcher)
+    polling only once a minute, so that what a request costs can be counted alone."""
     async for running_api in running(
-        app_on(database_url, ApiSettings(subscription_poll_seconds=60))
+        app_on(database_url, ApiSettings(subscription_poll_seconds=60), poll_seconds=60)
     ):
         yield running_api
 

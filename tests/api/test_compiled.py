@@ -113,7 +113,9 @@ async def facts(api: Api, database_url: str) -> list[str]:
 
 
 async def same(api: Api, executor: Api, query: str, variables: dict[str, Any]) -> bytes:
-    """The API's second answer, once it is the executor's to the byte."""
+    """The API's second answer, once it is the executor's to the byte (the executor's
+    server asked for the writes made through the API's, as any client of two servers would)."""
+    executor.min_position = max(executor.min_position, api.min_position)
     first = await api.post(query, variables, accept="application/json")
     second = await api.post(query, variables, accept="application/json")
     expected = await executor.post(query, variables, accept="application/json")

@@ -24,7 +24,10 @@ async def test_a_query_can_be_sent_with_get(api: Api) -> None:
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/graphql-response+json; charset=utf-8"
-    assert response.json() == {"data": {"events": {"totalCount": 0}}}
+    assert response.json() == {
+        "data": {"events": {"totalCount": 0}},
+        "extensions": {"position": 0},
+    }
 
 
 async def test_a_mutation_cannot_be_sent_with_get(api: Api, writer: str) -> None:

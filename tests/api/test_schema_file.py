@@ -31,12 +31,15 @@ def test_the_schema_keeps_the_contract() -> None:
         "qualifier: Qualifier = EXACT",
         "includeRetracted: Boolean = false",
         "timeline(filter: TimelineFilter = null, knownAt: Date = null, recordedBefore: "
-        "DateTime = null, first: Int = 50, after: String = null): FactConnection!",
-        "fact(id: ID!, knownAt: Date = null, recordedBefore: DateTime = null): Fact",
+        "DateTime = null, first: Int = 50, after: String = null, minPosition: Int = null): "
+        "FactConnection!",
+        "fact(id: ID!, knownAt: Date = null, recordedBefore: DateTime = null, minPosition: Int "
+        "= null): Fact",
         "measures: [Measure!]!",
-        "granularity: Granularity = YEAR): RunningTotal!",
-        "figureHistory(measure: String!, period: FuzzyDate = null): [FigureReading!]!",
-        "changes(fromKnownAt: Date!, toKnownAt: Date!): ChangeSet!",
+        "granularity: Granularity = YEAR, minPosition: Int = null): RunningTotal!",
+        "figureHistory(measure: String!, period: FuzzyDate = null, minPosition: Int = null): "
+        "[FigureReading!]!",
+        "changes(fromKnownAt: Date!, toKnownAt: Date!, minPosition: Int = null): ChangeSet!",
         "events(afterPosition: Int = 0, first: Int = 100",
         "recordFact(input: RecordFactInput!): FactPayload!",
         "corroborateFact(id: ID!, source: SourceInput!, figure: FigureInput = null): FactPayload!",

@@ -117,12 +117,21 @@ async def test_a_server_with_several_workers_serves_reads_and_writes(database_ur
     token = await make_token(database_url, "worker-writer", Role.WRITER)
     with serving(database_url, workers=2) as server:
         for n in range(1, 5):
-            await post(server, RECORD, {"input": fact_input(n, source=source(n))}, token)
+            written = await post(server, RECORD, {"input": fact_input(n, source=source(n))}, token)
+        position = written["recordFact"]["position"]
         async with httpx.AsyncClient() as client:
+            # Whichever worker answers, it reads the writes made through either.
+            page = await client.post(
+                server.graphql,
+                json={"query": "{ timeline { totalCount } }"},
+                headers={"Timeline-Min-Position": str(position)},
+            )
             ready = (await client.get(f"{server.http}/readyz")).json()
-            page = await client.post(server.graphql, json={"query": "{ timeline { totalCount } }"})
         assert ready["status"] == "ok"
-        assert page.json() == {"data": {"timeline": {"totalCount": 4}}}
+        assert page.json() == {
+            "data": {"timeline": {"totalCount": 4}},
+            "extensions": {"position": position},
+        }
 
 
 @pytest.mark.slow

@@ -1,6 +1,6 @@
 """The ProjectionStore contract, run on SQLite and on PostgreSQL.
 
-A handful of facts written through the service (so the runner projects them inline), then
+A handful of facts written through the service and projected by the runner, then
 every query of the port: pages, filters, cursors, points in time, histories, readings,
 measures, and the batch and rebuild guarantees.
 """
@@ -54,8 +54,10 @@ async def fresh(database_url: str, clock: ManualClock) -> AsyncIterator[Projecti
     await store.close()
 
 
-async def rename_scrapped(service: TimelineService, corpus: Corpus) -> None:
-    """Revise the scrapped fact's title to "Rwanda scheme ended"."""
+async def rename_scrapped(
+    service: TimelineService, runner: ProjectionRunner, corpus: Corpus
+) -> None:
+    """Revise the scrapped fact's title to "Rwanda scheme ended", and project it."""
     await service.revise_fact(
         corpus.scrapped,
         1,
@@ -63,6 +65,7 @@ async def rename_scrapped(service: TimelineService, corpus: Corpus) -> None:
         "clearer",
         source(9, "2024-08-01"),
     )
+    await runner.catch_up()
 
 
 @pytest.fixture
@@ -71,13 +74,15 @@ def runner(event_store: EventStore, projections: ProjectionStore) -> ProjectionR
 
 
 @pytest.fixture
-def service(event_store: EventStore, runner: ProjectionRunner) -> TimelineService:
-    return TimelineService(event_store, codec, after_append=runner.after_append)
+def service(event_store: EventStore) -> TimelineService:
+    return TimelineService(event_store, codec)
 
 
 @pytest_asyncio.fixture
-async def corpus(service: TimelineService, clock: ManualClock) -> Corpus:
-    return await write_corpus(service, clock)
+async def corpus(service: TimelineService, runner: ProjectionRunner, clock: ManualClock) -> Corpus:
+    written = await write_corpus(service, clock)
+    await runner.catch_up()
+    return written
 
 
 async def ids(projections: ProjectionStore, as_of: AsOf, criteria: FactFilter) -> list[UUID]:
@@ -99,7 +104,29 @@ async def test_a_new_store_is_empty_at_position_zero(projections: ProjectionStor
     assert (page.revisions, page.total, page.has_more, page.position) == ((), 0, False, 0)
 
 
-async def test_writes_are_projected_before_the_service_returns(
+async def test_the_projected_position_is_the_slowest_projections(
+    projections: ProjectionStore,
+    service: TimelineService,
+    runner: ProjectionRunner,
+    event_store: EventStore,
+    clock: ManualClock,
+) -> None:
+    assert await projections.projected_position() == 0
+    corpus = await write_corpus(service, clock)
+    await runner.catch_up([TIMELINE])  # the measures have never run: still 0
+    assert await projections.projected_position() == 0
+    await runner.catch_up()
+    head = await event_store.head_position()
+    assert await projections.projected_position() == head
+    await service.revise_fact(corpus.scrapped, 1, FactPatch(title="Ended"), "clearer")
+    assert await projections.projected_position() == head  # not projected yet
+    await runner.catch_up([MEASURES])  # nothing new for the measures: they move to the head
+    assert await projections.projected_position() == head
+    await runner.catch_up([TIMELINE])
+    assert await projections.projected_position() == await event_store.head_position() > head
+
+
+async def test_a_catch_up_brings_every_checkpoint_to_the_head(
     corpus: Corpus, projections: ProjectionStore, event_store: EventStore
 ) -> None:
     head = await event_store.head_position()
@@ -144,6 +171,7 @@ async def test_a_page_read_as_recorded_now_is_current_after_every_write(
     projections: ProjectionStore,
     fresh: ProjectionStore,
     service: TimelineService,
+    runner: ProjectionRunner,
     clock: ManualClock,
 ) -> None:
     # Pages read after every row's recorded time are kept by position (settled_pages): a
@@ -159,7 +187,7 @@ async def test_a_page_read_as_recorded_now_is_current_after_every_write(
     assert await read(now) == before
     clock.advance(dt.timedelta(seconds=1))
     written_at = clock.now()
-    await rename_scrapped(service, corpus)
+    await rename_scrapped(service, runner, corpus)
     clock.advance(dt.timedelta(seconds=1))
     after = await read(AsOf(recorded_before=clock.now()))
     assert await read(now) == before  # pinned before the revision: as it was
@@ -329,13 +357,14 @@ async def test_a_revision_read_before_its_successor_came_is_read_closed_after(
     projections: ProjectionStore,
     fresh: ProjectionStore,
     service: TimelineService,
+    runner: ProjectionRunner,
     clock: ManualClock,
 ) -> None:
     # Readers keep what they decoded; only the interval may change, and it must show.
     [open_before] = await projections.fact_history(corpus.scrapped)
     readings_before = await projections.readings_at("uk-payments-to-france", AsOf())
     clock.advance(dt.timedelta(days=1))
-    await rename_scrapped(service, corpus)
+    await rename_scrapped(service, runner, corpus)
 
     history = await projections.fact_history(corpus.scrapped)
     assert history == await fresh.fact_history(corpus.scrapped)

@@ -1,5 +1,6 @@
 """Live: a fact recorded through the API reaches an open page through the subscription
-(graphql-transport-ws at /graphql), without a reload."""
+(graphql-transport-ws at /graphql), without a reload; the page's reads after it ask for read
+models at the change's position, so the projector being a moment behind cannot hide it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from tests.e2e.pages import TimelinePage
 pytestmark = pytest.mark.e2e
 
 TITLE = "Ministers meet in Calais about small boats"
-RECORD = """mutation ($input: RecordFactInput!) { recordFact(input: $input) { fact { id } } }"""
+RECORD = """mutation ($input: RecordFactInput!) {
+  recordFact(input: $input) { position fact { id } }
+}"""
 
 
 def test_a_recorded_fact_appears_without_a_reload(
@@ -29,6 +32,15 @@ def test_a_recorded_fact_appears_without_a_reload(
     expect(page.locator("#live-status")).to_have_text("Live")
     page.evaluate("window.sameDocument = true")
     before = timeline.facts.count()
+    asked: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            asked.append(request.headers.get("timeline-min-position"))
+            if request.url == server.graphql and request.method == "POST"
+            else None
+        ),
+    )
 
     today = dt.datetime.now(dt.UTC).date().isoformat()
     response = httpx.post(
@@ -59,6 +71,9 @@ def test_a_recorded_fact_appears_without_a_reload(
 
     expect(timeline.fact(TITLE)).to_be_visible()
     expect(timeline.facts).to_have_count(before + 1)
+    position = response.json()["data"]["recordFact"]["position"]
+    assert asked, "the page read nothing after the change"
+    assert set(asked) == {str(position)}, asked
     assert page.evaluate("window.sameDocument") is True
     expect(page.locator("#announcer")).to_have_text(f"New fact: “{TITLE}”.")
     item = page.locator("li.fact", has=page.get_by_role("button", name=TITLE, exact=True))

@@ -121,13 +121,14 @@ async def test_a_page_read_after_the_kept_position_connection_was_dropped_is_ans
     store = PostgresEventStore(engine, clock, owns_engine=True)
     projections = await open_projection_store(postgres_database_url, clock)
     runner = ProjectionRunner(store, codec, projections)
-    service = TimelineService(store, codec, after_append=runner.after_append)
+    service = TimelineService(store, codec)
     database = sa.make_url(postgres_database_url).database
     admin = create_engine(postgres_database_url.rpartition("/")[0] + "/postgres")
     try:
         await service.record_fact(
             content("MEETING", "Sarajevo meeting", "2025-10-09"), source(1, "2025-10-10")
         )
+        await runner.catch_up()
         before = await projections.fact_page(AsOf(), FactFilter(), first=10)
         await drop_connections(admin, database)
 

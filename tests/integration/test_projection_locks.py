@@ -15,6 +15,7 @@ import pytest
 from tests.integration.projection_snapshots import folded_rows, logged_events, stored_rows
 from tests.integration.synthetic import append_synthetic_log, synthetic_clock
 from timeline.application.projection_runner import ProjectionRunner
+from timeline.application.projector import Projector
 from timeline.application.read_models import TIMELINE
 from timeline.application.streams import fact_stream
 from timeline.domain import decisions
@@ -24,6 +25,7 @@ from timeline.domain.sources import Source
 from timeline.store import codec
 from timeline.store.clock import SystemClock
 from timeline.store.factory import create_engine, open_event_store, open_projection_store
+from timeline.store.sql.leadership import open_leadership
 from timeline.store.sql.projection_backends import PostgresProjectionStore
 from timeline.store.sql.projection_writes import SqlBatch
 from timeline.store.sql.signals import open_append_signal
@@ -108,7 +110,7 @@ async def test_two_runners_never_advance_the_same_batch(postgres_database_url: s
         await events.close()
 
 
-async def test_a_following_runner_wakes_on_notify_within_a_second(
+async def test_the_leading_projector_wakes_on_notify_within_a_second(
     postgres_database_url: str,
 ) -> None:
     url = postgres_database_url
@@ -118,9 +120,11 @@ async def test_a_following_runner_wakes_on_notify_within_a_second(
     signal_engine = create_engine(url)
     signal = open_append_signal(signal_engine)
     runner = ProjectionRunner(events, codec, projections)
+    leadership = open_leadership(signal_engine, "notify-test")
+    projector = Projector(runner, events, leadership, signal, poll_seconds=60)
     try:
         # Polling every minute: only a notification can bring the runner in within 1 s.
-        async with runner.following(signal, poll_seconds=60):
+        async with projector.running():
             await asyncio.sleep(0.5)  # it catches up the empty log and waits
             for number in range(3):
                 fact_id = uuid4()
@@ -133,7 +137,8 @@ async def test_a_following_runner_wakes_on_notify_within_a_second(
                     assert time.monotonic() - started < 1.0, "not woken within a second"
                     await asyncio.sleep(0.02)
     finally:
-        await signal.close()
+        await projector.close()
+        await leadership.close()
         await signal_engine.dispose()
         await projections.close()
         await events.close()

@@ -188,12 +188,18 @@ def fresh_database(
 
 
 async def write_through_service(
-    service: TimelineService, clock: ManualClock, log: list[LoggedEvent]
+    service: TimelineService,
+    clock: ManualClock,
+    log: list[LoggedEvent],
+    after_each: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     """Each fact event as the command that makes it, at its recorded time; measures are
     registered by the service itself. Commands the service refuses (a figure in another
-    unit than its measure's, say) are left out: the log is whatever the store holds."""
+    unit than its measure's, say) are left out: the log is whatever the store holds.
+    ``after_each`` runs after every command (a catch-up, as a projector would make)."""
     for logged in log:
+        if after_each is not None:
+            await after_each()
         clock.set(logged.recorded_at)
         event = logged.event
         try:
@@ -243,8 +249,10 @@ async def test_sql_answers_are_the_pure_fold_of_the_visible_events(
     url = await fresh_database()
     async with opened(url, ManualClock(log[0].recorded_at)) as stores:
         runner = stores.runner(batch_size)
-        service = TimelineService(stores.events, codec, after_append=runner.after_append)
-        await write_through_service(service, stores.clock, log)
+        service = TimelineService(stores.events, codec)
+        # Projected as the log grows, a catch-up after each command, as the projector would.
+        await write_through_service(service, stores.clock, log, runner.catch_up)
+        await runner.catch_up()
         events = await logged_events(stores.events)
         model = fold(events)
         # Points on the edges of the intervals too, where an off-by-one would show.

@@ -34,8 +34,11 @@ async def throwaway_postgres(prefix: str) -> AsyncIterator[str]:
         await server.drop_all()
 
 
-def arguments(description: str, *flags: tuple[str, str]) -> argparse.Namespace:
-    """``--full`` and ``--json FILE``, and each of ``flags`` (name, help) as a switch."""
+def arguments(
+    description: str, *flags: tuple[str, str], numbers: tuple[tuple[str, str], ...] = ()
+) -> argparse.Namespace:
+    """``--full`` and ``--json FILE``, each of ``flags`` (name, help) as a switch and each
+    of ``numbers`` (name, help) as an optional number."""
     parser = argparse.ArgumentParser(
         description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -43,6 +46,8 @@ def arguments(description: str, *flags: tuple[str, str]) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     for name, text in flags:
         parser.add_argument(name, action="store_true", help=text)
+    for name, text in numbers:
+        parser.add_argument(name, type=float, help=text)
     return parser.parse_args()
 
 

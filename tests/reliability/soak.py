@@ -1,8 +1,16 @@
-"""Soak: mixed GraphQL reads and writes at 32 clients against ``timeline serve --workers 2``
-on PostgreSQL; zero errors, memory flat after warm-up, latency percentiles reported.
+"""Soak: mixed GraphQL reads and writes at 32 clients against ``timeline serve --workers 2
+--no-projector`` plus one ``timeline projector`` on PostgreSQL; zero errors, memory flat
+after warm-up, latency percentiles reported.
 
-    python -m tests.reliability.soak          # short: 10 s (4 s of warm-up)
-    python -m tests.reliability.soak --full   # 5 minutes (60 s of warm-up)
+    python -m tests.reliability.soak                # short: 10 s (4 s of warm-up)
+    python -m tests.reliability.soak --seconds 60   # any length (a fifth of it warm-up)
+    python -m tests.reliability.soak --full         # 5 minutes (60 s of warm-up)
+    python -m tests.reliability.soak --embedded-projector   # the workers elect one instead
+
+Beside the load, a probe writes a fact every 0.2 s and reads it back at the position the
+write returned (``fact(minPosition:)``): how long that read takes is how long a write takes
+to become visible in the read models (the projector's lag, plus one read), and a read that
+misses its write is a stale read (there must be none).
 
 The clients (``tests.reliability.traffic``) send one write in five (each its own fact,
 under an idempotency key) and reads of the timeline, the log, the measures, a filtered
@@ -14,15 +22,23 @@ page as known at a day, and a running total. Memory is each uvicorn worker's res
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import httpx
 
 from tests.api.conftest import make_token
 from tests.api.servers import serving
 from tests.reliability.runs import arguments, publish, throwaway_postgres
-from tests.reliability.traffic import Outcome, Traffic, percentile
+from tests.reliability.traffic import Outcome, Traffic, percentile, write_input
 from timeline.application.tokens import Role
 
 CLIENTS = 32
@@ -61,13 +77,75 @@ class SoakFigures:
     rss_peak_mb: float = 0.0
     rss_growth_after_warm_up: float = 0.0
     rss_samples_mb: list[float] = field(default_factory=list)
+    visible_probes: int = 0
+    visible_p50_ms: float = 0.0
+    visible_p99_ms: float = 0.0
+    """A probe's read at its write's position: the projector's lag plus one read."""
+    stale_reads: int = 0
 
 
-async def soak(url: str, size: SoakSize) -> SoakFigures:
+PROBE_WRITE = (
+    "mutation ($input: RecordFactInput!) { recordFact(input: $input) { position fact { id } } }"
+)
+PROBE_READ = "query ($id: ID!, $at: Int) { fact(id: $id, minPosition: $at) { id } }"
+PROBE_SECONDS = 0.2
+
+
+@dataclass
+class Visibility:
+    seconds: list[float] = field(default_factory=list)
+    stale: int = 0
+
+
+async def probe(graphql: str, token: str, deadline: float) -> Visibility:
+    """Write, then read the write back at its position, every ``PROBE_SECONDS``."""
+    found = Visibility()
+    headers = {"authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        number = 0
+        while time.monotonic() < deadline:
+            number += 1
+            variables = {"input": write_input(f"probe-{number}")}
+            written = await client.post(
+                graphql, json={"query": PROBE_WRITE, "variables": variables}, headers=headers
+            )
+            payload = written.json()["data"]["recordFact"]
+            started = time.monotonic()
+            read = await client.post(
+                graphql,
+                json={
+                    "query": PROBE_READ,
+                    "variables": {"id": payload["fact"]["id"], "at": payload["position"]},
+                },
+            )
+            found.seconds.append(time.monotonic() - started)
+            if (read.json().get("data") or {}).get("fact") is None:
+                found.stale += 1
+            await asyncio.sleep(PROBE_SECONDS)
+    return found
+
+
+@contextmanager
+def projector_process(url: str) -> Iterator[subprocess.Popen[bytes]]:
+    env = {**os.environ, "TIMELINE_DATABASE_URL": url}
+    command = [sys.executable, "-c", "from timeline.cli import main; main()", "projector"]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
+async def soak(url: str, size: SoakSize, *, embedded_projector: bool = False) -> SoakFigures:
     """Run the soak on the migrated, empty PostgreSQL database at ``url``;
-    ``AssertionError`` if any request failed or memory grew."""
+    ``AssertionError`` if any request failed, a read missed its write, or memory grew."""
     token = await make_token(url, "soak-writer", Role.WRITER)
-    with serving(url, workers=WORKERS) as server:
+    environ = {} if embedded_projector else {"TIMELINE_SERVE_PROJECTOR": "0"}
+    with contextlib.ExitStack() as stack:
+        if not embedded_projector:
+            stack.enter_context(projector_process(url))
+        server = stack.enter_context(serving(url, workers=WORKERS, environ=environ))
         workers = uvicorn_workers(server.port)
         assert len(workers) == WORKERS, f"found workers {workers}"
         traffic = Traffic(
@@ -81,19 +159,29 @@ async def soak(url: str, size: SoakSize) -> SoakFigures:
         started = time.monotonic()
         stop = asyncio.Event()
         load = asyncio.create_task(traffic.run(stop, started + size.seconds))
+        probing = asyncio.create_task(probe(server.graphql, token, started + size.seconds))
         samples: list[tuple[float, int]] = []
         while not load.done():
             samples.append((time.monotonic() - started, sum(rss(pid) for pid in workers)))
             await asyncio.wait({load}, timeout=1)
         outcomes = await load
         elapsed = time.monotonic() - started
-    return judge(outcomes, samples, size, elapsed)
+        visibility = await probing
+    return judge(outcomes, samples, size, elapsed, visibility)
 
 
 def judge(
-    outcomes: list[Outcome], samples: list[tuple[float, int]], size: SoakSize, elapsed: float
+    outcomes: list[Outcome],
+    samples: list[tuple[float, int]],
+    size: SoakSize,
+    elapsed: float,
+    visibility: Visibility,
 ) -> SoakFigures:
     figures = SoakFigures(seconds=round(elapsed, 1), requests=len(outcomes))
+    figures.visible_probes = len(visibility.seconds)
+    figures.visible_p50_ms = round(percentile(visibility.seconds, 0.50) * 1000, 1)
+    figures.visible_p99_ms = round(percentile(visibility.seconds, 0.99) * 1000, 1)
+    figures.stale_reads = visibility.stale
     figures.reads = sum(o.kind == "read" for o in outcomes)
     figures.writes = sum(o.kind == "write" for o in outcomes)
     failed = [o for o in outcomes if not o.ok]
@@ -122,6 +210,8 @@ def judge(
     # About thirty samples are enough to show the curve.
     figures.rss_samples_mb = [round(mb, 1) for _, mb in megabytes[:: max(1, len(megabytes) // 30)]]
     assert not failed, f"{len(failed)} requests failed, e.g. {failed[:3]}"
+    assert visibility.seconds, "no probe ran"
+    assert not visibility.stale, f"{visibility.stale} reads missed the write they asked for"
     assert figures.rss_growth_after_warm_up < MAX_GROWTH, (
         f"memory grew {figures.rss_growth_after_warm_up:.1%} after the warm-up"
     )
@@ -174,11 +264,17 @@ def _parent(pid: int) -> int:
 
 
 async def _main() -> None:
-    options = arguments(__doc__ or "")
+    options = arguments(
+        __doc__ or "",
+        ("--embedded-projector", "no projector process: the workers elect one of theirs"),
+        numbers=(("--seconds", "the run's length (a fifth of it is warm-up)"),),
+    )
     load_before = os.getloadavg()
     size = FULL if options.full else SHORT
+    if options.seconds:
+        size = SoakSize(seconds=options.seconds, warm_up_seconds=options.seconds / 5)
     async with throwaway_postgres("soak") as url:
-        figures = await soak(url, size)
+        figures = await soak(url, size, embedded_projector=options.embedded_projector)
     publish({**asdict(size), **asdict(figures)}, options.json, load_before)
 
 

@@ -56,6 +56,8 @@ class Outcome:
     failure: str | None = None
     replayed: bool = False
     """A write answered with its original result: it had committed before."""
+    position: int | None = None
+    """The log position a write reached."""
 
     @property
     def ok(self) -> bool:
@@ -104,6 +106,7 @@ class Traffic:
         self._prefix = prefix
         self._rng = random.Random(seed)
         self._writes = 0
+        self._primed_at: int | None = None
         self.outcomes: list[Outcome] = []
 
     async def run(self, stop: asyncio.Event, deadline: float) -> list[Outcome]:
@@ -117,6 +120,9 @@ class Traffic:
             primed = await self.send_write(client, f"{self._prefix}-0")
             if not primed.ok:
                 raise RuntimeError(f"the first write failed: {primed}")
+            # Every read asks for read models that hold it, as a client reading its own
+            # write does: the projector applies it a moment after it commits.
+            self._primed_at = primed.position
             self.outcomes.append(primed)
             await asyncio.gather(
                 *(self._client(client, stop, deadline) for _ in range(self._clients))
@@ -147,6 +153,8 @@ class Traffic:
         headers = {"accept": "application/graphql-response+json"}
         if kind == "write":
             headers["authorization"] = f"Bearer {self._token}"
+        elif self._primed_at is not None:
+            headers["timeline-min-position"] = str(self._primed_at)
         started = time.monotonic()
         try:
             response = await client.post(self._graphql, json=body, headers=headers)
@@ -172,7 +180,18 @@ class Traffic:
                 kind, started, seconds, response.status_code, key=key, failure="not JSON"
             )
         replayed = written.get("replayed") is True
-        return Outcome(kind, started, seconds, response.status_code, codes, key, None, replayed)
+        position = written.get("position")
+        return Outcome(
+            kind,
+            started,
+            seconds,
+            response.status_code,
+            codes,
+            key,
+            None,
+            replayed,
+            position if isinstance(position, int) else None,
+        )
 
 
 def percentile(values: Sequence[float], share: float) -> float:

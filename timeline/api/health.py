@@ -1,13 +1,14 @@
 """/healthz (the process answers) and /readyz (it can serve: database reachable, read
-models caught up with the log within ``ApiSettings.max_ready_lag`` events)."""
+models caught up with the log within ``ApiSettings.max_ready_lag`` events), which also says
+how far behind they are in seconds and who leads the projection."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from timeline.api.operations import Operations
 from timeline.application.errors import StoreUnavailable
-from timeline.application.queries import TimelineQueries
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -15,19 +16,23 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    queries: TimelineQueries = request.app.state.api.queries
+    operations: Operations = request.app.state.operations
     max_lag: int = request.app.state.api.settings.max_ready_lag
     try:
-        readiness = await queries.readiness()
+        state = await operations.state()
     except StoreUnavailable as error:
         return JSONResponse({"status": "unavailable", "reason": str(error)}, status_code=503)
+    lag = max(state.head - state.projected, 0)
     body: dict[str, object] = {
         "status": "ok",
-        "head": readiness.head,
-        "projected": readiness.projected,
-        "lag": readiness.lag,
+        "head": state.head,
+        "projected": state.projected,
+        "lag": lag,
+        "lag_seconds": round(state.lag_seconds, 3),
+        "leader": state.leader,
+        "leading_here": state.leading_here,
     }
-    if readiness.lag > max_lag:
+    if lag > max_lag:
         body["status"] = "behind"
         return JSONResponse(body, status_code=503)
     return JSONResponse(body)

@@ -89,6 +89,9 @@ class OperationalState:
     projected: int
     lag_seconds: float
     leader: str | None
+    """The leading projector's name, whichever process it runs in."""
+    leading_here: bool
+    """Whether this process's projector is the one leading."""
     pools: Sequence[PoolUse]
 
 
@@ -130,6 +133,11 @@ class _StateCollector(Collector):
         if state.leader is not None:
             leader.add_metric([state.leader], 1)
         yield leader
+        yield GaugeMetricFamily(
+            "timeline_projector_leading_here",
+            "1 while this process's projector leads.",
+            value=int(state.leading_here),
+        )
         size = GaugeMetricFamily(
             "timeline_db_pool_size",
             "Connections this process's pool keeps, by database.",

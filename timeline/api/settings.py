@@ -25,6 +25,9 @@ class ApiSettings:
     """/readyz fails while the read models are more than this many events behind the log."""
     subscription_poll_seconds: float = 0.25
     """How often a process looks at the log for subscribers when nothing wakes it up."""
+    projector: bool = True
+    """Each server process stands in the projector election (``timeline serve
+    --no-projector`` leaves the read models to ``timeline projector`` processes)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
@@ -44,4 +47,5 @@ class ApiSettings:
             max_tokens=number("TIMELINE_MAX_QUERY_TOKENS", default.max_tokens),
             max_aliases=number("TIMELINE_MAX_QUERY_ALIASES", default.max_aliases),
             max_ready_lag=number("TIMELINE_MAX_READY_LAG", default.max_ready_lag),
+            projector=env.get("TIMELINE_SERVE_PROJECTOR", "1").strip().lower() in _TRUE,
         )

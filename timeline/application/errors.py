@@ -63,3 +63,15 @@ class ImportRefused(IntegrityViolation):
         super().__init__(f"cannot import the event at position {position}: {reason}")
         self.position = position
         self.reason = reason
+
+
+class ProjectionBehind(StoreUnavailable):
+    """The read models did not reach the position a reader asked for within the bound:
+    the projector is behind (or down). Nothing was read; the request may be retried."""
+
+    def __init__(self, position: int, projected: int) -> None:
+        super().__init__(
+            f"the read models are at position {projected}, not yet at the {position} asked for"
+        )
+        self.position = position
+        self.projected = projected

@@ -206,6 +206,12 @@ class ProjectionStore(Protocol):
         """Each projection's position (0 for one that has never run), in name order."""
         ...
 
+    async def projected_position(self) -> int:
+        """The position every read model has applied (the slowest one's; 0 while one has
+        never run), as cheaply as the backend can: readers waiting for a position ask it
+        after every batch the projector commits."""
+        ...
+
     def batch(
         self, name: str, *, wait: bool = True
     ) -> AbstractAsyncContextManager[ProjectionBatch | None]:

@@ -3,37 +3,31 @@
 It only orchestrates ports. Each batch reads the events after the projection's checkpoint
 (``EventStore.read_all``), decodes them, folds them with the pure ``advance`` onto the
 latest stored revisions of the facts they touch, and hands the row changes to the
-``ProjectionStore`` in the same transaction that moves the checkpoint. Which process may
-write a projection, and how it learns the log has grown, is the adapters' business.
+``ProjectionStore`` in the same transaction that moves the checkpoint. Which process
+runs it, and when, is the projector's business (``timeline.application.projector``): one
+leader per database, never a request.
 
-Three ways to run it:
+Two ways to run it:
 
-* ``after_append``: inline, right after this process appended, so it reads its own writes;
-* ``following``: in a long-running process, woken by an ``AppendSignal`` (PostgreSQL's
-  LISTEN, or polling) to apply what other processes appended;
+* ``catch_up``: apply what was appended since each checkpoint (the projector's batches);
 * ``rebuild``: replay the whole log into shadow tables and swap them in.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
 from collections import OrderedDict
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterator,
     Callable,
     Iterable,
     Iterator,
     Sequence,
 )
-from contextlib import asynccontextmanager
 from uuid import UUID
 
-from timeline.application.errors import ApplicationError
-from timeline.application.feed import AppendSignal
 from timeline.application.ports import (
     EventCodec,
     EventStore,
@@ -50,7 +44,7 @@ from timeline.application.read_models import (
 )
 from timeline.application.records import RecordedEvent
 from timeline.application.streams import FACT_STREAM_PREFIX, MEASURE_STREAM_PREFIX
-from timeline.domain.errors import DomainError, UnexpectedEvent
+from timeline.domain.errors import UnexpectedEvent
 from timeline.domain.events import MeasureRegistered
 from timeline.domain.measures import Measure
 from timeline.domain.projections.logged import LoggedEvent
@@ -97,30 +91,6 @@ class ProjectionRunner:
         reached. With ``wait=False`` a projection another process is advancing is left to
         it (its position is reported as None)."""
         return {name: await self._catch_up(check_projection(name), wait) for name in names}
-
-    async def after_append(self, position: int) -> None:
-        """Catch up after this process appended up to ``position``.
-
-        The append has committed whatever happens here, so a failure is logged rather than
-        raised: the projections are behind, not wrong, and the next catch-up (here or in
-        any process) resumes from their checkpoints.
-        """
-        try:
-            await self.catch_up()
-        except (ApplicationError, DomainError):
-            logger.exception("projections did not catch up to position %d", position)
-
-    @asynccontextmanager
-    async def following(self, signal: AppendSignal, poll_seconds: float) -> AsyncIterator[None]:
-        """Keep the projections caught up in the background while the block runs: after
-        every signal, and every ``poll_seconds`` in case a signal was lost."""
-        task = asyncio.create_task(self._follow(signal, poll_seconds), name="timeline-projections")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def rebuild(self, name: str, progress: Progress | None = None) -> int:
         """Replay the whole log into shadow tables and swap them in; return the position.
@@ -200,18 +170,6 @@ class ProjectionRunner:
                 position = batch.position
             if len(records) < self._batch_size:
                 return position
-
-    async def _follow(self, signal: AppendSignal, poll_seconds: float) -> None:
-        while True:
-            try:
-                # wait=False: on PostgreSQL, a projection another process is advancing is
-                # its business; that process loops until the log is exhausted.
-                await self.catch_up(wait=False)
-            except Exception:
-                # A background loop that died would leave the read models behind unnoticed:
-                # log whatever went wrong and try again on the next signal.
-                logger.exception("projections could not catch up; retrying")
-            await signal.wait(poll_seconds)
 
     async def _next(self, after: int) -> list[RecordedEvent]:
         """Up to one batch of events after ``after`` (one query)."""

@@ -214,6 +214,10 @@ class TimelineQueries:
                 return FactChange(fact_id, before, previous, (previous,))
         return None
 
+    async def projected_position(self) -> int:
+        """The position every read model has applied (the slowest one's)."""
+        return await self._projections.projected_position()
+
     async def readiness(self) -> Readiness:
         """The log's head and the slowest read model's position (StoreUnavailable when the
         database cannot be reached)."""

@@ -8,7 +8,7 @@ makes the append fail with ``ConcurrencyError`` instead of silently interleaving
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -59,13 +59,14 @@ class TimelineService:
         store: EventStore,
         codec: EventCodec,
         *,
-        after_append: Callable[[int], Awaitable[None]] | None = None,
+        appended: Callable[[int], None] | None = None,
     ) -> None:
-        """``after_append`` is awaited with the last position of every append this service
-        makes (bootstrap passes the projection runner's inline catch-up)."""
+        """``appended`` is told the last position of every append this service makes
+        (bootstrap wakes this process's projector with it). The read models are not
+        advanced here: a reader that needs this write passes the position it returns."""
         self._store = store
         self._codec = codec
-        self._after_append = after_append
+        self._appended_to = appended
 
     async def record_fact(
         self,
@@ -190,7 +191,7 @@ class TimelineService:
                 )
             except ConcurrencyError:
                 continue
-            await self._appended(result)
+            self._appended(result)
             return
         raise ConcurrencyError(measure_stream(figure.measure), 0, 1)
 
@@ -209,17 +210,16 @@ class TimelineService:
             expected_version=expected_version,
             idempotency_key=idempotency_key,
         )
-        await self._appended(result)
+        self._appended(result)
         return FactWritten(
             fact=await self._after(before, event, result),
             position=result.last_position,
             replayed=result.replayed,
         )
 
-    async def _appended(self, result: AppendResult) -> None:
-        # Also after a replayed append: the original's catch-up may not have happened.
-        if self._after_append is not None:
-            await self._after_append(result.last_position)
+    def _appended(self, result: AppendResult) -> None:
+        if self._appended_to is not None and not result.replayed:
+            self._appended_to(result.last_position)
 
     async def _after(self, before: Fact | None, event: FactEvent, result: AppendResult) -> Fact:
         if result.replayed:

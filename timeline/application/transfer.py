@@ -10,7 +10,15 @@ as they do after any write, so the imported log answers every query at once.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -18,7 +26,6 @@ from timeline.application.errors import ApplicationError
 from timeline.application.log_checks import EMPTY_LOG, LineProblem, LogChecker, LogHead
 from timeline.application.log_lines import BadLine, event_line, parse_line
 from timeline.application.ports import EventCodec, EventImporter, EventStore
-from timeline.application.projection_runner import ProjectionRunner
 from timeline.application.records import RecordedEvent
 
 DEFAULT_BATCH_SIZE: Final = 1000
@@ -104,11 +111,12 @@ async def import_log(
     store: EventStore,
     codec: EventCodec,
     importer: EventImporter,
-    runner: ProjectionRunner,
+    settle: Callable[[int], Awaitable[object]],
     progress: Progress | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> ImportReport:
-    """Check every line, then write them all, verbatim, and catch the read models up.
+    """Check every line, then write them all, verbatim, and ``settle`` the read models
+    (see ``Projector.settle``) at the head.
 
     Raises ``ImportRejected`` with every bad line, writing nothing; ``ImportRefused`` when
     the log moved between the check and the write (another writer appended meanwhile).
@@ -119,7 +127,7 @@ async def import_log(
     head = await store.head_position()
     if count:
         head = await importer.import_events(_batches(lines(), batch_size, progress))
-    await runner.catch_up()
+    await settle(head)
     return ImportReport(events=count, head=head)
 
 

@@ -120,6 +120,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "serve",
         "Serve GraphQL at /graphql (GraphiQL in a browser), /healthz and /readyz.",
     ),
+    "projector": LazyCommand(
+        "timeline.cli.projector",
+        "projector",
+        "Keep the read models caught up with the log, as the one leader per database.",
+    ),
     "schema": LazyCommand(
         "timeline.cli.serve",
         "schema",

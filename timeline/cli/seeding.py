@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from timeline.bootstrap import open_services
 from timeline.bundled import bundled_directory
+from timeline.cli.projector import settle
 from timeline.corpus import CorpusError, Outcome, SeedEntry, SeedReport, load_corpus, seed
 
 console = Console(stderr=True)
@@ -62,7 +63,7 @@ async def _seed(entries: list[SeedEntry]) -> SeedReport:
 
         async with open_services() as services:
             report = await seed(services.service, entries, advance)
-            # Each write was projected as it was made; this covers a log that was there
-            # before the read models were (nothing written now, projections never run).
-            await services.runner.catch_up()
+            # The read models show the seeds once this returns (also a log that was there
+            # before the read models were: nothing written now, projections never run).
+            await settle(services, await services.store.head_position())
             return report

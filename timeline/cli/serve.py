@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from typing import Annotated
 
 import typer
 import uvicorn
 
 APP_FACTORY = "timeline.api.app:app_from_env"
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus-client when imported
 
 
 def serve(
@@ -22,18 +26,38 @@ def serve(
         ),
     ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+    projector: Annotated[
+        bool,
+        typer.Option(
+            help="Each worker stands in the projector election (one process per database "
+            "leads). --no-projector leaves the read models to `timeline projector`.",
+        ),
+    ] = True,
 ) -> None:
-    """Serve GraphQL at /graphql (GraphiQL in a browser), /healthz and /readyz."""
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        proxy_headers=False,
-        ws="websockets-sansio",
-    )
+    """Serve GraphQL at /graphql (GraphiQL in a browser), /healthz, /readyz and /metrics;
+    each request is logged as a JSON line on standard error."""
+    # The workers build their app from the environment (uvicorn's --factory).
+    os.environ["TIMELINE_SERVE_PROJECTOR"] = "1" if projector else "0"
+    os.environ["TIMELINE_LOG_LEVEL"] = log_level
+    with contextlib.ExitStack() as stack:
+        if workers > 1 and not os.environ.get(MULTIPROCESS_DIR):
+            # Every worker writes its request counts where any worker's /metrics adds them
+            # up (prometheus-client's multiprocess mode); gone when the server stops.
+            os.environ[MULTIPROCESS_DIR] = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="timeline-metrics-")
+            )
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            # The JSON request log replaces uvicorn's access log.
+            access_log=False,
+            proxy_headers=False,
+            ws="websockets-sansio",
+        )
 
 
 def schema() -> None:

@@ -19,6 +19,7 @@ from timeline.application.transfer import ImportRejected, ImportReport
 from timeline.bootstrap import open_services
 from timeline.cli.answers import answer
 from timeline.cli.progress import Stages, event_progress
+from timeline.cli.projector import settle
 from timeline.store import codec
 
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -119,7 +120,7 @@ async def _import(path: Path, lines: int) -> ImportReport:
                 store=services.store,
                 codec=codec,
                 importer=services.importer,
-                runner=services.runner,
+                settle=lambda head: settle(services, head),
                 progress=Stages(progress, lines),
             )
 

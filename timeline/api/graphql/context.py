@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from timeline.api.graphql.errors import Forbidden, Unauthenticated
+from timeline.api.graphql.errors import BadHeader, Forbidden, Unauthenticated
 from timeline.api.graphql.loaders import Loaders, build_loaders
 from timeline.api.settings import ApiSettings
 from timeline.application.feed import LogFeed
+from timeline.application.positions import ProjectedPositions
 from timeline.application.queries import TimelineQueries
 from timeline.application.service import Actor, TimelineService
 from timeline.application.tokens import Principal, Role, TokenStore, authenticate
@@ -25,7 +27,17 @@ class ApiServices:
     queries: TimelineQueries
     tokens: TokenStore
     feed: LogFeed
+    positions: ProjectedPositions
+    min_position_wait_seconds: float
+    """How long a read waits for the read models to reach the position it asks for."""
     settings: ApiSettings
+
+
+_POSITION = re.compile(r"[0-9]{1,18}")
+
+MIN_POSITION_HEADER = "Timeline-Min-Position"
+"""A request's minimum log position: its read models must reflect at least that much of
+the log (the ``position`` a mutation returned, or an event's)."""
 
 
 @dataclass(kw_only=True)
@@ -46,6 +58,22 @@ class Context:
     @property
     def queries(self) -> TimelineQueries:
         return self.services.queries
+
+    async def at_least(self, position: int | None) -> int:
+        """Wait until the read models reflect the log up to ``position`` (and the
+        request's ``Timeline-Min-Position``); their position then. ``ProjectionBehind``
+        past the bound."""
+        wanted = max(position or 0, self.min_position())
+        return await self.services.positions.reach(wanted, self.services.min_position_wait_seconds)
+
+    def min_position(self) -> int:
+        """The request's ``Timeline-Min-Position`` header (0 without one)."""
+        raw = self.request.headers.get(MIN_POSITION_HEADER)
+        if raw is None:
+            return 0
+        if _POSITION.fullmatch(raw.strip()) is None:
+            raise BadHeader(MIN_POSITION_HEADER, "must be a non-negative integer log position")
+        return int(raw.strip())
 
     async def principal(self) -> Principal | None:
         """Who the bearer token says the caller is; None without a token.

@@ -7,13 +7,16 @@ of every result, HTTP and WebSocket alike, before it is serialised:
 code                      raised for
 ========================  =============================================================
 BAD_USER_INPUT            a DomainError (``extensions.field`` names the input), a bad
-                          variable or literal (scalar, enum, missing value)
+                          variable or literal (scalar, enum, missing value), a malformed
+                          header (``extensions.field`` names it)
 CONFLICT                  a stale expectedRevision, a concurrent write, an idempotency
                           key reused with other content, a command on a retracted fact
 NOT_FOUND                 no such fact
 UNAUTHENTICATED           no valid token where one is needed
 FORBIDDEN                 a token whose role does not allow the operation
-UNAVAILABLE               the database cannot be reached (HTTP 503)
+UNAVAILABLE               the database cannot be reached (HTTP 503), or the read models did
+                          not reach the minimum position asked for within the bound
+                          (``extensions.position`` asked, ``extensions.projected`` reached)
 INTERNAL                  anything else; the message is masked and the error logged
 GRAPHQL_PARSE_FAILED      not a GraphQL document, or longer than the token limit
 GRAPHQL_VALIDATION_FAILED not valid against the schema, or beyond the depth/alias limits
@@ -48,6 +51,7 @@ from timeline.application.errors import (
     ConcurrencyError,
     IdempotencyConflict,
     NotFound,
+    ProjectionBehind,
     StoreUnavailable,
 )
 from timeline.domain.errors import DomainError, FactRetractedError, StaleRevision
@@ -79,6 +83,14 @@ class Forbidden(Exception):
     """The request's token does not have the role the operation needs."""
 
 
+class BadHeader(Exception):
+    """A request header the API reads has a value it cannot use."""
+
+    def __init__(self, header: str, reason: str) -> None:
+        super().__init__(f"{header}: {reason}")
+        self.header = header
+
+
 # graphql-core's wording: "Variable '$input' has invalid value at .figure.value: ...".
 _VARIABLE = re.compile(r"^Variable '\$(\w+)' (?:has invalid value(?: at )?((?:\.\w+|\[\d+\])*))?")
 _MISSING_FIELD = re.compile(
@@ -103,6 +115,9 @@ def describe(error: GraphQLError, document: DocumentNode | None) -> None:
         extensions["field"] = field
     if isinstance(cause, StaleRevision):
         extensions["actualRevision"] = cause.actual
+    if isinstance(cause, ProjectionBehind):
+        extensions["position"] = cause.position
+        extensions["projected"] = cause.projected
     if code is ErrorCode.INTERNAL:
         logger.error("unexpected error in %s", error.path, exc_info=cause or error)
         error.message = INTERNAL_MESSAGE
@@ -136,6 +151,8 @@ def _classify(
         return ErrorCode.NOT_FOUND, None
     if isinstance(cause, StoreUnavailable):
         return ErrorCode.UNAVAILABLE, None
+    if isinstance(cause, BadHeader):
+        return ErrorCode.BAD_USER_INPUT, cause.header
     if isinstance(cause, Unauthenticated):
         return ErrorCode.UNAUTHENTICATED, None
     if isinstance(cause, Forbidden):

@@ -27,7 +27,7 @@ from timeline.application.service import FactWritten
 
 def payload(written: FactWritten) -> FactPayload:
     return FactPayload(
-        fact=Fact(fact=written.fact),
+        fact=Fact(fact=written.fact, written=written.position),
         revision=written.fact.revision,
         position=written.position,
         replayed=written.replayed,

@@ -38,6 +38,12 @@ from timeline.domain.dates import FuzzyDate
 from timeline.domain.projections.visibility import AsOf
 from timeline.domain.proposals.articles import pasted_article
 
+MinPosition = int | None
+"""Answer from read models that reflect the log at least up to this position (a mutation's
+``position``): waits for them up to a bound, then answers UNAVAILABLE. The
+``Timeline-Min-Position`` header does the same for a whole request. (No argument
+description: the published SDL keeps every read query's arguments on one line.)"""
+
 
 @strawberry.type
 class Query:
@@ -55,6 +61,7 @@ class Query:
         recorded_before: dt.datetime | None = None,
         first: int | None = 50,
         after: str | None = None,
+        min_position: MinPosition = None,
     ) -> FactConnection:
         return await timeline_page(
             info.context,
@@ -64,6 +71,7 @@ class Query:
             recorded_before=recorded_before,
             first=first,
             after=after,
+            min_position=min_position,
         )
 
     @strawberry.field(
@@ -76,7 +84,9 @@ class Query:
         id: strawberry.ID,
         known_at: dt.date | None = None,
         recorded_before: dt.datetime | None = None,
+        min_position: MinPosition = None,
     ) -> Fact | None:
+        await info.context.at_least(min_position)
         current = await info.context.loaders.facts.load(
             (fact_id(id), AsOf(known_at, recorded_before))
         )
@@ -101,7 +111,9 @@ class Query:
         from_: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
         to: dt.date | None = None,
         granularity: Granularity | None = Granularity.YEAR,
+        min_position: MinPosition = None,
     ) -> RunningTotal:
+        await info.context.at_least(min_position)
         as_of = AsOf(known_at, recorded_before)
         total = await info.context.queries.running_total(
             measure,
@@ -119,8 +131,13 @@ class Query:
         "no measure has the key. " + MEASURE_KEY_FORMAT,
     )
     async def figure_history(
-        self, info: Info[Context, None], measure: str, period: FuzzyDate | None = None
+        self,
+        info: Info[Context, None],
+        measure: str,
+        period: FuzzyDate | None = None,
+        min_position: MinPosition = None,
     ) -> list[FigureReading]:
+        await info.context.at_least(min_position)
         entries = await info.context.queries.figure_history(measure, period)
         return [history_reading(entry) for entry in entries]
 
@@ -129,8 +146,13 @@ class Query:
         description="What became known between two days: added, revised and retracted facts.",
     )
     async def changes(
-        self, info: Info[Context, None], from_known_at: dt.date, to_known_at: dt.date
+        self,
+        info: Info[Context, None],
+        from_known_at: dt.date,
+        to_known_at: dt.date,
+        min_position: MinPosition = None,
     ) -> ChangeSet:
+        await info.context.at_least(min_position)
         found = await info.context.queries.changes(from_known_at, to_known_at, None)
         return ChangeSet(changes=found, from_known_at=from_known_at, to_known_at=to_known_at)
 
@@ -208,8 +230,10 @@ async def timeline_page(
     recorded_before: dt.datetime | None = None,
     first: int | None = 50,
     after: str | None = None,
+    min_position: int | None = None,
 ) -> FactConnection:
     """``Query.timeline`` once its reader is allowed: also what a compiled query calls."""
+    await context.at_least(min_position)
     cursor = None if after is None else TimelineCursor.decode(after)
     result = await context.queries.timeline(
         known_at,

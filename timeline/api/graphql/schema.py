@@ -13,13 +13,15 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from timeline.api.graphql.compiled import CompiledQueries
-from timeline.api.graphql.errors import describe
+from timeline.api.graphql.context import Context
+from timeline.api.graphql.errors import BadHeader, describe
 from timeline.api.graphql.limits import CHECKED_DOCUMENTS, DocumentCache, limit_extensions
 from timeline.api.graphql.mutations import Mutation
 from timeline.api.graphql.queries import Query
 from timeline.api.graphql.scalars import SCALARS
 from timeline.api.graphql.subscriptions import Subscription
 from timeline.api.settings import ApiSettings
+from timeline.application.errors import ProjectionBehind
 
 
 class TimelineSchema(Schema):
@@ -37,7 +39,45 @@ class TimelineSchema(Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """A compiled plan's answer when there is one, else Strawberry's; a document that
-        ran without an error is compiled for the next time."""
+        ran without an error is compiled for the next time.
+
+        A request with a ``Timeline-Min-Position`` header first waits for the read models
+        to reach it (UNAVAILABLE past the bound); every answer says in
+        ``extensions.position`` how much of the log its read models reflect at least."""
+        if isinstance(context_value, Context):
+            try:
+                await context_value.at_least(None)
+            except (BadHeader, ProjectionBehind) as error:
+                errors = [GraphQLError(str(error), original_error=error)]
+                self.process_errors(errors)
+                return self._positioned(ExecutionResult(data=None, errors=errors), context_value)
+        result = await self._execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        return self._positioned(result, context_value)
+
+    def _positioned(self, result: ExecutionResult, context: object) -> ExecutionResult:
+        if isinstance(context, Context):
+            position = context.services.positions.current
+            result.extensions = {**(result.extensions or {}), "position": position}
+        return result
+
+    async def _execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None,
+        context_value: Any | None,
+        root_value: Any | None,
+        operation_name: str | None,
+        allowed_operation_types: Iterable[OperationType] | None,
+        operation_extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
         compiled = self.compiled
         if compiled is not None and query:
             found = await compiled.execute(query, operation_name, variable_values, context_value)

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from timeline.application.errors import ProjectionBusy
 from timeline.application.ports import Clock
-from timeline.application.read_models import TIMELINE
+from timeline.application.read_models import PROJECTIONS, TIMELINE
 from timeline.store.sql.failures import ASYNCPG_ERRORS
 from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.projection_tables import (
@@ -66,6 +66,11 @@ def advisory_key(purpose: str, name: str) -> int:
 
 
 _POSITION_POSTGRES = "SELECT position FROM projection_checkpoints WHERE name = $1"
+# Every projection's row, or 0 while one has never run.
+_PROJECTED_POSTGRES = (
+    "SELECT CASE WHEN count(*) = cardinality($1::text[]) THEN min(position) ELSE 0 END "
+    "FROM projection_checkpoints WHERE name = ANY($1::text[])"
+)
 
 
 class PostgresProjectionStore(SqlProjectionStore):
@@ -89,6 +94,17 @@ class PostgresProjectionStore(SqlProjectionStore):
                 found = await driver.fetchval(_POSITION_POSTGRES, TIMELINE)
         except (DBAPIError, *ASYNCPG_ERRORS, OSError):
             return None
+        return int(found or 0)
+
+    async def projected_position(self) -> int:
+        # One statement on the kept connection, not a read's snapshot and table locks: the
+        # position watcher asks after every batch. A failure takes the ordinary way, which
+        # reports it.
+        try:
+            async with self._position_reader.driver() as driver:
+                found = await driver.fetchval(_PROJECTED_POSTGRES, list(PROJECTIONS))
+        except (DBAPIError, *ASYNCPG_ERRORS, OSError):
+            return await super().projected_position()
         return int(found or 0)
 
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
@@ -159,6 +175,10 @@ class PostgresProjectionStore(SqlProjectionStore):
 
 
 _POSITION_SQLITE = "SELECT position FROM projection_checkpoints WHERE name = ?"
+_PROJECTED_SQLITE = (
+    "SELECT CASE WHEN count(*) = ? THEN min(position) ELSE 0 END "
+    "FROM projection_checkpoints WHERE name IN ({})"
+).format(", ".join("?" for _ in PROJECTIONS))
 
 
 class SqliteProjectionStore(SqlProjectionStore):
@@ -184,6 +204,18 @@ class SqliteProjectionStore(SqlProjectionStore):
             except sqlite3.Error as error:
                 raise DBAPIError(None, None, error) from error
         return int(rows[0][0]) if rows else 0
+
+    async def projected_position(self) -> int:
+        async with self._translated(), self._position_reader.driver() as driver:
+            try:
+                rows = list(
+                    await driver.execute_fetchall(
+                        _PROJECTED_SQLITE, (len(PROJECTIONS), *PROJECTIONS)
+                    )
+                )
+            except sqlite3.Error as error:
+                raise DBAPIError(None, None, error) from error
+        return int(rows[0][0] or 0) if rows else 0
 
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._writer.begin()

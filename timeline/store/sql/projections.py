@@ -199,6 +199,9 @@ class SqlProjectionStore(abc.ABC):
             for name in sorted(PROJECTIONS)
         ]
 
+    async def projected_position(self) -> int:
+        return min(checkpoint.position for checkpoint in await self.checkpoints())
+
     # -- writes -----------------------------------------------------------------------
 
     @asynccontextmanager

@@ -1,9 +1,11 @@
-"""Append signals: how a process learns that the log may have grown.
+"""Signals: how a process learns that the log may have grown, or the read models moved.
 
 On PostgreSQL every append NOTIFYs ``timeline_events`` with its last position (see
-``timeline.store.sql.postgres``), so one LISTEN connection per process wakes the log feed
-within milliseconds of a commit by any process. SQLite has no notifications: the feed's
-periodic look at the log is the signal.
+``timeline.store.sql.postgres``), so one LISTEN connection per process wakes the log feed and
+the projector within milliseconds of a commit by any process; the projector's leader NOTIFYs
+``timeline_projected`` after each batch (``timeline.store.sql.leadership``), which wakes the
+process's readers waiting for a position. SQLite has no notifications: the periodic look at
+the log or the checkpoint is the signal.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ class PollingSignal:
 
 
 class PostgresSignal:
-    """LISTEN on ``timeline_events`` over a dedicated connection of the process's engine,
+    """LISTEN on ``channel`` over a dedicated connection of the process's engine,
     reconnecting when lost."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, channel: str = NOTIFY_CHANNEL) -> None:
         self._engine = engine
+        self._channel = channel
         self._connection: AsyncConnection | None = None
         self._appended = asyncio.Event()
         self._listening: asyncio.Future[None] | None = None
@@ -68,11 +71,11 @@ class PostgresSignal:
             raw = (await connection.get_raw_connection()).driver_connection
             if raw is None:
                 raise OSError("the connection has no driver connection")
-            await raw.add_listener(NOTIFY_CHANNEL, self._on_notify)  # asyncpg's LISTEN
+            await raw.add_listener(self._channel, self._on_notify)  # asyncpg's LISTEN
             await connection.commit()  # LISTEN takes effect when its transaction ends
         except (OSError, DBAPIError, TimeoutError):
             # Polling still delivers everything, only later; try again on the next wait.
-            logger.warning("cannot LISTEN on %s; polling instead", NOTIFY_CHANNEL, exc_info=True)
+            logger.warning("cannot LISTEN on %s; polling instead", self._channel, exc_info=True)
             return
         self._connection = connection
         # Appends may have committed while nobody listened: look at the log once.
@@ -88,8 +91,9 @@ class PostgresSignal:
         self._appended.set()
 
 
-def open_append_signal(engine: AsyncEngine) -> AppendSignal:
-    """The signal for the database of ``engine``: LISTEN on PostgreSQL, polling on SQLite."""
+def open_append_signal(engine: AsyncEngine, channel: str = NOTIFY_CHANNEL) -> AppendSignal:
+    """The signal for the database of ``engine``: LISTEN on ``channel`` on PostgreSQL (by
+    default the appends'), polling on SQLite."""
     if engine.dialect.name == "postgresql":
-        return PostgresSignal(engine)
+        return PostgresSignal(engine, channel)
     return PollingSignal()

@@ -96,6 +96,9 @@ class Fact:
     fact: strawberry.Private[DomainFact]
     current: strawberry.Private[FactRevision | None] = None
     """The read model's revision this state is, when the fact came from the read model."""
+    written: strawberry.Private[int] = 0
+    """The log position a mutation wrote this state at: the fields read from the read
+    models (times, history) wait for them to reach it, so a payload shows its own write."""
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -175,16 +178,19 @@ class Fact:
     async def recorded_at(self, info: Info[Context, None]) -> dt.datetime:
         if self.current is not None:
             return self.current.recorded_from
+        await info.context.at_least(self.written)
         history = await info.context.loaders.histories.load(self.fact.fact_id)
         return next(r for r in history if r.revision == self.fact.revision).recorded_from
 
     @strawberry.field(description="When the store recorded the fact's first event.")
     async def first_recorded_at(self, info: Info[Context, None]) -> dt.datetime:
+        await info.context.at_least(self.written)
         history = await info.context.loaders.histories.load(self.fact.fact_id)
         return history[0].recorded_from
 
     @strawberry.field(description="Every event of the fact's stream up to this state.")
     async def history(self, info: Info[Context, None]) -> list[FactHistoryEntry]:
+        await info.context.at_least(self.written)
         history = await info.context.loaders.histories.load(self.fact.fact_id)
         return [
             FactHistoryEntry(entry=entry)

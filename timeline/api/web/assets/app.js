@@ -4,7 +4,7 @@ import { formatDay, formatLongDay } from "./dates.js";
 import { fill, h, humanise } from "./dom.js";
 import { occurredAxis, renderFacts } from "./facts.js";
 import { renderChart } from "./chart.js";
-import { request, requestAll, subscribe } from "./graphql.js";
+import { request, requestAll, sawPosition, subscribe } from "./graphql.js";
 import { contestLabel, renderMarkDetail } from "./marks.js";
 import { plural } from "./numbers.js";
 import { renderFact } from "./panel.js";
@@ -302,6 +302,7 @@ function announce(text) {
 }
 
 async function arrived({ factChanged: change }) {
+  sawPosition(change.position); // the reads below must reflect this change
   await loadCatalogue();
   fillFilters();
   slider.setRange(catalogue.days, state.known);

@@ -3,16 +3,29 @@ const ENDPOINT = new URL("graphql", document.baseURI);
 
 class ApiError extends Error {}
 
+// The latest log position this page knows of (an event it was told of, or a write of its
+// own): every read asks for read models that reflect at least that much, so what the page
+// was just told about, or has just written, is in what it reads next, even when the
+// projector is a moment behind.
+let minPosition = 0;
+
+/** The page has heard of the log reaching `position` (a subscription's event, a write). */
+export function sawPosition(position) {
+  if (Number.isSafeInteger(position) && position > minPosition) minPosition = position;
+}
+
 /** POST one operation; resolve to its data, reject with ApiError on any error. A writer's
  * bearer `token` goes in the Authorization header. */
 export async function request(query, variables = {}, { signal, token } = {}) {
+  const headers = {
+    "Content-Type": "application/json",
+    Accept: "application/graphql-response+json, application/json",
+  };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (minPosition > 0) headers["Timeline-Min-Position"] = String(minPosition);
   const response = await fetch(ENDPOINT, {
     method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/graphql-response+json, application/json",
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
+    headers,
     body: JSON.stringify({ query, variables }),
     signal,
   });

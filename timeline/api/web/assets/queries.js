@@ -67,5 +67,5 @@ export const FACT = `query Fact($id: ID!, $knownAt: Date) {
 
 /** Every fact recorded, corroborated, revised or retracted from now on. */
 export const LIVE = `subscription Live {
-  factChanged { type revision fact { id title firstReported } }
+  factChanged { type revision position fact { id title firstReported } }
 }`;

@@ -1,7 +1,7 @@
 // The writers' panel: paste an article, review the facts the proposer finds (proposeFacts),
 // keep some, and record them (recordFact, or corroborateFact for a fact already on record).
 import { fill, h, humanise } from "./dom.js";
-import { request } from "./graphql.js";
+import { request, sawPosition } from "./graphql.js";
 
 const PROPOSE = `query ($text: String!, $publishedOn: FuzzyDate, $publisher: String, $url: String) {
   proposeFacts(text: $text, publishedOn: $publishedOn, publisher: $publisher, url: $url) {
@@ -15,10 +15,10 @@ const PROPOSE = `query ($text: String!, $publishedOn: FuzzyDate, $publisher: Str
   }
 }`;
 const RECORD = `mutation ($input: RecordFactInput!) {
-  recordFact(input: $input) { fact { id } replayed }
+  recordFact(input: $input) { position fact { id } replayed }
 }`;
 const CORROBORATE = `mutation ($id: ID!, $source: SourceInput!, $figure: FigureInput) {
-  corroborateFact(id: $id, source: $source, figure: $figure) { fact { id } }
+  corroborateFact(id: $id, source: $source, figure: $figure) { position fact { id } }
 }`;
 // Proposals at least this sure are kept unless the writer unticks them.
 const KEEP_FROM = 0.5;
@@ -79,11 +79,15 @@ export function startWriters() {
       for (const fact of kept) {
         const token = els.token.value.trim();
         if (fact.status === "NEW") {
-          await request(RECORD, { input: recordInput(fact, draft) }, { token });
+          const data = await request(RECORD, { input: recordInput(fact, draft) }, { token });
+          // Whatever this page reads next (the timeline, the next proposals matched against
+          // the record) reflects what it has just written.
+          sawPosition(data.recordFact.position);
           recorded += 1;
         } else {
           const variables = { id: fact.factId, source: source(fact, draft), figure: figure(fact) };
-          await request(CORROBORATE, variables, { token });
+          const data = await request(CORROBORATE, variables, { token });
+          sawPosition(data.corroborateFact.position);
           corroborated += 1;
         }
         $(`keep-${fact.key}`).closest("li").dataset.recorded = "true";
