@@ -71,13 +71,13 @@ class Host:
         log: str | None = None,
     ) -> subprocess.Popen[bytes]:
         """Run ``command`` inside the namespace with ``environ``; output to ``log``."""
-        output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
-        process = subprocess.Popen(
-            ["ip", "netns", "exec", self.name, *command],
-            env=dict(environ),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        with open(log or os.devnull, "ab") as output:  # the child keeps its own copy
+            process = subprocess.Popen(
+                ["ip", "netns", "exec", self.name, *command],
+                env=dict(environ),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         self.processes.append(process)
         return process
 

@@ -124,7 +124,7 @@ async def test_a_subscription_on_host_b_hears_a_write_on_host_a_within_a_second(
         heard = time.monotonic() - started
 
     assert message["type"] == "next", message
-    assert message["payload"]["data"]["factChanged"]["type"] == "FactRecorded"
+    assert message["payload"]["data"]["factChanged"]["type"] == "RECORDED"
     assert heard < 1.0, f"host B heard host A's write after {heard:.2f} s"
 
 
