@@ -2,9 +2,8 @@
 
 Any table of the database but the log's, the tokens' and the checkpoints' is taken for a
 read model; each digest covers the table's rows, column by name, in a fixed order, so two
-databases (or one
-before and after ``timeline projections rebuild``) have equal digests exactly when their
-read models hold the same rows.
+databases (or one before and after ``timeline projections rebuild``) have equal digests
+exactly when their read models hold the same rows.
 """
 
 from __future__ import annotations
