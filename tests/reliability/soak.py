@@ -6,11 +6,17 @@ after warm-up, latency percentiles reported.
     python -m tests.reliability.soak --seconds 60   # any length (a fifth of it warm-up)
     python -m tests.reliability.soak --full         # 5 minutes (60 s of warm-up)
     python -m tests.reliability.soak --embedded-projector   # the workers elect one instead
+    python -m tests.reliability.soak --full --failover 10   # kill -9 the leader 10 times
 
 Beside the load, a probe writes a fact every 0.2 s and reads it back at the position the
 write returned (``fact(minPosition:)``): how long that read takes is how long a write takes
 to become visible in the read models (the projector's lag, plus one read), and a read that
 misses its write is a stale read (there must be none).
+
+With ``--failover N`` two projector processes stand, and N times during the run, evenly
+spaced, the one that leads (as ``/readyz`` names it) is killed with SIGKILL and replaced:
+each time the standby must lead within ``HANDOVER_SECONDS``, and once the load has stopped
+the read models must equal a clean rebuild of the log (a digest of every read-model table).
 
 The clients (``tests.reliability.traffic``) send one write in five (each its own fact,
 under an idempotency key) and reads of the timeline, the log, the measures, a filtered
@@ -37,6 +43,7 @@ import httpx
 
 from tests.api.conftest import make_token
 from tests.api.servers import serving
+from tests.reliability.read_model_digests import read_model_digests
 from tests.reliability.runs import arguments, publish, throwaway_postgres
 from tests.reliability.traffic import Outcome, Traffic, percentile, write_input
 from timeline.application.tokens import Role
@@ -82,6 +89,11 @@ class SoakFigures:
     visible_p99_ms: float = 0.0
     """A probe's read at its write's position: the projector's lag plus one read."""
     stale_reads: int = 0
+    failovers: int = 0
+    handover_max_s: float = 0.0
+    handover_seconds: list[float] = field(default_factory=list)
+    equal_to_rebuild: bool | None = None
+    """After failovers: the read models equal a clean rebuild of the log."""
 
 
 PROBE_WRITE = (
@@ -125,26 +137,93 @@ async def probe(graphql: str, token: str, deadline: float) -> Visibility:
     return found
 
 
-@contextmanager
-def projector_process(url: str) -> Iterator[subprocess.Popen[bytes]]:
-    env = {**os.environ, "TIMELINE_DATABASE_URL": url}
-    command = [sys.executable, "-c", "from timeline.cli import main; main()", "projector"]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
-    try:
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
+HANDOVER_SECONDS = 2.0
+CLI = [sys.executable, "-c", "from timeline.cli import main; main()"]
+
+
+class Projectors:
+    """Named ``timeline projector`` processes on ``url``; stopped (SIGTERM) on close."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self._started = 0
+
+    def start(self) -> str:
+        name = f"soak-p{self._started}"
+        self._started += 1
+        env = {**os.environ, "TIMELINE_DATABASE_URL": self._url}
+        self.running[name] = subprocess.Popen(
+            [*CLI, "projector", "--name", name], env=env, stderr=subprocess.DEVNULL
+        )
+        return name
+
+    def kill(self, name: str) -> None:
+        process = self.running.pop(name)
+        process.kill()
         process.wait(30)
 
+    def close(self) -> None:
+        for process in self.running.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.running.values():
+            process.wait(30)
 
-async def soak(url: str, size: SoakSize, *, embedded_projector: bool = False) -> SoakFigures:
+
+@contextmanager
+def projector_processes(url: str, count: int) -> Iterator[Projectors]:
+    projectors = Projectors(url)
+    try:
+        for _ in range(count):
+            projectors.start()
+        yield projectors
+    finally:
+        projectors.close()
+
+
+async def leader(http: str) -> str | None:
+    """Who leads the projection, as the server's /readyz says."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        found: str | None = (await client.get(f"{http}/readyz")).json().get("leader")
+        return found
+
+
+async def fail_over(http: str, projectors: Projectors, times: int, deadline: float) -> list[float]:
+    """Kill the leader ``times`` times, evenly spaced before ``deadline``; the seconds each
+    handover took (until /readyz names another leader)."""
+    handovers: list[float] = []
+    spacing = (deadline - time.monotonic()) / (times + 1)
+    for _ in range(times):
+        await asyncio.sleep(spacing)
+        current = await leader(http)
+        if current is None or current not in projectors.running:
+            raise AssertionError(f"no projector of this run leads ({current!r})")
+        projectors.kill(current)
+        killed = time.monotonic()
+        while await leader(http) in {None, current}:
+            if time.monotonic() - killed > 30:
+                raise AssertionError("no standby led within 30 s")
+            await asyncio.sleep(0.02)
+        handovers.append(time.monotonic() - killed)
+        projectors.start()  # a new standby, as a supervisor would restart the dead one
+    return handovers
+
+
+async def soak(
+    url: str, size: SoakSize, *, embedded_projector: bool = False, failovers: int = 0
+) -> SoakFigures:
     """Run the soak on the migrated, empty PostgreSQL database at ``url``;
-    ``AssertionError`` if any request failed, a read missed its write, or memory grew."""
+    ``AssertionError`` if any request failed, a read missed its write, memory grew, or a
+    failover was slow or lost anything."""
     token = await make_token(url, "soak-writer", Role.WRITER)
     environ = {} if embedded_projector else {"TIMELINE_SERVE_PROJECTOR": "0"}
+    handovers: list[float] = []
+    equal_to_rebuild: bool | None = None
     with contextlib.ExitStack() as stack:
+        projectors = None
         if not embedded_projector:
-            stack.enter_context(projector_process(url))
+            count = 2 if failovers else 1
+            projectors = stack.enter_context(projector_processes(url, count))
         server = stack.enter_context(serving(url, workers=WORKERS, environ=environ))
         workers = uvicorn_workers(server.port)
         assert len(workers) == WORKERS, f"found workers {workers}"
@@ -160,6 +239,11 @@ async def soak(url: str, size: SoakSize, *, embedded_projector: bool = False) ->
         stop = asyncio.Event()
         load = asyncio.create_task(traffic.run(stop, started + size.seconds))
         probing = asyncio.create_task(probe(server.graphql, token, started + size.seconds))
+        killing = None
+        if failovers and projectors is not None:
+            killing = asyncio.create_task(
+                fail_over(server.http, projectors, failovers, started + size.seconds)
+            )
         samples: list[tuple[float, int]] = []
         while not load.done():
             samples.append((time.monotonic() - started, sum(rss(pid) for pid in workers)))
@@ -167,7 +251,37 @@ async def soak(url: str, size: SoakSize, *, embedded_projector: bool = False) ->
         outcomes = await load
         elapsed = time.monotonic() - started
         visibility = await probing
-    return judge(outcomes, samples, size, elapsed, visibility)
+        if killing is not None:
+            handovers = await killing
+            equal_to_rebuild = await matches_a_rebuild(url, server.http)
+    figures = judge(outcomes, samples, size, elapsed, visibility)
+    figures.failovers = len(handovers)
+    figures.handover_seconds = [round(seconds, 3) for seconds in handovers]
+    figures.handover_max_s = round(max(handovers, default=0.0), 3)
+    figures.equal_to_rebuild = equal_to_rebuild
+    assert figures.handover_max_s < HANDOVER_SECONDS, f"slow handovers: {handovers}"
+    assert equal_to_rebuild in {None, True}, "the read models differ from a clean rebuild"
+    return figures
+
+
+async def matches_a_rebuild(url: str, http: str) -> bool:
+    """Once the read models have caught up with the log, whether they equal a rebuild."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        for _ in range(600):
+            if (await client.get(f"{http}/readyz")).json().get("lag") == 0:
+                break
+            await asyncio.sleep(0.05)
+    before = await read_model_digests(url)
+    rebuild = await asyncio.create_subprocess_exec(
+        *CLI,
+        "projections",
+        "rebuild",
+        env={**os.environ, "TIMELINE_DATABASE_URL": url},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert await rebuild.wait() == 0, "timeline projections rebuild failed"
+    return await read_model_digests(url) == before
 
 
 def judge(
@@ -267,14 +381,22 @@ async def _main() -> None:
     options = arguments(
         __doc__ or "",
         ("--embedded-projector", "no projector process: the workers elect one of theirs"),
-        numbers=(("--seconds", "the run's length (a fifth of it is warm-up)"),),
+        numbers=(
+            ("--seconds", "the run's length (a fifth of it is warm-up)"),
+            ("--failover", "kill -9 the leading projector this many times during the run"),
+        ),
     )
     load_before = os.getloadavg()
     size = FULL if options.full else SHORT
     if options.seconds:
         size = SoakSize(seconds=options.seconds, warm_up_seconds=options.seconds / 5)
     async with throwaway_postgres("soak") as url:
-        figures = await soak(url, size, embedded_projector=options.embedded_projector)
+        figures = await soak(
+            url,
+            size,
+            embedded_projector=options.embedded_projector,
+            failovers=int(options.failover or 0),
+        )
     publish({**asdict(size), **asdict(figures)}, options.json, load_before)
 
 

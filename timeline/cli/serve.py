@@ -29,6 +29,7 @@ def serve(
     projector: Annotated[
         bool,
         typer.Option(
+            envvar="TIMELINE_SERVE_PROJECTOR",
             help="Each worker stands in the projector election (one process per database "
             "leads). --no-projector leaves the read models to `timeline projector`.",
         ),
