@@ -95,7 +95,17 @@ async def test_health_and_readiness(api: Api, writer: str) -> None:
     await api.data(RECORD, {"input": fact_input()}, token=writer)
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "head": 2, "projected": 2, "lag": 0}
+    body = ready.json()
+    assert body == {
+        "status": "ok",
+        "head": 2,
+        "projected": 2,
+        "lag": 0,
+        "lag_seconds": 0.0,
+        "leader": body["leader"],
+        "leading_here": True,
+    }
+    assert body["leader"]
 
 
 async def test_a_database_without_the_schema_is_not_ready_and_says_what_to_run(

@@ -118,7 +118,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "serve": LazyCommand(
         "timeline.cli.serve",
         "serve",
-        "Serve GraphQL at /graphql (GraphiQL in a browser), /healthz and /readyz.",
+        "Serve GraphQL at /graphql (GraphiQL in a browser), /healthz, /readyz and /metrics; "
+        "each request is logged as a JSON line on standard error.",
     ),
     "projector": LazyCommand(
         "timeline.cli.projector",
