@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from uuid import UUID
 
+import msgspec
+
 from timeline.application.chain import GENESIS_HASH, canonical_form, chain_hash, content_text
 from timeline.application.chain import utc_iso as _utc_iso
 from timeline.application.records import (
@@ -35,19 +37,12 @@ json_serializer = functools.partial(
     json.dumps, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain
 )
 
-# json.loads's own decoder's scanner (set in JSONDecoder.__init__; typeshed omits it).
-_scan_json: Callable[[str, int], tuple[JSONValue, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def json_value(text: str) -> JSONValue:
-    """``json.loads(text)``, without its two whitespace scans when the value fills the whole
-    text (as in the JSON columns, which hold no whitespace around it): the same decoder,
-    called directly. Anything else, errors included, is left to ``json.loads`` itself."""
-    try:
-        value, end = _scan_json(text, 0)
-    except StopIteration:
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
+# msgspec's compiled decoder: four times the speed of ``json.loads`` on a payload column.
+# What differs, the columns never hold: JSON written with ``allow_nan=False`` and no lone
+# surrogates (neither SQLite's UTF-8 text nor PostgreSQL's JSONB can store one).
+json_value: Callable[[str], JSONValue] = msgspec.json.Decoder().decode
+"""A JSON column's text as a value; malformed text raises ``msgspec.DecodeError``, a
+``ValueError``."""
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
