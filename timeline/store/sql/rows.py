@@ -23,6 +23,7 @@ from timeline.application.records import (
     RecordedEvent,
     ReportedTime,
 )
+from timeline.domain.trusted import trusted
 
 
 def _plain(value: object) -> JSONValue:
@@ -110,9 +111,9 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
         metadata,
         hash_,
     ) = row
-    return RecordedEvent(
+    return _new_recorded_event(
         position=position,
-        event_id=UUID(event_id) if isinstance(event_id, str) else event_id,
+        event_id=_uuid(event_id, UUID) if isinstance(event_id, str) else event_id,
         stream_id=stream_id,
         stream_version=stream_version,
         event_type=event_type,
@@ -126,6 +127,12 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
         metadata=metadata_from_text(metadata),
         hash=hash_,
     )
+
+
+# RecordedEvent has no checks to skip (no __post_init__), but its frozen __init__ sets each
+# of its twelve fields through object.__setattr__; the trusted constructor sets the slots.
+_new_recorded_event = trusted(RecordedEvent)
+_uuid = msgspec.convert  # SQLite's 32 hex digits, parsed in compiled code
 
 
 def _date(value: dt.date | str) -> dt.date:
