@@ -33,12 +33,15 @@ from timeline.domain.figures import Figure
 from timeline.domain.quantities import Basis, Qualifier, Quantity
 from timeline.domain.sources import Source
 from timeline.store.codec import (
+    EVENT_TYPES,
+    UPCASTERS,
     UndecodableEvent,
     decode,
     decode_payload,
     encode,
     stream_id_for,
 )
+from timeline.store.payloads import PAYLOADS
 
 from .domain_strategies import UNHURRIED, fact_events, measure_events
 
@@ -360,3 +363,9 @@ def test_replay_trusts_the_domain_rules_of_a_well_shaped_payload(
     replay checks each payload's shape but not the value objects' rules again."""
     event = decode_payload("FactRecorded", 2, corrupt(path, value))
     assert isinstance(event, FactRecorded)
+
+
+def test_every_event_type_has_its_current_payload_shape_declared() -> None:
+    assert set(PAYLOADS) == {(name, cls.SCHEMA_VERSION) for name, cls in EVENT_TYPES.items()}
+    # Upcasters only lift older versions: none starts at a current one.
+    assert not set(UPCASTERS) & set(PAYLOADS)
