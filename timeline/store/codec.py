@@ -6,6 +6,13 @@ their EDTF text, UUIDs as strings. ``event_type`` is the event's class name and
 changes, the event class's version goes up and an upcaster registered under
 ``(event_type, old_version)`` lifts old payloads one version on read.
 
+Each current payload shape is declared once, as a msgspec Struct (``timeline.store.payloads``),
+and decoding checks a payload against it in msgspec's compiled code; the value objects are
+then built without validating them again (``timeline.domain.trusted``), because the log
+holds only what was validated when it was written and the hash chain guards it since.
+Validation stays strict where input enters: the API, the CLI, seeds and imports build value
+objects through their validating constructors.
+
 Times beside the payload: ``occurred`` is the date the event itself states (FactRecorded's
 ``content.occurred``; a FactRevised that changes ``occurred``); other events leave it None,
 because the fact's current date is the fold's business, not the codec's. ``reported`` is the
@@ -20,6 +27,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Final, TypeVar
 from uuid import UUID
+
+import msgspec
 
 from timeline.application.errors import IntegrityViolation
 from timeline.application.records import (
@@ -42,8 +51,14 @@ from timeline.domain.events import (
 )
 from timeline.domain.facts import FactContent, FactPatch
 from timeline.domain.figures import Figure
-from timeline.domain.quantities import Basis, Qualifier, Quantity
+from timeline.domain.quantities import Quantity
 from timeline.domain.sources import Source
+from timeline.domain.trusted import trusted
+from timeline.store import payloads
+
+# Compiled: checks a payload's keys and types while building its Struct. Strict: no string
+# is taken for a number, nor a number for a string.
+_convert = msgspec.convert
 
 _T = TypeVar("_T")
 JSONObject = dict[str, JSONValue]
@@ -133,15 +148,17 @@ def decode_payload(
     if cls is None:
         raise UndecodableEvent(event_type, schema_version, "unknown event type")
     data = _upcast(event_type, schema_version, cls.SCHEMA_VERSION, payload)
+    shape = payloads.PAYLOADS[event_type, cls.SCHEMA_VERSION]
     try:
-        return _read_event(cls, _Reader(data))
+        return _read_event(_convert(data, type=shape))
     except (DomainError, KeyError, TypeError, ValueError) as exc:
         raise UndecodableEvent(event_type, schema_version, _describe(exc)) from exc
 
 
 # The value objects' JSON, public for the read models (``timeline.store.fact_json``): a fact
-# in a read model is written exactly as its events write it. Decoding raises KeyError,
-# TypeError, ValueError or a DomainError on a malformed document; callers name the context.
+# in a read model is written exactly as its events write it, and read back as trustingly.
+# Decoding raises ValueError (msgspec's ValidationError, naming the key) or a DomainError
+# on a malformed document; callers name the context.
 
 
 def encode_content(content: FactContent) -> JSONObject:
@@ -149,7 +166,7 @@ def encode_content(content: FactContent) -> JSONObject:
 
 
 def decode_content(data: Mapping[str, JSONValue]) -> FactContent:
-    return _read_content(_Reader(data, "content"))
+    return _read_content(_convert(data, type=payloads.ContentPayload))
 
 
 def encode_source(source: Source) -> JSONObject:
@@ -157,7 +174,7 @@ def encode_source(source: Source) -> JSONObject:
 
 
 def decode_source(data: Mapping[str, JSONValue]) -> Source:
-    return _read_source(_Reader(data, "source"))
+    return _read_source(_convert(data, type=payloads.SourcePayload))
 
 
 def encode_figure(figure: Figure) -> JSONObject:
@@ -165,7 +182,7 @@ def encode_figure(figure: Figure) -> JSONObject:
 
 
 def decode_figure(data: Mapping[str, JSONValue]) -> Figure:
-    return _read_figure(_Reader(data, "figure"))
+    return _read_figure(_convert(data, type=payloads.FigurePayload))
 
 
 def encode_quantity(quantity: Quantity) -> JSONObject:
@@ -173,7 +190,7 @@ def encode_quantity(quantity: Quantity) -> JSONObject:
 
 
 def decode_quantity(data: Mapping[str, JSONValue]) -> Quantity:
-    return _read_quantity(_Reader(data, "quantity"))
+    return _read_quantity(_convert(data, type=payloads.QuantityPayload))
 
 
 # Upcasters, one per (event type, version it lifts from). Each returns a new dict.
@@ -334,212 +351,136 @@ def _reported(event: DomainEvent) -> ReportedTime | None:
     return ReportedTime(edtf=source.published.text, latest=source.published.latest)
 
 
-# Decoding helpers: every read checks the JSON type, so a malformed payload fails here with
-# the key at fault instead of deep inside a value object.
+# Decoding: msgspec checks each payload against its Struct (``timeline.store.payloads``) in
+# compiled code, naming the key at fault; the value objects are then built from the checked
+# fields with the domain's trusted constructors (``timeline.domain.trusted``), because what
+# the log holds was validated when it was recorded and the hash chain guards it since.
+# A fuzzy date is still parsed (its fields are derived from its text), once per text.
 
-
-class _Reader:
-    # Every event read goes through here a few dozen times, so each accessor first tries
-    # the common case (a plain dict holding a plain value) and leaves anything else, errors
-    # included, to the general check after it.
-    __slots__ = ("_path", "data")
-
-    def __init__(self, data: Mapping[str, JSONValue], path: str = "") -> None:
-        if type(data) is not dict and not isinstance(data, Mapping):
-            raise TypeError(f"{path or 'payload'} must be an object")
-        self.data = data
-        self._path = path
-
-    def where(self, key: str) -> str:
-        return f"{self._path}.{key}" if self._path else key
-
-    def raw(self, key: str) -> JSONValue:
-        if key not in self.data:
-            raise KeyError(self.where(key))
-        return self.data[key]
-
-    def has(self, key: str) -> bool:
-        return self.data.get(key) is not None
-
-    def text(self, key: str) -> str:
-        value = self.data.get(key)
-        if type(value) is str:
-            return value
-        value = self.raw(key)
-        if not isinstance(value, str):
-            raise TypeError(f"{self.where(key)} must be a string")
-        return value
-
-    def optional_text(self, key: str) -> str | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if type(value) is str:
-            return value
-        return self.text(key)
-
-    def optional_integer(self, key: str) -> int | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if type(value) is not int:
-            raise TypeError(f"{self.where(key)} must be a whole number")
-        return value
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key)
-        if type(value) is list:
-            for item in value:
-                if type(item) is not str:
-                    break
-            else:
-                return tuple(value)
-        value = self.raw(key)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise TypeError(f"{self.where(key)} must be a list of strings")
-        return tuple(value)
-
-    def child(self, key: str) -> _Reader:
-        return _Reader(self.raw(key), f"{self._path}.{key}" if self._path else key)
-
-    def basis(self, key: str) -> Basis:
-        text = self.text(key)
-        try:
-            return Basis(text)
-        except ValueError:
-            known = ", ".join(Basis)
-            raise ValueError(f"{self.where(key)} {text!r} is not one of {known}") from None
-
-    def decimal(self, key: str) -> Decimal:
-        text = self.text(key)
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"{self.where(key)} {text!r} is not a decimal number") from None
-
-    def uuid(self, key: str) -> UUID:
-        return UUID(self.text(key))
-
-    def date(self, key: str) -> FuzzyDate:
-        text = self.text(key)
-        try:
-            return _fuzzy_date(text)
-        except DomainError:
-            return FuzzyDate.parse(text, field=self.where(key))  # the refusal, named
-
+_new_content = trusted(FactContent)
+_new_patch = trusted(FactPatch)
+_new_source = trusted(Source)
+_new_figure = trusted(Figure)
+_new_quantity = trusted(Quantity)
+_new_recorded = trusted(FactRecorded)
+_new_corroborated = trusted(FactCorroborated)
+_new_revised = trusted(FactRevised)
+_new_retracted = trusted(FactRetracted)
+_new_measure = trusted(MeasureRegistered)
 
 # A fuzzy date is an immutable value of its text alone, and a log repeats the same few
 # thousand texts: one instance per text spares building it again for every event.
 _fuzzy_date = functools.lru_cache(maxsize=16_384)(FuzzyDate)
 
 
-def _read_event(cls: type[DomainEvent], data: _Reader) -> DomainEvent:
-    if cls is FactRecorded:
-        return FactRecorded(
-            fact_id=data.uuid("fact_id"),
-            content=_read_content(data.child("content")),
-            source=_read_source(data.child("source")),
-        )
-    if cls is FactCorroborated:
-        return FactCorroborated(
-            fact_id=data.uuid("fact_id"),
-            source=_read_source(data.child("source")),
-            figure=_read_figure(data.child("figure")) if data.has("figure") else None,
-        )
-    if cls is FactRevised:
-        return FactRevised(
-            fact_id=data.uuid("fact_id"),
-            changes=_read_patch(data.child("changes")),
-            reason=data.text("reason"),
-            source=_read_source(data.child("source")) if data.has("source") else None,
-        )
-    if cls is FactRetracted:
-        return FactRetracted(
-            fact_id=data.uuid("fact_id"),
-            reason=data.text("reason"),
-            source=_read_source(data.child("source")) if data.has("source") else None,
-        )
-    return MeasureRegistered(key=data.text("key"), label=data.text("label"), unit=data.text("unit"))
-
-
-def _read_quantity(data: _Reader) -> Quantity:
-    return Quantity(
-        data.decimal("value"),
-        data.text("unit"),
-        Qualifier.parse(data.text("qualifier"), field=data.where("qualifier")),
-    )
-
-
-def _read_figure(data: _Reader) -> Figure:
-    return Figure(
-        measure=data.text("measure"),
-        quantity=_read_quantity(data.child("quantity")),
-        basis=data.basis("basis"),
-        period=data.date("period"),
-        equivalent=_read_quantity(data.child("equivalent")) if data.has("equivalent") else None,
-        span_days=data.optional_integer("span_days"),
-    )
-
-
-def _read_source(data: _Reader) -> Source:
-    # Source checks that each of its texts is a string and names the field, so the values
-    # go in as they are; only a missing key needs naming here.
-    fields = data.data
+def _date(text: str, field: str) -> FuzzyDate:
     try:
-        publisher, title, quote = fields["publisher"], fields["title"], fields["quote"]
-    except KeyError as exc:
-        raise KeyError(data.where(exc.args[0])) from None
-    return Source(
-        publisher=publisher,
-        title=title,
-        url=fields.get("url"),
-        published=data.date("published"),
-        quote=quote,
-        document=fields.get("document"),
-    )
+        return _fuzzy_date(text)
+    except DomainError:
+        return FuzzyDate.parse(text, field=field)  # the refusal, named
 
 
-def _read_content(data: _Reader) -> FactContent:
-    # As for a source: FactContent checks its texts' types (kind, title, summary, the
-    # phrase and the note) itself, naming the field. A patch does not, so _read_patch
-    # checks every value here.
-    fields = data.data
+def _decimal(text: str, field: str) -> Decimal:
     try:
-        kind, title, summary = fields["kind"], fields["title"], fields["summary"]
-    except KeyError as exc:
-        raise KeyError(data.where(exc.args[0])) from None
-    return FactContent(
-        kind=kind,
-        title=title,
-        summary=summary,
-        occurred=data.date("occurred"),
-        occurred_phrase=fields.get("occurred_phrase"),
-        inferred=data.texts("inferred"),
-        date_note=fields.get("date_note"),
-        topics=data.texts("topics"),
-        actors=data.texts("actors"),
-        places=data.texts("places"),
-        figure=_read_figure(data.child("figure")) if data.has("figure") else None,
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{field} {text!r} is not a decimal number") from None
+
+
+def _read_event(data: payloads.Payload) -> DomainEvent:
+    if type(data) is payloads.FactRecordedV3:
+        return _new_recorded(
+            fact_id=data.fact_id,
+            content=_read_content(data.content),
+            source=_read_source(data.source),
+        )
+    if type(data) is payloads.FactCorroboratedV2:
+        figure = data.figure
+        return _new_corroborated(
+            fact_id=data.fact_id,
+            source=_read_source(data.source),
+            figure=None if figure is None else _read_figure(figure),
+        )
+    if type(data) is payloads.FactRevisedV2:
+        source = data.source
+        return _new_revised(
+            fact_id=data.fact_id,
+            changes=_read_patch(data.changes),
+            reason=data.reason,
+            source=None if source is None else _read_source(source),
+        )
+    if type(data) is payloads.FactRetractedV1:
+        source = data.source
+        return _new_retracted(
+            fact_id=data.fact_id,
+            reason=data.reason,
+            source=None if source is None else _read_source(source),
+        )
+    assert type(data) is payloads.MeasureRegisteredV1
+    return _new_measure(key=data.key, label=data.label, unit=data.unit)
+
+
+def _read_quantity(data: payloads.QuantityPayload) -> Quantity:
+    return _new_quantity(
+        value=_decimal(data.value, "quantity.value"), unit=data.unit, qualifier=data.qualifier
     )
 
 
-def _read_patch(data: _Reader) -> FactPatch:
-    def texts(key: str) -> tuple[str, ...] | None:
-        return data.texts(key) if data.has(key) else None
+def _read_figure(data: payloads.FigurePayload) -> Figure:
+    equivalent = data.equivalent
+    return _new_figure(
+        measure=data.measure,
+        quantity=_read_quantity(data.quantity),
+        basis=data.basis,
+        period=_date(data.period, "figure.period"),
+        equivalent=None if equivalent is None else _read_quantity(equivalent),
+        span_days=data.span_days,
+    )
 
-    return FactPatch(
-        kind=data.optional_text("kind"),
-        title=data.optional_text("title"),
-        summary=data.optional_text("summary"),
-        occurred=data.date("occurred") if data.has("occurred") else None,
-        occurred_phrase=data.optional_text("occurred_phrase"),
-        inferred=texts("inferred"),
-        date_note=data.optional_text("date_note"),
-        topics=texts("topics"),
-        actors=texts("actors"),
-        places=texts("places"),
-        figure=_read_figure(data.child("figure")) if data.has("figure") else None,
-        cleared=frozenset(texts("cleared") or ()),
+
+def _read_source(data: payloads.SourcePayload) -> Source:
+    return _new_source(
+        publisher=data.publisher,
+        title=data.title,
+        url=data.url,
+        published=_date(data.published, "source.published"),
+        quote=data.quote,
+        document=data.document,
+    )
+
+
+def _read_content(data: payloads.ContentPayload) -> FactContent:
+    figure = data.figure
+    return _new_content(
+        kind=data.kind,
+        title=data.title,
+        summary=data.summary,
+        occurred=_date(data.occurred, "content.occurred"),
+        occurred_phrase=data.occurred_phrase,
+        inferred=data.inferred,
+        date_note=data.date_note,
+        topics=data.topics,
+        actors=data.actors,
+        places=data.places,
+        figure=None if figure is None else _read_figure(figure),
+    )
+
+
+def _read_patch(data: payloads.PatchPayload) -> FactPatch:
+    occurred, figure = data.occurred, data.figure
+    return _new_patch(
+        kind=data.kind,
+        title=data.title,
+        summary=data.summary,
+        occurred=None if occurred is None else _date(occurred, "changes.occurred"),
+        occurred_phrase=data.occurred_phrase,
+        inferred=data.inferred,
+        date_note=data.date_note,
+        topics=data.topics,
+        actors=data.actors,
+        places=data.places,
+        figure=None if figure is None else _read_figure(figure),
+        cleared=frozenset(data.cleared or ()),
     )
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from uuid import UUID
 
+import msgspec
+
 from timeline.application.chain import GENESIS_HASH, canonical_form, chain_hash, content_text
 from timeline.application.chain import utc_iso as _utc_iso
 from timeline.application.records import (
@@ -21,6 +23,7 @@ from timeline.application.records import (
     RecordedEvent,
     ReportedTime,
 )
+from timeline.domain.trusted import trusted
 
 
 def _plain(value: object) -> JSONValue:
@@ -35,19 +38,12 @@ json_serializer = functools.partial(
     json.dumps, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain
 )
 
-# json.loads's own decoder's scanner (set in JSONDecoder.__init__; typeshed omits it).
-_scan_json: Callable[[str, int], tuple[JSONValue, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def json_value(text: str) -> JSONValue:
-    """``json.loads(text)``, without its two whitespace scans when the value fills the whole
-    text (as in the JSON columns, which hold no whitespace around it): the same decoder,
-    called directly. Anything else, errors included, is left to ``json.loads`` itself."""
-    try:
-        value, end = _scan_json(text, 0)
-    except StopIteration:
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
+# msgspec's compiled decoder: four times the speed of ``json.loads`` on a payload column.
+# What differs, the columns never hold: JSON written with ``allow_nan=False`` and no lone
+# surrogates (neither SQLite's UTF-8 text nor PostgreSQL's JSONB can store one).
+json_value: Callable[[str], JSONValue] = msgspec.json.Decoder().decode
+"""A JSON column's text as a value; malformed text raises ``msgspec.DecodeError``, a
+``ValueError``."""
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -115,9 +111,9 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
         metadata,
         hash_,
     ) = row
-    return RecordedEvent(
+    return _new_recorded_event(
         position=position,
-        event_id=UUID(event_id) if isinstance(event_id, str) else event_id,
+        event_id=_uuid(event_id, UUID) if isinstance(event_id, str) else event_id,
         stream_id=stream_id,
         stream_version=stream_version,
         event_type=event_type,
@@ -131,6 +127,12 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
         metadata=metadata_from_text(metadata),
         hash=hash_,
     )
+
+
+# RecordedEvent has no checks to skip (no __post_init__), but its frozen __init__ sets each
+# of its twelve fields through object.__setattr__; the trusted constructor sets the slots.
+_new_recorded_event = trusted(RecordedEvent)
+_uuid = msgspec.convert  # SQLite's 32 hex digits, parsed in compiled code
 
 
 def _date(value: dt.date | str) -> dt.date:
