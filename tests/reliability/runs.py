@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import platform
+import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +25,9 @@ from timeline.store import migrations
 @asynccontextmanager
 async def throwaway_postgres(prefix: str) -> AsyncIterator[str]:
     """A migrated, empty database on the test server, dropped afterwards."""
-    server = PostgresServer(admin_url=POSTGRES_ADMIN_URL, prefix=f"timeline_{prefix}")
+    server = PostgresServer(
+        admin_url=POSTGRES_ADMIN_URL, prefix=f"timeline_{prefix}_{secrets.token_hex(3)}"
+    )
     try:
         name = await server.create_database()
         url = server.url(name)
