@@ -31,12 +31,11 @@ CHECKED_DOCUMENTS = 256
 """Documents remembered per schema: a bound, so unique texts cannot grow memory."""
 
 
-def limit_extensions(
-    settings: ApiSettings, checked: DocumentCache
-) -> list[Callable[[], SchemaExtension]]:
+def limit_extensions(settings: ApiSettings) -> list[Callable[[], SchemaExtension]]:
     """Factories, so that each operation gets a fresh extension instance; the rules, and
-    ``checked``, the documents that passed them, are shared."""
+    the documents that passed them, are shared."""
     rules = (depth_limit(settings.max_depth), create_validator(settings.max_aliases))
+    checked = DocumentCache(CHECKED_DOCUMENTS)
     return [lambda: CheckedDocuments(settings.max_tokens, rules, checked)]
 
 
