@@ -21,7 +21,6 @@ from bench.peer import PeerStore
 from bench.report import Comparison, Run, Target
 from bench.suite import Settings
 from timeline.application.ports import EventStore
-from timeline.domain import dates
 from timeline.store import codec
 from timeline.store.sql import rows
 
@@ -62,10 +61,8 @@ async def run(settings: Settings, databases: Databases) -> list[Comparison]:
 
 
 def forget_dates() -> None:
-    """Empty the fuzzy-date caches, the domain's parses and the codec's instances, and the
-    read path's shared time values and metadata, as a fresh process starts (private names:
-    no port should offer this)."""
-    dates._interpret.cache_clear()
+    """Empty the codec's fuzzy-date cache and the read path's shared time values and
+    metadata, as a fresh process starts (private names: no port should offer this)."""
     codec._fuzzy_date.cache_clear()
     for cache in (
         rows._occurred,

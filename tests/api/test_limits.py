@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from graphql import parse
 
 from tests.api.conftest import Api
-from timeline.api.graphql.limits import DocumentCache
 from timeline.api.settings import ApiSettings
 from timeline.application.queries import TimelineQueries
 
@@ -104,13 +102,10 @@ async def test_a_body_over_the_limit_is_refused_with_413(api: Api, resolved: lis
     assert resolved == []
 
 
-def test_the_document_cache_keeps_the_most_recently_used() -> None:
-    cache = DocumentCache(2)
-    documents = {text: parse(text) for text in ("{ a }", "{ b }", "{ c }")}
-    cache.put("{ a }", documents["{ a }"])
-    cache.put("{ b }", documents["{ b }"])
-    assert cache.get("{ a }") is documents["{ a }"]  # now the most recently used
-    cache.put("{ c }", documents["{ c }"])
-    assert cache.get("{ b }") is None
-    assert cache.get("{ a }") is documents["{ a }"]
-    assert cache.get("{ c }") is documents["{ c }"]
+@pytest.mark.parametrize("query", [DEEP, MANY_ALIASES, MANY_TOKENS, "{ measures { key } }"])
+async def test_a_document_sent_again_is_answered_as_the_first_time(api: Api, query: str) -> None:
+    # Documents that passed are kept parsed and validated (CheckedDocuments); the same text
+    # again must get the same answer, and a refused one must be refused again.
+    first = await api.post(query)
+    again = await api.post(query)
+    assert (again.status_code, again.json()) == (first.status_code, first.json())

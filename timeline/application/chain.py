@@ -14,7 +14,6 @@ shortest decimal form denotes, which is what either backend gives back.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 from collections.abc import AsyncIterable, Mapping
@@ -233,23 +232,19 @@ def content_parts(
     """
     # Keys in sorted order; int() and str(UUID) need no escaping, the other texts do.
     return (
-        f'{{"event_id":"{event_id}","event_type":{_string(event_type)},'
+        f'{{"event_id":"{event_id}","event_type":{_encode(event_type)},'
         f'"metadata":{metadata},"occurred":{_occurred_text(occurred)},"payload":{payload},'
         '"position":',
         f'"reported":{_reported_text(reported)},"schema_version":{int(schema_version)},'
-        f'"stream_id":{_string(stream_id)},"stream_version":{int(stream_version)}}}',
+        f'"stream_id":{_encode(stream_id)},"stream_version":{int(stream_version)}}}',
     )
-
-
-# Event types, stream ids and EDTF texts repeat from event to event: keep their JSON.
-_string = functools.lru_cache(maxsize=8192)(_encode)
 
 
 def _occurred_text(occurred: OccurredTime | None) -> str:
     if occurred is None:
         return "null"
     return (
-        f'{{"earliest":"{occurred.earliest.isoformat()}","edtf":{_string(occurred.edtf)},'
+        f'{{"earliest":"{occurred.earliest.isoformat()}","edtf":{_encode(occurred.edtf)},'
         f'"latest":"{occurred.latest.isoformat()}"}}'
     )
 
@@ -257,7 +252,7 @@ def _occurred_text(occurred: OccurredTime | None) -> str:
 def _reported_text(reported: ReportedTime | None) -> str:
     if reported is None:
         return "null"
-    return f'{{"edtf":{_string(reported.edtf)},"latest":"{reported.latest.isoformat()}"}}'
+    return f'{{"edtf":{_encode(reported.edtf)},"latest":"{reported.latest.isoformat()}"}}'
 
 
 def recorded_content(event: RecordedEvent) -> bytes:

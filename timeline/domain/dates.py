@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -192,9 +191,6 @@ class _Parsed(NamedTuple):
     open_end: bool
 
 
-# edtf's pyparsing grammar takes milliseconds per date, and replaying a log parses the same
-# few thousand texts over and over; the result depends on the text alone, so memoise it.
-@functools.lru_cache(maxsize=16_384)
 def _interpret(raw: str) -> _Parsed:
     """Canonical text and derived attributes of ``raw``, or InvalidFuzzyDate."""
     text = raw.strip()

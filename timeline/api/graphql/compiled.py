@@ -18,17 +18,26 @@ lists the fact under the same selection takes the completed node: a page of 50 f
 Only what can be proved equal is compiled: a query operation whose root fields are in
 ``ROOTS`` (the timeline), selecting fields of object types with no arguments, permissions
 or field extensions, resolved by an attribute or a synchronous method of ``self`` alone (or
-a ``SHORTCUTS`` entry), through fragments on the same types and with no directives. Anything
+a ``SHORTCUTS`` entry), through fragments on the same types and with no directives. A root
+field's own ``permission_classes`` are applied, each deciding from the context alone
+(``ContextPermission``); a root guarded by any other permission is not compiled. Anything
 else, and any request whose variables do not coerce, whose root refuses it (a token, a bad
 cursor) or whose answer would hold an error, goes to the executor as before, which answers
 it with its typed errors: reads have no side effects, so running a root again is safe.
+
+A plan runs inside Strawberry's own execution, as a schema extension (``CompiledExecution``)
+that gives its answer in place of graphql-core's executor at ``on_execute``: every other
+extension (the limits, parse and validation caching, any added later) runs around it as it
+does around the executor, and a schema with an extension that wraps resolvers compiles
+nothing. Strawberry's field definitions and resolvers are read through their public
+attributes only; the versions this was tested with are pinned in ``pyproject.toml``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from types import FunctionType
 from typing import Any, Final
@@ -53,6 +62,7 @@ from graphql import (
     SelectionSetNode,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionResult
@@ -60,13 +70,14 @@ from strawberry.types.arguments import StrawberryArgument, convert_arguments
 from strawberry.types.field import StrawberryField
 
 from timeline.api.graphql.context import Context
-from timeline.api.graphql.limits import DocumentCache
+from timeline.api.graphql.permissions import ContextPermission
 from timeline.api.graphql.queries import timeline_page
 from timeline.api.graphql.types.facts import Fact
 
 Complete = Callable[[Any], Any]
 Getter = Callable[[Any], Any]
 Root = Callable[[Context, dict[str, Any], frozenset[str]], Awaitable[object]]
+Check = Callable[[Context], Awaitable[None]]
 """A root field's resolver: the context, the converted arguments and the names of the fields
 selected under it (what ``selected_names`` gives the executor's resolver)."""
 
@@ -86,13 +97,12 @@ class NotCompiled(Exception):
 async def _timeline(
     context: Context, arguments: dict[str, Any], selected: frozenset[str]
 ) -> object:
-    await context.require_reader()  # Query.timeline's permission_classes: READ
     return await timeline_page(context, selected=selected, **arguments)
 
 
 ROOTS: Final[Mapping[str, Root]] = {"timeline": _timeline}
-"""Root fields a compiled query may select: each does what the field's resolver and its
-permission classes do (a test holds them to it)."""
+"""Root fields a compiled query may select: each does what the field's resolver does, once
+the field's permission classes allowed it."""
 
 
 def _recorded_at(fact: Fact) -> dt.datetime:
@@ -130,6 +140,7 @@ class _RootField:
     node: FieldNode | None
     field: GraphQLField | None
     arguments: list[StrawberryArgument]
+    permissions: tuple[Check, ...]
     resolve: Root | None
     complete: Complete
     selected: frozenset[str] = frozenset()
@@ -163,6 +174,8 @@ class Plan:
             arguments = convert_arguments(
                 raw, root.arguments, scalar_registry=scalars, config=config
             )
+            for check in root.permissions:
+                await check(context)
             data[root.key] = root.complete(await root.resolve(context, arguments, root.selected))
         return data
 
@@ -199,7 +212,7 @@ def compile_plan(
     for key, group in grouped.items():
         name = group[0].name.value
         if name == "__typename":
-            fields.append(_RootField(key, None, None, [], None, _constant(query.name)))
+            fields.append(_RootField(key, None, None, [], (), None, _constant(query.name)))
             continue
         resolve = ROOTS.get(name)
         field = query.fields.get(name)
@@ -210,10 +223,23 @@ def compile_plan(
             raise NotCompiled
         complete = compiler.complete(field.type, group)
         selected = compiler.selected(field.type, group)
+        permissions = _permissions(definition)
+        arguments = definition.arguments
         fields.append(
-            _RootField(key, group[0], field, definition.arguments, resolve, complete, selected)
+            _RootField(key, group[0], field, arguments, permissions, resolve, complete, selected)
         )
     return Plan(operation, tuple(fields))
+
+
+def _permissions(definition: StrawberryField) -> tuple[Check, ...]:
+    """The checks of the field's permission classes; NotCompiled if one needs more than the
+    context (``ContextPermission``)."""
+    checks = []
+    for permission in definition.permission_classes:
+        if not issubclass(permission, ContextPermission):
+            raise NotCompiled
+        checks.append(permission.check)
+    return tuple(checks)
 
 
 class _Compiler:
@@ -388,12 +414,10 @@ class CompiledQueries:
         schema: GraphQLSchema,
         config: StrawberryConfig,
         scalars: Mapping[object, Any],
-        documents: DocumentCache,
     ) -> None:
         self._schema = schema
         self._config = config
         self._scalars = scalars
-        self._documents = documents
         # A document that cannot be compiled is remembered too, as None.
         self._plans: LRUCache[tuple[str, str | None], Plan | None] = LRUCache(PLANS)
         self._nodes: Nodes = LRUCache(NODES)  # one schema serves one database
@@ -420,13 +444,10 @@ class CompiledQueries:
             return None
         return ExecutionResult(data=data, errors=None)
 
-    def learn(self, query: str, operation_name: str | None) -> None:
-        """Compile ``query`` once it has run without an error (it has passed the limits)."""
+    def learn(self, query: str, operation_name: str | None, document: DocumentNode) -> None:
+        """Compile ``query`` (parsed as ``document``) once it has run without an error."""
         key = (query, operation_name)
         if not _well_formed(query, operation_name, None) or key in self._plans:
-            return
-        document = self._documents.get(query)
-        if document is None:
             return
         try:
             plan: Plan | None = compile_plan(self._schema, document, operation_name, self._nodes)
@@ -441,3 +462,27 @@ def _well_formed(query: object, operation_name: object, variables: object) -> bo
         and (operation_name is None or isinstance(operation_name, str))
         and (variables is None or isinstance(variables, dict))
     )
+
+
+class CompiledExecution(SchemaExtension):
+    """Answers an operation from its plan, when there is one, in place of the executor; a
+    document that the executor ran without an error is compiled for the next time."""
+
+    def __init__(self, compiled: CompiledQueries | None) -> None:
+        self._compiled = compiled  # None: every operation goes to the executor
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context, compiled = self.execution_context, self._compiled
+        query, name = context.query, context.operation_name
+        if compiled is None or not query or context.result is not None:
+            yield
+            return
+        answer = await compiled.execute(query, name, context.variables, context.context)
+        if answer is not None:
+            context.result = answer  # Strawberry then skips graphql-core's executor
+            yield
+            return
+        yield
+        result, document = context.result, context.graphql_document
+        if document is not None and result is not None and not result.errors and result.data:
+            compiled.learn(query, name, document)

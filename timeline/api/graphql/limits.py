@@ -31,26 +31,12 @@ CHECKED_DOCUMENTS = 256
 """Documents remembered per schema: a bound, so unique texts cannot grow memory."""
 
 
-def limit_extensions(
-    settings: ApiSettings, checked: DocumentCache
-) -> list[Callable[[], SchemaExtension]]:
+def limit_extensions(settings: ApiSettings) -> list[Callable[[], SchemaExtension]]:
     """Factories, so that each operation gets a fresh extension instance; the rules, and
-    ``checked``, the documents that passed them, are shared."""
+    the documents that passed them, are shared."""
     rules = (depth_limit(settings.max_depth), create_validator(settings.max_aliases))
+    checked: LRUCache[str, DocumentNode] = LRUCache(CHECKED_DOCUMENTS)
     return [lambda: CheckedDocuments(settings.max_tokens, rules, checked)]
-
-
-class DocumentCache:
-    """The parsed documents of texts that parsed and validated, least recently used out."""
-
-    def __init__(self, size: int) -> None:
-        self._documents: LRUCache[str, DocumentNode] = LRUCache(size)
-
-    def get(self, text: str) -> DocumentNode | None:
-        return self._documents.get(text)
-
-    def put(self, text: str, document: DocumentNode) -> None:
-        self._documents[text] = document
 
 
 class CheckedDocuments(SchemaExtension):
@@ -64,8 +50,13 @@ class CheckedDocuments(SchemaExtension):
     """
 
     def __init__(
-        self, max_tokens: int, rules: tuple[type[ValidationRule], ...], checked: DocumentCache
+        self,
+        max_tokens: int,
+        rules: tuple[type[ValidationRule], ...],
+        checked: LRUCache[str, DocumentNode],
     ) -> None:
+        """``checked``: the parsed documents of texts that parsed and validated, least
+        recently used out."""
         self._max_tokens = max_tokens
         self._rules = rules
         self._checked = checked
@@ -93,7 +84,7 @@ class CheckedDocuments(SchemaExtension):
         yield
         if not self._known and context.pre_execution_errors == [] and context.query:
             assert context.graphql_document is not None
-            self._checked.put(context.query, context.graphql_document)
+            self._checked[context.query] = context.graphql_document
 
 
 def depth_limit(max_depth: int) -> type[ValidationRule]:

@@ -3,19 +3,20 @@ queries (``compiled``) that answer a hot document without the general executor."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from timeline.api.graphql.compiled import CompiledQueries
+from timeline.api.graphql.compiled import CompiledExecution, CompiledQueries
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.errors import BadHeader, describe
-from timeline.api.graphql.limits import CHECKED_DOCUMENTS, DocumentCache, limit_extensions
+from timeline.api.graphql.limits import limit_extensions
 from timeline.api.graphql.mutations import Mutation
 from timeline.api.graphql.queries import Query
 from timeline.api.graphql.scalars import SCALARS
@@ -38,8 +39,7 @@ class TimelineSchema(Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        """A compiled plan's answer when there is one, else Strawberry's; a document that
-        ran without an error is compiled for the next time.
+        """Strawberry's answer (a compiled plan's, when ``CompiledExecution`` has one).
 
         A request with a ``Timeline-Min-Position`` header first waits for the read models
         to reach it (UNAVAILABLE past the bound); every answer says in
@@ -51,7 +51,7 @@ class TimelineSchema(Schema):
                 errors = [GraphQLError(str(error), original_error=error)]
                 self.process_errors(errors)
                 return self._positioned(ExecutionResult(data=None, errors=errors), context_value)
-        result = await self._execute(
+        result = await super().execute(
             query,
             variable_values,
             context_value,
@@ -68,34 +68,6 @@ class TimelineSchema(Schema):
             result.extensions = {**(result.extensions or {}), "position": position}
         return result
 
-    async def _execute(
-        self,
-        query: str | None,
-        variable_values: dict[str, Any] | None,
-        context_value: Any | None,
-        root_value: Any | None,
-        operation_name: str | None,
-        allowed_operation_types: Iterable[OperationType] | None,
-        operation_extensions: dict[str, Any] | None,
-    ) -> ExecutionResult:
-        compiled = self.compiled
-        if compiled is not None and query:
-            found = await compiled.execute(query, operation_name, variable_values, context_value)
-            if found is not None:
-                return found
-        result = await super().execute(
-            query,
-            variable_values,
-            context_value,
-            root_value,
-            operation_name,
-            allowed_operation_types,
-            operation_extensions,
-        )
-        if compiled is not None and query and not result.errors and result.data is not None:
-            compiled.learn(query, operation_name)
-        return result
-
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -106,18 +78,26 @@ class TimelineSchema(Schema):
 
 
 def build_schema(settings: ApiSettings | None = None) -> TimelineSchema:
-    documents = DocumentCache(CHECKED_DOCUMENTS)
+    """The schema; its last extension answers compiled queries (``compiled``), which
+    ``schema.compiled = None`` turns off."""
+    extensions: list[Callable[[], SchemaExtension]] = limit_extensions(settings or ApiSettings())
     schema = TimelineSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALARS),
-        extensions=limit_extensions(settings or ApiSettings(), documents),
+        extensions=[*extensions, lambda: CompiledExecution(schema.compiled)],
     )
-    schema.compiled = CompiledQueries(
-        schema._schema, schema.config, schema.schema_converter.scalar_registry, documents
-    )
+    if not any(_wraps_resolvers(extension()) for extension in extensions):
+        schema.compiled = CompiledQueries(
+            schema._schema, schema.config, schema.schema_converter.scalar_registry
+        )
     return schema
+
+
+def _wraps_resolvers(extension: SchemaExtension) -> bool:
+    """Whether ``extension`` runs around each resolver, which a compiled plan would skip."""
+    return type(extension).resolve is not SchemaExtension.resolve
 
 
 def schema_sdl() -> str:
