@@ -16,6 +16,7 @@ from typing import Protocol
 
 from timeline.application.ports import EventStore
 from timeline.application.records import RecordedEvent
+from timeline.application.waits import first_of
 
 logger = logging.getLogger("timeline.feed")
 
@@ -98,15 +99,11 @@ class LogFeed:
                     await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
 
     async def _wait(self) -> None:
-        waits = [
-            asyncio.ensure_future(self._nudged.wait()),
-            asyncio.ensure_future(self._stopping.wait()),
-            asyncio.ensure_future(self._signal.wait(self._poll_seconds)),
-        ]
         try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            await first_of(
+                self._nudged.wait(),
+                self._stopping.wait(),
+                self._signal.wait(self._poll_seconds),
+            )
         finally:
-            for task in waits:
-                task.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
             self._nudged.clear()

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 
 from timeline.application.errors import ProjectionBehind
 from timeline.application.feed import AppendSignal
+from timeline.application.waits import first_of
 
 logger = logging.getLogger("timeline.positions")
 
@@ -134,17 +135,9 @@ class ProjectedPositions:
 
     async def _wait(self) -> None:
         seconds = self._poll_seconds if self._waiting else self._idle_seconds
-        waits = [
-            asyncio.ensure_future(self._signal.wait(seconds)),
-            asyncio.ensure_future(self._wake.wait()),
-            asyncio.ensure_future(self._stopping.wait()),
-        ]
         try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            await first_of(self._signal.wait(seconds), self._wake.wait(), self._stopping.wait())
         finally:
-            for task in waits:
-                task.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
             self._wake.clear()
 
     async def _refresh(self) -> None:

@@ -27,6 +27,7 @@ from timeline.application.feed import AppendSignal
 from timeline.application.ports import EventStore
 from timeline.application.positions import ProjectedPositions
 from timeline.application.projection_runner import ProjectionRunner
+from timeline.application.waits import first_of
 
 logger = logging.getLogger("timeline.projector")
 
@@ -201,16 +202,9 @@ class Projector:
                 self._reached(reached)
 
     async def _wait(self) -> None:
-        waits = [
-            asyncio.ensure_future(self._signal.wait(self._poll_seconds)),
-            asyncio.ensure_future(self._nudged.wait()),
-        ]
         try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            await first_of(self._signal.wait(self._poll_seconds), self._nudged.wait())
         finally:
-            for task in waits:
-                task.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
             self._nudged.clear()
 
     async def _step_down(self) -> None:
