@@ -16,7 +16,7 @@ from typing import Protocol
 
 from timeline.application.ports import EventStore
 from timeline.application.records import RecordedEvent
-from timeline.application.waits import first_of
+from timeline.application.waits import finish, first_of
 
 logger = logging.getLogger("timeline.feed")
 
@@ -55,16 +55,10 @@ class LogFeed:
         self._task = asyncio.create_task(self._run(), name="timeline-log-feed")
 
     async def stop(self) -> None:
-        """Stop between two reads rather than in the middle of one, so that no driver call
-        is left running when the event loop closes."""
+        """Stop tailing (between two reads) and release the signal."""
         self._stopping.set()
         if self._task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), _STOP_SECONDS)
-            except TimeoutError:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+            await finish(self._task, _STOP_SECONDS)
         await self._signal.close()
 
     def nudge(self) -> None:

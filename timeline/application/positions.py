@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 
 from timeline.application.errors import ProjectionBehind
 from timeline.application.feed import AppendSignal
-from timeline.application.waits import first_of
+from timeline.application.waits import finish, first_of
 
 logger = logging.getLogger("timeline.positions")
 
@@ -78,16 +78,10 @@ class ProjectedPositions:
         self._task = asyncio.create_task(self._watch(), name="timeline-projected-positions")
 
     async def stop(self) -> None:
-        """Stop between two reads rather than in the middle of one, so that no driver call
-        (an aiosqlite thread, say) is left running when the event loop closes."""
+        """Stop watching (between two reads) and release the signal."""
         self._stopping.set()
         if self._task is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), STOP_SECONDS)
-            except TimeoutError:
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
+            await finish(self._task, STOP_SECONDS)
             self._task = None
         await self._signal.close()
 
