@@ -41,6 +41,9 @@ from timeline.store.factory import open_event_store, open_projection_store
 from timeline.store.sql.importer import open_event_importer
 
 CACHE_ENV = "TIMELINE_BENCH_CACHE"
+TAG_ENV = "TIMELINE_BENCH_CACHE_TAG"
+"""Appended to the PostgreSQL cache's name, so that branches whose migrations differ each
+keep their own (the SQLite file follows ``TIMELINE_BENCH_CACHE``)."""
 DEFAULT_CACHE = RESULTS_DIRECTORY / "cache"
 FORMAT = "v1"
 """Part of every cache key: bump it when the recorded log changes shape."""
@@ -141,7 +144,8 @@ class LoadedLogs:
 
     @property
     def name(self) -> str:
-        return f"timeline_bench_cache_{self._seed}_{self._events}_{FORMAT}"
+        tag = os.environ.get(TAG_ENV, "")
+        return f"timeline_bench_cache_{self._seed}_{self._events}_{FORMAT}{tag and '_' + tag}"
 
     async def url(self, backend: str) -> str:
         """The URL of the loaded database, made on first use, migrated to head. Readers
