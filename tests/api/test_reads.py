@@ -377,6 +377,24 @@ async def test_a_page_costs_the_same_statements_whatever_its_size(
     assert len(counts[5]) == len(counts[50]) <= 6, counts[50]
 
 
+HISTORIES = "query { timeline(first: 20) { edges { node { title history { revision } } } } }"
+
+
+async def test_the_histories_of_a_page_are_read_in_one_statement(
+    quiet_api: Api, database_url: str, statements: list[str]
+) -> None:
+    writer = await make_token(database_url, "histories", Role.WRITER)
+    for n in range(12):
+        await record(quiet_api, writer, n, source=source(n))
+    await asyncio.sleep(0.2)  # let the background readers settle after the writes
+    statements.clear()
+    page = (await quiet_api.data(HISTORIES))["timeline"]
+    assert len(page["edges"]) == 12
+    assert all(edge["node"]["history"] == [{"revision": 1}] for edge in page["edges"])
+    reads = [s for s in statements if "FROM fact_revisions" in s and " IN " in s.upper()]
+    assert len(reads) == 1, statements
+
+
 COUNTED = "query { timeline(first: 2) { totalCount edges { node { title } } } }"
 AS_FRAGMENT = (
     "query { timeline(first: 2) { ...Counted edges { node { title } } } }\n"

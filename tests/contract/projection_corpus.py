@@ -8,10 +8,12 @@ from decimal import Decimal
 from uuid import UUID
 
 from tests.factories import ManualClock
+from timeline.application.ports import ProjectionStore
 from timeline.application.service import TimelineService
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.facts import FactContent, FactPatch
 from timeline.domain.figures import Figure
+from timeline.domain.projections.revisions import FactRevision
 from timeline.domain.quantities import Basis, Qualifier, Quantity
 from timeline.domain.sources import Source
 
@@ -141,3 +143,8 @@ async def write_corpus(service: TimelineService, clock: ManualClock) -> Corpus:
         budget=budget.fact.fact_id,
         revised_at=revised_at,
     )
+
+
+async def history_of(projections: ProjectionStore, fact_id: UUID) -> list[FactRevision]:
+    """Every revision of one fact, through the store's batched read."""
+    return (await projections.fact_histories([fact_id]))[fact_id]

@@ -16,7 +16,14 @@ from uuid import UUID
 import pytest
 import pytest_asyncio
 
-from tests.contract.projection_corpus import T0, Corpus, payments, source, write_corpus
+from tests.contract.projection_corpus import (
+    T0,
+    Corpus,
+    history_of,
+    payments,
+    source,
+    write_corpus,
+)
 from tests.factories import ManualClock
 from timeline.application.errors import ProjectionBusy
 from timeline.application.ports import EventStore, ProjectionStore
@@ -332,7 +339,7 @@ async def test_record_time_shows_what_the_store_held(
 async def test_history_lists_every_revision_with_chained_intervals(
     corpus: Corpus, projections: ProjectionStore
 ) -> None:
-    history = await projections.fact_history(corpus.payments)
+    history = await history_of(projections, corpus.payments)
 
     assert [r.revision for r in history] == [1, 2]
     assert [r.event_type for r in history] == ["FactRecorded", "FactCorroborated"]
@@ -342,11 +349,11 @@ async def test_history_lists_every_revision_with_chained_intervals(
     )
     assert history[1].known_until is None
     assert history[1].changed_fields == ("sources", "readings")
-    assert await projections.fact_history(UUID(int=0)) == []
+    assert await history_of(projections, UUID(int=0)) == []
     histories = await projections.fact_histories([corpus.payments, corpus.rwanda, UUID(int=0)])
     assert histories == {
         corpus.payments: history,
-        corpus.rwanda: await projections.fact_history(corpus.rwanda),
+        corpus.rwanda: await history_of(projections, corpus.rwanda),
         UUID(int=0): [],
     }
     assert await projections.fact_histories([]) == {}
@@ -361,13 +368,13 @@ async def test_a_revision_read_before_its_successor_came_is_read_closed_after(
     clock: ManualClock,
 ) -> None:
     # Readers keep what they decoded; only the interval may change, and it must show.
-    [open_before] = await projections.fact_history(corpus.scrapped)
+    [open_before] = await history_of(projections, corpus.scrapped)
     readings_before = await projections.readings_at("uk-payments-to-france", AsOf())
     clock.advance(dt.timedelta(days=1))
     await rename_scrapped(service, runner, corpus)
 
-    history = await projections.fact_history(corpus.scrapped)
-    assert history == await fresh.fact_history(corpus.scrapped)
+    history = await history_of(projections, corpus.scrapped)
+    assert history == await history_of(fresh, corpus.scrapped)
     assert await projections.readings_at("uk-payments-to-france", AsOf()) == (
         await fresh.readings_at("uk-payments-to-france", AsOf())
     )
@@ -431,7 +438,7 @@ async def test_a_batch_that_fails_leaves_rows_and_checkpoint_as_they_were(
     corpus: Corpus, projections: ProjectionStore
 ) -> None:
     before = await projections.fact_page(AsOf(), EVERYTHING, first=500)
-    history = await projections.fact_history(corpus.rwanda)
+    history = await history_of(projections, corpus.rwanda)
     checkpoints = await projections.checkpoints()
 
     async def save_then_fail() -> None:
@@ -446,7 +453,7 @@ async def test_a_batch_that_fails_leaves_rows_and_checkpoint_as_they_were(
         await save_then_fail()
 
     assert await projections.fact_page(AsOf(), EVERYTHING, first=500) == before
-    assert await projections.fact_history(corpus.rwanda) == history
+    assert await history_of(projections, corpus.rwanda) == history
     assert await projections.checkpoints() == checkpoints
 
 

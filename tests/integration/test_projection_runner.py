@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import PostgresServer
+from tests.contract.projection_corpus import history_of
 from tests.factories import ManualClock
 from tests.integration.projection_snapshots import (
     content_hash,
@@ -268,7 +269,7 @@ async def test_sql_answers_are_the_pure_fold_of_the_visible_events(
                 sql = await stores.projections.readings_at(measure, as_of)
                 assert tuple(sql) == readings_at(model, as_of, measure)
         for fact_id, stream in model.revisions.items():
-            assert await stores.projections.fact_history(fact_id) == list(stream)
+            assert await history_of(stores.projections, fact_id) == list(stream)
 
 
 # -- failures and concurrency ------------------------------------------------------------

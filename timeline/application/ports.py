@@ -171,13 +171,10 @@ class ProjectionStore(Protocol):
         """The revision of each fact current at ``as_of``; unknown facts are left out."""
         ...
 
-    async def fact_history(self, fact_id: UUID) -> list[FactRevision]:
-        """Every revision of the fact with its interval, oldest first."""
-        ...
-
     async def fact_histories(self, fact_ids: Collection[UUID]) -> dict[UUID, list[FactRevision]]:
-        """``fact_history`` of each of ``fact_ids`` in one query (for DataLoaders); a fact
-        never recorded maps to an empty list."""
+        """Every revision of each of ``fact_ids`` with its interval, oldest first, in one
+        query (a page's worth at once, for DataLoaders); a fact never recorded maps to an
+        empty list."""
         ...
 
     async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:

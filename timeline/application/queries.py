@@ -123,13 +123,11 @@ class TimelineQueries:
         """The revision of each fact current at ``as_of``; unknown facts are left out."""
         return await self._projections.facts_by_id(fact_ids, as_of)
 
-    async def fact_history(self, fact_id: UUID) -> list[FactRevision]:
-        """Every revision of the fact, oldest first (empty if it was never recorded)."""
-        return await self._projections.fact_history(fact_id)
-
     async def fact_histories(self, fact_ids: Sequence[UUID]) -> list[list[FactRevision]]:
-        """``fact_history`` of each id, in the order given."""
-        return [await self._projections.fact_history(fact_id) for fact_id in fact_ids]
+        """Every revision of each fact, oldest first (empty for one never recorded), in
+        the order given: one read for all of them."""
+        histories = await self._projections.fact_histories(fact_ids)
+        return [histories[fact_id] for fact_id in fact_ids]
 
     async def measures(self, as_of: AsOf = NOW) -> list[Measure]:
         """The measures registered as of ``as_of``, by key."""

@@ -143,12 +143,6 @@ def by_ids(fact_ids: Collection[UUID], as_of: AsOf) -> sa.Select[Any]:
     )
 
 
-def history(fact_id: UUID) -> sa.Select[Any]:
-    return (
-        revisions().where(fact_revisions.c.fact_id == fact_id).order_by(fact_revisions.c.revision)
-    )
-
-
 def histories(fact_ids: Collection[UUID]) -> sa.Select[Any]:
     return (
         revisions()

@@ -157,9 +157,6 @@ class SqlProjectionStore(abc.ABC):
         revisions = await self._revisions(queries.by_ids(fact_ids, as_of))
         return {revision.fact_id: revision for revision in revisions}
 
-    async def fact_history(self, fact_id: UUID) -> list[FactRevision]:
-        return await self._revisions(queries.history(fact_id))
-
     async def fact_histories(self, fact_ids: Collection[UUID]) -> dict[UUID, list[FactRevision]]:
         histories: dict[UUID, list[FactRevision]] = {fact_id: [] for fact_id in fact_ids}
         if histories:
