@@ -4,6 +4,7 @@ graphql-http audit suite."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import subprocess
@@ -110,6 +111,55 @@ async def test_subscribers_hear_every_change_from_any_process_within_a_second(
         heard = await next_change(meetings)
         assert (heard["type"], heard["fact"]["title"]) == ("RECORDED", "Fact number 2")
         assert (await next_change(everything))["fact"]["title"] == "Fact number 2"
+
+
+FILTERED_FACTS: list[dict[str, Any]] = [
+    {"title": "Évacuation of the Calais camp", "kind": "MEETING_HELD", "occurred": "2016-10"},
+    {"title": "EVACUATION plan agreed", "topics": ["returns"], "occurred": "2024-07"},
+    {"title": "Payments to France", "actors": ["France"], "occurred": "2018"},
+    {"title": "Summit in London", "places": ["London"], "kind": "MEETING_HELD"},
+]
+FILTERS: list[dict[str, Any]] = [
+    {"text": "évac"},
+    {"text": "evac"},
+    {"kinds": ["MEETING_HELD"], "to": "2020-01-01"},
+    {"topics": ["returns", "funding"], "actors": ["UK"]},
+    {"places": ["London"]},
+]
+PAGE = "query($filter: TimelineFilter) { timeline(filter: $filter) { edges { node { id } } } }"
+
+
+@pytest.mark.slow
+async def test_a_filtered_subscription_hears_what_the_timeline_lists_with_that_filter(
+    database_url: str,
+) -> None:
+    # One filter, one place that decides it: the read model's SQL (where SQLite folds the
+    # case of ASCII letters only), never a second matcher in Python.
+    token = await make_token(database_url, "filtered-writer", Role.WRITER)
+    protocols = [Subprotocol("graphql-transport-ws")]
+    heard_by_filter, listed_by_filter = [], []
+    with serving(database_url) as server:
+        async with contextlib.AsyncExitStack() as stack:
+            listeners = [
+                await stack.enter_async_context(connect(server.websocket, subprotocols=protocols))
+                for _ in FILTERS
+            ]
+            for n, (ws, criteria) in enumerate(zip(listeners, FILTERS, strict=True)):
+                await subscribe(ws, f"filter-{n}", {"filter": criteria})
+            for n, changes in enumerate(FILTERED_FACTS, start=1):
+                await post(server, RECORD, {"input": fact_input(n, **changes)}, token)
+            for ws, criteria in zip(listeners, FILTERS, strict=True):
+                listed = await post(server, PAGE, {"filter": criteria}, token)
+                listed_by_filter.append(
+                    {edge["node"]["id"] for edge in listed["timeline"]["edges"]}
+                )
+                heard: set[str] = set()
+                with contextlib.suppress(TimeoutError):
+                    while True:
+                        heard.add((await next_change(ws, within=1.5))["fact"]["id"])
+                heard_by_filter.append(heard)
+    assert heard_by_filter == listed_by_filter
+    assert all(0 < len(listed) < len(FILTERED_FACTS) for listed in listed_by_filter[1:])
 
 
 @pytest.mark.slow

@@ -177,6 +177,13 @@ class ProjectionStore(Protocol):
         empty list."""
         ...
 
+    async def revisions_matching(
+        self, revisions: Collection[tuple[UUID, int]], criteria: FactFilter
+    ) -> set[tuple[UUID, int]]:
+        """Which of ``revisions`` (fact id, revision number) pass ``criteria``: the one
+        place a filter is decided, for pages and for facts that arrive one by one."""
+        ...
+
     async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
         """The readings of ``measure`` held by the revisions current at ``as_of``, in log
         order (position, fact id, reading index)."""

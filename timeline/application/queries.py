@@ -129,6 +129,12 @@ class TimelineQueries:
         histories = await self._projections.fact_histories(fact_ids)
         return [histories[fact_id] for fact_id in fact_ids]
 
+    async def passes(self, criteria: FactFilter, revision: FactRevision) -> bool:
+        """Whether ``revision`` passes ``criteria``, decided by the read models as a page
+        is (they must have reached the revision's position)."""
+        key = (revision.fact_id, revision.revision)
+        return key in await self._projections.revisions_matching([key], criteria)
+
     async def measures(self, as_of: AsOf = NOW) -> list[Measure]:
         """The measures registered as of ``as_of``, by key."""
         return [entry.measure for entry in await self._projections.measures(as_of)]

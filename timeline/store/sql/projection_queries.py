@@ -120,6 +120,14 @@ def page(as_of: AsOf, criteria: FactFilter, first: int, after: PageKey | None) -
     ).limit(first + 1)
 
 
+def revisions_matching(keys: Collection[tuple[UUID, int]], criteria: FactFilter) -> sa.Select[Any]:
+    """Which of the revisions ``keys`` (fact id, revision) pass ``criteria``."""
+    revision = fact_revisions.c
+    return sa.select(revision.fact_id, revision.revision).where(
+        sa.tuple_(revision.fact_id, revision.revision).in_(sorted(keys)), *matching(criteria)
+    )
+
+
 def count(as_of: AsOf, criteria: FactFilter) -> sa.Select[Any]:
     return (
         sa.select(sa.func.count())

@@ -164,6 +164,15 @@ class SqlProjectionStore(abc.ABC):
                 histories[revision.fact_id].append(revision)
         return histories
 
+    async def revisions_matching(
+        self, revisions: Collection[tuple[UUID, int]], criteria: FactFilter
+    ) -> set[tuple[UUID, int]]:
+        if not revisions:
+            return set()
+        async with self._reading() as conn:
+            result = await conn.execute(queries.revisions_matching(revisions, criteria))
+            return {(fact_id, revision) for fact_id, revision in result}
+
     async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
         async with self._reading() as conn:
             result = await conn.execute(queries.readings(measure, as_of))
