@@ -212,7 +212,13 @@ def content_text(
         payload=payload,
         metadata=metadata,
     )
-    return f'{before}{int(position)},"recorded_at":"{recorded_at}",{after}'
+    return spliced(before, position, recorded_at, after)
+
+
+def spliced(head: str, position: int, recorded_at: str, tail: str) -> str:
+    """``content_text`` from ``content_parts`` (or ``content_head`` and ``content_tail``),
+    the position and ``recorded_at`` as ``utc_iso`` gives it."""
+    return f'{head}{int(position)},"recorded_at":"{recorded_at}",{tail}'
 
 
 def content_parts(

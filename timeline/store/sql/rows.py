@@ -19,6 +19,7 @@ from timeline.application.chain import (
     chain_hash,
     content_head,
     content_tail,
+    spliced,
 )
 from timeline.application.chain import utc_iso as _utc_iso
 from timeline.application.records import (
@@ -305,7 +306,7 @@ def place(
     recorded_at = utc(now)
     if head.recorded_at is not None and recorded_at < head.recorded_at:
         recorded_at = head.recorded_at
-    middle = f',"recorded_at":"{_utc_iso(recorded_at)}",'
+    recorded_iso = _utc_iso(recorded_at)
     previous = head.hash
     hashes = []
     for offset, encoded in enumerate(events, start=1):
@@ -316,7 +317,7 @@ def place(
             stream_id=stream_id,
             stream_version=version + offset,
         )
-        content = f"{encoded.head}{head.position + offset}{middle}{tail}"
+        content = spliced(encoded.head, head.position + offset, recorded_iso, tail)
         previous = chain_hash(previous, content.encode("utf-8"))
         hashes.append(previous)
     return Placed(
