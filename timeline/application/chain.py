@@ -19,6 +19,7 @@ import json
 from collections.abc import AsyncIterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from json.encoder import encode_basestring
 from uuid import UUID
 
 import orjson
@@ -211,7 +212,13 @@ def content_text(
         payload=payload,
         metadata=metadata,
     )
-    return f'{before}{int(position)},"recorded_at":"{recorded_at}",{after}'
+    return spliced(before, position, recorded_at, after)
+
+
+def spliced(head: str, position: int, recorded_at: str, tail: str) -> str:
+    """``content_text`` from ``content_parts`` (or ``content_head`` and ``content_tail``),
+    the position and ``recorded_at`` as ``utc_iso`` gives it."""
+    return f'{head}{int(position)},"recorded_at":"{recorded_at}",{tail}'
 
 
 def content_parts(
@@ -230,13 +237,52 @@ def content_parts(
     position, and the text after ``"recorded_at":"...",``. PostgreSQL's ``timeline_append``
     splices the position and time in between and hashes there, under the append lock.
     """
-    # Keys in sorted order; int() and str(UUID) need no escaping, the other texts do.
     return (
-        f'{{"event_id":"{event_id}","event_type":{_encode(event_type)},'
+        content_head(
+            event_id=event_id,
+            event_type=event_type,
+            occurred=occurred,
+            payload=payload,
+            metadata=metadata,
+        ),
+        content_tail(
+            reported=reported,
+            schema_version=schema_version,
+            stream_id=stream_id,
+            stream_version=stream_version,
+        ),
+    )
+
+
+# Keys in sorted order; int() and str(UUID) need no escaping, the other texts do. For a str,
+# JSONEncoder(ensure_ascii=False).encode is this C function and nothing else.
+_string = encode_basestring
+
+
+def content_head(
+    *,
+    event_id: UUID,
+    event_type: str,
+    occurred: OccurredTime | None,
+    payload: str,
+    metadata: str,
+) -> str:
+    """``content_parts``' text before the position: what no placement of the event changes,
+    so the append path builds it once per event, before it knows the head."""
+    return (
+        f'{{"event_id":"{event_id}","event_type":{_string(event_type)},'
         f'"metadata":{metadata},"occurred":{_occurred_text(occurred)},"payload":{payload},'
-        '"position":',
+        '"position":'
+    )
+
+
+def content_tail(
+    *, reported: ReportedTime | None, schema_version: int, stream_id: str, stream_version: int
+) -> str:
+    """``content_parts``' text after ``"recorded_at":"...",``."""
+    return (
         f'"reported":{_reported_text(reported)},"schema_version":{int(schema_version)},'
-        f'"stream_id":{_encode(stream_id)},"stream_version":{int(stream_version)}}}',
+        f'"stream_id":{_string(stream_id)},"stream_version":{int(stream_version)}}}'
     )
 
 
@@ -244,7 +290,7 @@ def _occurred_text(occurred: OccurredTime | None) -> str:
     if occurred is None:
         return "null"
     return (
-        f'{{"earliest":"{occurred.earliest.isoformat()}","edtf":{_encode(occurred.edtf)},'
+        f'{{"earliest":"{occurred.earliest.isoformat()}","edtf":{_string(occurred.edtf)},'
         f'"latest":"{occurred.latest.isoformat()}"}}'
     )
 
@@ -252,7 +298,7 @@ def _occurred_text(occurred: OccurredTime | None) -> str:
 def _reported_text(reported: ReportedTime | None) -> str:
     if reported is None:
         return "null"
-    return f'{{"edtf":{_encode(reported.edtf)},"latest":"{reported.latest.isoformat()}"}}'
+    return f'{{"edtf":{_string(reported.edtf)},"latest":"{reported.latest.isoformat()}"}}'
 
 
 def recorded_content(event: RecordedEvent) -> bytes:

@@ -94,15 +94,24 @@ def encode(
     """The record for ``event``. Pass ``event_id`` to make the result reproducible (retries,
     idempotent imports); without one a random id is drawn."""
     payload = encode_payload(event)  # first: it refuses anything but a domain event
-    return NewEvent(
+    return _new_event(
         event_id=event_id or uuid.uuid4(),
         event_type=type(event).__name__,
         schema_version=event.SCHEMA_VERSION,
         payload=payload,
         occurred=_occurred(event),
         reported=_reported(event),
-        metadata=metadata or EventMetadata(),
+        metadata=metadata or _NO_METADATA,
     )
+
+
+# The records have no checks to skip (no __post_init__), but their frozen __init__ sets each
+# field through object.__setattr__; the trusted constructors set the slots (one record, two
+# times per event on the append path). Metadata is frozen, so one empty value serves all.
+_new_event = trusted(NewEvent)
+_new_occurred = trusted(OccurredTime)
+_new_reported = trusted(ReportedTime)
+_NO_METADATA = EventMetadata()
 
 
 def decode(record: RecordedEvent) -> DomainEvent:
@@ -341,14 +350,14 @@ def _occurred(event: DomainEvent) -> OccurredTime | None:
         date = event.changes.occurred
     if date is None:
         return None
-    return OccurredTime(edtf=date.text, earliest=date.earliest, latest=date.latest)
+    return _new_occurred(edtf=date.text, earliest=date.earliest, latest=date.latest)
 
 
 def _reported(event: DomainEvent) -> ReportedTime | None:
     source = None if isinstance(event, MeasureRegistered) else event.source
     if source is None:
         return None
-    return ReportedTime(edtf=source.published.text, latest=source.published.latest)
+    return _new_reported(edtf=source.published.text, latest=source.published.latest)
 
 
 # Decoding: msgspec checks each payload against its Struct (``timeline.store.payloads``) in

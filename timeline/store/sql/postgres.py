@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from timeline.application.chain import content_parts
+from timeline.application.chain import content_tail
 from timeline.application.errors import ApplicationError, ConcurrencyError
 from timeline.application.ports import Clock
 from timeline.application.records import AppendResult
@@ -189,22 +189,15 @@ def _arguments(
     events = [item.event for item in encoded]
     occurred = [event.occurred for event in events]
     reported = [event.reported for event in events]
-    befores, afters = [], []
-    for version, item in enumerate(encoded, expected_version + 1):
-        event = item.event
-        before, after = content_parts(
-            event_id=event.event_id,
+    afters = [
+        content_tail(
+            reported=item.event.reported,
+            schema_version=item.event.schema_version,
             stream_id=stream_id,
             stream_version=version,
-            event_type=event.event_type,
-            schema_version=event.schema_version,
-            occurred=event.occurred,
-            reported=event.reported,
-            payload=item.payload,
-            metadata=item.metadata_text,
         )
-        befores.append(before)
-        afters.append(after)
+        for version, item in enumerate(encoded, expected_version + 1)
+    ]
     return (
         stream_id,
         expected_version,
@@ -221,6 +214,6 @@ def _arguments(
         [None if r is None else r.latest for r in reported],
         [item.payload_column for item in encoded],
         [item.metadata_text for item in encoded],
-        befores,
+        [item.head for item in encoded],
         afters,
     )

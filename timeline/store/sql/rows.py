@@ -13,7 +13,14 @@ from uuid import UUID
 
 import msgspec
 
-from timeline.application.chain import GENESIS_HASH, canonical_form, chain_hash, content_text
+from timeline.application.chain import (
+    GENESIS_HASH,
+    canonical_form,
+    chain_hash,
+    content_head,
+    content_tail,
+    spliced,
+)
 from timeline.application.chain import utc_iso as _utc_iso
 from timeline.application.records import (
     EventMetadata,
@@ -228,8 +235,9 @@ class EncodedEvent(NamedTuple):
 
     event: NewEvent
     metadata: EventMetadata
-    payload: str
-    """Canonical JSON of the payload: what the hash covers."""
+    head: str
+    """``chain.content_head`` of the event: its hashed content up to its position, the
+    canonical JSON of its payload and metadata included."""
     payload_column: str
     """What the payload column stores: the canonical text when it means the same value
     (always, but for integral floats and keys that are not strings), else plain JSON."""
@@ -244,13 +252,21 @@ def encode_events(events: Sequence[NewEvent], idempotency_key: str | None) -> li
         if idempotency_key is not None and metadata.idempotency_key != idempotency_key:
             metadata = dataclasses.replace(metadata, idempotency_key=idempotency_key)
         payload, verbatim = canonical_form(event.payload)
+        metadata_text = _metadata_text(metadata)
+        head = content_head(
+            event_id=event.event_id,
+            event_type=event.event_type,
+            occurred=event.occurred,
+            payload=payload,
+            metadata=metadata_text,
+        )
         encoded.append(
             EncodedEvent(
                 event,
                 metadata,
-                payload,
+                head,
                 payload if verbatim else json_serializer(event.payload),
-                _metadata_text(metadata),
+                metadata_text,
             )
         )
     return encoded
@@ -295,19 +311,13 @@ def place(
     hashes = []
     for offset, encoded in enumerate(events, start=1):
         event = encoded.event
-        content = content_text(
-            position=head.position + offset,
-            event_id=event.event_id,
+        tail = content_tail(
+            reported=event.reported,
+            schema_version=event.schema_version,
             stream_id=stream_id,
             stream_version=version + offset,
-            event_type=event.event_type,
-            schema_version=event.schema_version,
-            occurred=event.occurred,
-            reported=event.reported,
-            recorded_at=recorded_iso,
-            payload=encoded.payload,
-            metadata=encoded.metadata_text,
         )
+        content = spliced(encoded.head, head.position + offset, recorded_iso, tail)
         previous = chain_hash(previous, content.encode("utf-8"))
         hashes.append(previous)
     return Placed(
