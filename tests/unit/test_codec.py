@@ -3,11 +3,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import typing
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import pytest
 from hypothesis import given
 
@@ -34,6 +36,7 @@ from timeline.domain.figures import Figure
 from timeline.domain.quantities import Basis, Qualifier, Quantity
 from timeline.domain.sources import Source
 from timeline.domain.trusted import trusted
+from timeline.store import payloads
 from timeline.store.codec import (
     EVENT_TYPES,
     UPCASTERS,
@@ -406,3 +409,26 @@ def test_every_event_type_has_its_current_payload_shape_declared() -> None:
     assert set(PAYLOADS) == {(name, cls.SCHEMA_VERSION) for name, cls in EVENT_TYPES.items()}
     # Upcasters only lift older versions: none starts at a current one.
     assert not set(UPCASTERS) & set(PAYLOADS)
+
+
+def test_no_payload_shape_is_tracked_by_the_garbage_collector() -> None:
+    """Safe only while no shape can hold a mutable container (a list, a dict): each holds
+    strings, numbers, UUIDs, enums, tuples of strings and other shapes, so none can be in a
+    cycle."""
+    shapes = [
+        value
+        for value in vars(payloads).values()
+        if isinstance(value, type) and issubclass(value, msgspec.Struct)
+    ]
+    assert len(shapes) == 10
+    for shape in shapes:
+        assert shape.__struct_config__.gc is False, shape
+        for hint in typing.get_type_hints(shape).values():
+            assert not {list, dict, set} & _containers(hint), (shape, hint)
+
+
+def _containers(hint: object) -> set[object]:
+    found = {typing.get_origin(hint) or hint}
+    for argument in typing.get_args(hint):
+        found |= _containers(argument)
+    return found
