@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import typing
@@ -387,9 +388,11 @@ def test_malformed_payloads_are_refused_naming_the_key(
 
 
 @pytest.mark.parametrize("text", ["", "{", '{"fact_id":}', "[1,]", '{"a":1} x'])
-def test_a_malformed_payload_text_is_refused(text: str) -> None:
-    with pytest.raises(UndecodableEvent, match="cannot decode FactRecorded v3: "):
-        decode(read_back(encode(RECORDED), text))
+@pytest.mark.parametrize("version", [1, 3])  # through the upcasters, and straight
+def test_a_malformed_payload_text_is_refused(text: str, version: int) -> None:
+    record = read_back(dataclasses.replace(encode(RECORDED), schema_version=version), text)
+    with pytest.raises(UndecodableEvent, match=f"cannot decode FactRecorded v{version}: "):
+        decode(record)
 
 
 @pytest.mark.parametrize(

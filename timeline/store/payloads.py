@@ -17,7 +17,8 @@ Payloads are still written as dicts by the codec, key for key as before, so the 
 The Structs are not tracked by the garbage collector (``gc=False``): they hold only strings,
 numbers, UUIDs, tuples of strings and other such Structs, so they can be in no cycle, and a
 replay makes several per event, each of which would otherwise count towards the next
-collection (decoding a corpus payload about a third faster in a side-by-side run).
+collection (decoding the corpus's payloads took 3.7-6.5 µs each untracked, 5.6-8.0 tracked,
+side by side under load).
 """
 
 from __future__ import annotations
