@@ -79,6 +79,15 @@ def test_a_lazy_payload_survives_copies_and_pickling() -> None:
     assert "payload={'n': [1, 2]}" in repr(_from_log(**_FIELDS, payload_json='{"n":[1,2]}'))
 
 
+def test_a_record_built_again_holds_the_payload_it_is_given_not_the_old_text() -> None:
+    lazy = _from_log(**_FIELDS, payload_json='{"n":1}')
+    changed = dataclasses.replace(lazy, payload={"n": 2})
+    assert changed.payload == {"n": 2}
+    assert changed.payload_json is None  # so the codec decodes {"n": 2}
+    given = RecordedEvent(**_FIELDS, payload={}, payload_json='{"n":1}')  # type: ignore[arg-type]
+    assert given.payload_json is None
+
+
 def test_other_missing_attributes_are_still_attribute_errors() -> None:
     lazy = _from_log(**_FIELDS, payload_json=None)
     with pytest.raises(AttributeError, match="payload"):

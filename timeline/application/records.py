@@ -102,7 +102,12 @@ class RecordedEvent:
 
     Replay never needs the payload as a dict: the codec decodes the text straight into the
     payload's typed shape. So a store leaves ``payload`` unset (``trusted(RecordedEvent,
-    unset={"payload"})``), and it is parsed from this text the first time it is read."""
+    unset={"payload"})``), and it is parsed from this text the first time it is read. A
+    record built through its constructor (``dataclasses.replace`` too) holds the payload it
+    is given and no text, so that the two can never disagree."""
+
+    def __post_init__(self) -> None:
+        _set_payload_json(self, None)
 
     if not TYPE_CHECKING:  # so that mypy still refuses any other attribute
 
@@ -115,7 +120,9 @@ class RecordedEvent:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-_set_payload = RecordedEvent.__dict__["payload"].__set__  # past the frozen __setattr__
+# Past the frozen __setattr__.
+_set_payload = RecordedEvent.__dict__["payload"].__set__
+_set_payload_json = RecordedEvent.__dict__["payload_json"].__set__
 
 parse_json: Final = msgspec.json.Decoder().decode
 """A JSON column's text as a value, in compiled code; malformed text raises
