@@ -1,43 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from timeline.application.records import OccurredTime, ReportedTime
-from timeline.store.sql.rows import json_serializer, json_value, recorded_event
-
-# What a JSON column can hold: the store writes it with allow_nan=False, and neither
-# SQLite's UTF-8 text nor PostgreSQL's JSONB holds a lone surrogate.
-_TEXT = st.text(st.characters(blacklist_categories=["Cs"]))
-_JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | _TEXT,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(_TEXT, children, max_size=4),
-    max_leaves=12,
-)
-
-
-@given(_JSON)
-def test_a_json_column_reads_as_json_loads_reads_it(value: object) -> None:
-    text = json_serializer(value)
-    assert json_value(text) == json.loads(text)
-
-
-@pytest.mark.parametrize("text", ["", "{", '{"a":}', "[1,]", "nul", '{"a":1} x'])
-def test_a_malformed_json_column_is_a_value_error(text: str) -> None:
-    with pytest.raises(json.JSONDecodeError):
-        json.loads(text)
-    with pytest.raises(ValueError, match=r"JSON|truncated|trailing|Invalid"):
-        json_value(text)
-
+from timeline.store.sql.rows import recorded_event
 
 AT = "2026-01-01 12:00:00.000000"
 AT2 = "2026-01-01 12:00:01.000000"

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
+
+import msgspec
 
 JSONValue = Any
 """A value that ``json.dumps`` accepts: dicts, lists, str, int, bool, None (never float money)."""
@@ -95,6 +97,38 @@ class RecordedEvent:
     metadata: EventMetadata
     hash: str
     """Hex SHA-256 over this event's canonical content and the previous event's hash."""
+    payload_json: str | None = field(default=None, compare=False, repr=False)
+    """The payload column's JSON text, for a record the store read from its log.
+
+    Replay never needs the payload as a dict: the codec decodes the text straight into the
+    payload's typed shape. So a store leaves ``payload`` unset (``trusted(RecordedEvent,
+    unset={"payload"})``), and it is parsed from this text the first time it is read. A
+    record built through its constructor (``dataclasses.replace`` too) holds the payload it
+    is given and no text, so that the two can never disagree."""
+
+    def __post_init__(self) -> None:
+        _set_payload_json(self, None)
+
+    if not TYPE_CHECKING:  # so that mypy still refuses any other attribute
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only when normal lookup fails: for ``payload`` only while it is unset.
+            if name == "payload" and self.payload_json is not None:
+                payload = parse_json(self.payload_json)
+                _set_payload(self, payload)
+                return payload
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+# Past the frozen __setattr__.
+_set_payload = RecordedEvent.__dict__["payload"].__set__
+_set_payload_json = RecordedEvent.__dict__["payload_json"].__set__
+
+parse_json: Final = msgspec.json.Decoder().decode
+"""A JSON column's text as a value, in compiled code; malformed text raises
+``msgspec.DecodeError``, a ``ValueError``. What differs from ``json.loads``, the columns never
+hold: JSON written with ``allow_nan=False`` and no lone surrogates (neither SQLite's UTF-8
+text nor PostgreSQL's JSONB can store one)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

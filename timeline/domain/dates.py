@@ -88,9 +88,8 @@ class FuzzyDate:
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
             raise InvalidFuzzyDate("date", f"must be EDTF text, not {type(self.text).__name__}")
-        parsed = _interpret(self.text)
-        for name, value in zip(_Parsed._fields, parsed, strict=True):
-            object.__setattr__(self, name, value)
+        for set_field, value in zip(_SET_PARSED, _interpret(self.text), strict=True):
+            set_field(self, value)
 
     @classmethod
     def parse(cls, text: str, *, field: str = "date") -> FuzzyDate:
@@ -189,6 +188,11 @@ class _Parsed(NamedTuple):
     is_interval: bool
     open_start: bool
     open_end: bool
+
+
+# Each slot's own setter, in the order of _Parsed's fields: past the frozen __setattr__ in one
+# call each (object.__setattr__ looks the slot up by name every time).
+_SET_PARSED = tuple(FuzzyDate.__dict__[name].__set__ for name in _Parsed._fields)
 
 
 def _interpret(raw: str) -> _Parsed:
@@ -299,6 +303,15 @@ def _parse_simple(text: str) -> _Parsed | None:
     """``text`` read without edtf when it is a valid date of the plain forms (``2025``,
     ``2025-10``, ``2025-10-09``, each maybe qualified, and intervals of them with or without
     open or unknown ends); None for anything else, valid or not."""
+    if len(text) == 10 and text[4] == "-" == text[7]:
+        # A plain day, most texts of a log: the date type's own parser reads exactly this
+        # form (and refuses what is not on the calendar, which then falls through below).
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return _Parsed(text, day, day, Precision.DAY, False, False, False, False, False)
     if "/" not in text:
         point = _simple_point(text)
         if point is None:

@@ -17,15 +17,18 @@ constructor on generated values (``tests/unit/test_trusted.py``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar, cast
 
 _T = TypeVar("_T")
 _V = TypeVar("_V")
 
 
-def trusted(cls: type[_T]) -> Callable[..., _T]:
-    """A constructor of the frozen, slotted dataclass ``cls`` that does not validate."""
+def trusted(cls: type[_T], *, unset: Collection[str] = ()) -> Callable[..., _T]:
+    """A constructor of the frozen, slotted dataclass ``cls`` that does not validate.
+
+    The fields named in ``unset`` are neither parameters nor set: for a class that fills
+    such a slot on first use (``RecordedEvent.payload``, parsed from its text)."""
     if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
         raise TypeError(f"{cls.__name__} is not a slotted dataclass")
     fields = dataclasses.fields(cls)
@@ -33,7 +36,10 @@ def trusted(cls: type[_T]) -> Callable[..., _T]:
         # Such fields are derived in __post_init__ (a FuzzyDate's from its text): the very
         # code this would skip.
         raise TypeError(f"{cls.__name__} derives fields on construction")
-    names = [field.name for field in fields]
+    names = [field.name for field in fields if field.name not in unset]
+    unknown = set(unset) - {field.name for field in fields}
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     lines = [f"def {cls.__name__}_trusted(*, {', '.join(names)}):", "    instance = _new(_cls)"]
     for name in names:

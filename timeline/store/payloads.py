@@ -13,6 +13,12 @@ The decoders are as lenient as the hand-written reader before them, so every pay
 stored still decodes: unknown keys are ignored, and an optional key may be absent (None).
 Payloads are still written as dicts by the codec, key for key as before, so the canonical
 (hashed) form of a new event is what it always was.
+
+The Structs are not tracked by the garbage collector (``gc=False``): they hold only strings,
+numbers, UUIDs, tuples of strings and other such Structs, so they can be in no cycle, and a
+replay makes several per event, each of which would otherwise count towards the next
+collection (decoding the corpus's payloads took 3.7-6.5 µs each untracked, 5.6-8.0 tracked,
+side by side under load).
 """
 
 from __future__ import annotations
@@ -32,13 +38,13 @@ from timeline.domain.events import (
 from timeline.domain.quantities import Basis, Qualifier
 
 
-class QuantityPayload(msgspec.Struct):
+class QuantityPayload(msgspec.Struct, gc=False):
     value: str
     unit: str
     qualifier: Qualifier
 
 
-class FigurePayload(msgspec.Struct):
+class FigurePayload(msgspec.Struct, gc=False):
     measure: str
     quantity: QuantityPayload
     basis: Basis
@@ -47,7 +53,7 @@ class FigurePayload(msgspec.Struct):
     span_days: int | None = None
 
 
-class SourcePayload(msgspec.Struct):
+class SourcePayload(msgspec.Struct, gc=False):
     publisher: str
     title: str
     published: str
@@ -56,7 +62,7 @@ class SourcePayload(msgspec.Struct):
     document: str | None = None
 
 
-class ContentPayload(msgspec.Struct):
+class ContentPayload(msgspec.Struct, gc=False):
     kind: str
     title: str
     summary: str
@@ -70,7 +76,7 @@ class ContentPayload(msgspec.Struct):
     figure: FigurePayload | None = None
 
 
-class PatchPayload(msgspec.Struct, omit_defaults=True):
+class PatchPayload(msgspec.Struct, omit_defaults=True, gc=False):
     """Only the fields a patch sets are present: an absent key reads back as unchanged."""
 
     kind: str | None = None
@@ -87,32 +93,32 @@ class PatchPayload(msgspec.Struct, omit_defaults=True):
     cleared: tuple[str, ...] | None = None
 
 
-class FactRecordedV3(msgspec.Struct):
+class FactRecordedV3(msgspec.Struct, gc=False):
     fact_id: UUID
     content: ContentPayload
     source: SourcePayload
 
 
-class FactCorroboratedV2(msgspec.Struct):
+class FactCorroboratedV2(msgspec.Struct, gc=False):
     fact_id: UUID
     source: SourcePayload
     figure: FigurePayload | None = None
 
 
-class FactRevisedV2(msgspec.Struct):
+class FactRevisedV2(msgspec.Struct, gc=False):
     fact_id: UUID
     changes: PatchPayload
     reason: str
     source: SourcePayload | None = None
 
 
-class FactRetractedV1(msgspec.Struct):
+class FactRetractedV1(msgspec.Struct, gc=False):
     fact_id: UUID
     reason: str
     source: SourcePayload | None = None
 
 
-class MeasureRegisteredV1(msgspec.Struct):
+class MeasureRegisteredV1(msgspec.Struct, gc=False):
     key: str
     label: str
     unit: str

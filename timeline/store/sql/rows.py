@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -29,6 +29,7 @@ from timeline.application.records import (
     OccurredTime,
     RecordedEvent,
     ReportedTime,
+    parse_json,
 )
 from timeline.domain.trusted import trusted
 
@@ -44,13 +45,6 @@ def _plain(value: object) -> JSONValue:
 json_serializer = functools.partial(
     json.dumps, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain
 )
-
-# msgspec's compiled decoder: four times the speed of ``json.loads`` on a payload column.
-# What differs, the columns never hold: JSON written with ``allow_nan=False`` and no lone
-# surrogates (neither SQLite's UTF-8 text nor PostgreSQL's JSONB can store one).
-json_value: Callable[[str], JSONValue] = msgspec.json.Decoder().decode
-"""A JSON column's text as a value; malformed text raises ``msgspec.DecodeError``, a
-``ValueError``."""
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
@@ -125,7 +119,7 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
         stream_version=stream_version,
         event_type=event_type,
         schema_version=schema_version,
-        payload=json_value(payload),
+        payload_json=payload,
         occurred=None
         if occurred_edtf is None
         else _occurred(occurred_edtf, occurred_earliest, occurred_latest),
@@ -137,8 +131,9 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
 
 
 # RecordedEvent has no checks to skip (no __post_init__), but its frozen __init__ sets each
-# of its twelve fields through object.__setattr__; the trusted constructor sets the slots.
-_new_recorded_event = trusted(RecordedEvent)
+# of its fields through object.__setattr__; the trusted constructor sets the slots. The
+# payload is left to be parsed from its text on first use: replay decodes the text itself.
+_new_recorded_event = trusted(RecordedEvent, unset={"payload"})
 _uuid = msgspec.convert  # SQLite's 32 hex digits, parsed in compiled code
 
 
@@ -210,7 +205,7 @@ def sqlite_event_rows(placed: Placed) -> list[tuple[Any, ...]]:
 @functools.lru_cache(maxsize=4096)
 def metadata_from_text(text: str) -> EventMetadata:
     """The metadata in a column's JSON; memoised, as most events repeat their writer's."""
-    return EventMetadata.from_json(json_value(text))
+    return EventMetadata.from_json(parse_json(text))
 
 
 # -- the append path: each event's JSON encoded once, for the hash and for the columns ----

@@ -1,0 +1,96 @@
+"""Records read from the log: JSON columns parsed in compiled code, the payload on first use."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import pickle
+from uuid import UUID
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from timeline.application.records import EventMetadata, RecordedEvent, parse_json
+from timeline.domain.trusted import trusted
+from timeline.store.sql.rows import json_serializer
+
+# What a JSON column can hold: the store writes it with allow_nan=False, and neither
+# SQLite's UTF-8 text nor PostgreSQL's JSONB holds a lone surrogate.
+_TEXT = st.text(st.characters(blacklist_categories=["Cs"]))
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_TEXT, children, max_size=4),
+    max_leaves=12,
+)
+_OBJECTS = st.dictionaries(_TEXT, _JSON, max_size=4)
+
+
+@given(_JSON)
+def test_a_json_column_reads_as_json_loads_reads_it(value: object) -> None:
+    text = json_serializer(value)
+    assert parse_json(text) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"a":}', "[1,]", "nul", '{"a":1} x'])
+def test_a_malformed_json_column_is_a_value_error(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
+    with pytest.raises(ValueError, match=r"JSON|truncated|trailing|Invalid"):
+        parse_json(text)
+
+
+_FIELDS = {
+    "position": 7,
+    "event_id": UUID(int=7),
+    "stream_id": "s",
+    "stream_version": 1,
+    "event_type": "T",
+    "schema_version": 1,
+    "occurred": None,
+    "reported": None,
+    "recorded_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    "metadata": EventMetadata(actor="a"),
+    "hash": "h",
+}
+_from_log = trusted(RecordedEvent, unset={"payload"})
+
+
+@given(_OBJECTS)
+def test_a_payload_left_to_its_text_reads_as_the_payload_given(payload: dict[str, object]) -> None:
+    text = json_serializer(payload)
+    given_payload = RecordedEvent(**_FIELDS, payload=payload)  # type: ignore[arg-type]
+    lazy = _from_log(**_FIELDS, payload_json=text)
+    assert lazy == given_payload  # parses it
+    assert lazy.payload == payload
+    assert lazy.payload is lazy.payload  # once
+    assert json.dumps(lazy.payload) == json.dumps(payload)
+
+
+def test_a_lazy_payload_survives_copies_and_pickling() -> None:
+    lazy = _from_log(**_FIELDS, payload_json='{"n":[1,2]}')
+    assert dataclasses.replace(lazy, position=8).payload == {"n": [1, 2]}
+    assert pickle.loads(pickle.dumps(lazy)).payload == {"n": [1, 2]}
+    assert "payload={'n': [1, 2]}" in repr(_from_log(**_FIELDS, payload_json='{"n":[1,2]}'))
+
+
+def test_a_record_built_again_holds_the_payload_it_is_given_not_the_old_text() -> None:
+    lazy = _from_log(**_FIELDS, payload_json='{"n":1}')
+    changed = dataclasses.replace(lazy, payload={"n": 2})
+    assert changed.payload == {"n": 2}
+    assert changed.payload_json is None  # so the codec decodes {"n": 2}
+    given = RecordedEvent(**_FIELDS, payload={}, payload_json='{"n":1}')  # type: ignore[arg-type]
+    assert given.payload_json is None
+
+
+def test_other_missing_attributes_are_still_attribute_errors() -> None:
+    lazy = _from_log(**_FIELDS, payload_json=None)
+    with pytest.raises(AttributeError, match="payload"):
+        lazy.payload  # noqa: B018
+    with pytest.raises(AttributeError, match="nothing"):
+        lazy.nothing  # type: ignore[attr-defined]  # noqa: B018
