@@ -25,8 +25,11 @@ from timeline.store.sql.projection_tables import (
     fact_revisions,
     figure_readings,
     measures,
+    total_amounts,
+    total_periods,
 )
 from timeline.store.sql.rows import utc
+from timeline.store.sql.total_rows import PERIOD_COLUMNS
 
 _LIKE_ESCAPE = "\\"
 
@@ -163,6 +166,35 @@ def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
         sa.select(*READING_COLUMNS)
         .where(reading.measure == measure, current_at(figure_readings, as_of))
         .order_by(reading.position, reading.fact_id, reading.reading_index)
+    )
+
+
+def period_states(measure: str, unit: str, known_at: dt.date | None) -> sa.Select[Any]:
+    """Every period of ``measure`` with its units and, in ``unit``, the state it is in as
+    known at ``known_at`` (the row with the greatest known_from up to it: one seek per
+    period, however many states the period went through); NULLs for a period with none."""
+    period, amount, earlier = total_periods.c, total_amounts.c, total_amounts.alias().c
+    latest = sa.select(sa.func.max(earlier.known_from)).where(
+        *(earlier[name] == period[name] for name in PERIOD_COLUMNS), earlier.unit == unit
+    )
+    if known_at is not None:
+        latest = latest.where(earlier.known_from <= known_at)
+    joined = total_periods.outerjoin(
+        total_amounts,
+        sa.and_(
+            *(amount[name] == period[name] for name in PERIOD_COLUMNS),
+            amount.unit == unit,
+            amount.known_from == latest.scalar_subquery(),
+        ),
+    )
+    return (
+        sa.select(
+            *(period[name] for name in PERIOD_COLUMNS),
+            period.units,
+            *(column for column in amount if column.name not in PERIOD_COLUMNS),
+        )
+        .select_from(joined)
+        .where(period.measure == measure)
     )
 
 
