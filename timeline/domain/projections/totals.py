@@ -175,8 +175,10 @@ def _running_total(
         points = tuple(_series(counted, _boundaries(first, last, granularity)))
     warnings = list(selection.warnings)
     checkpoints = []
+    # Each checkpoint is set against every counted amount: their days once, not per pair.
+    spans = [(a.period.earliest, a.period.latest, a) for a in counted]
     for amount in selection.checkpoints:
-        checkpoint, straddling = _checkpoint(amount, counted)
+        checkpoint, straddling = _checkpoint(amount, spans)
         checkpoints.append(checkpoint)
         warnings += [
             f"{other.describe()} straddles the start of checkpoint {amount.describe()}; "
@@ -242,11 +244,15 @@ def _boundaries(first: dt.date, last: dt.date, granularity: Granularity) -> list
     return days
 
 
-def _checkpoint(amount: Amount, counted: tuple[Amount, ...]) -> tuple[Checkpoint, list[Amount]]:
+def _checkpoint(
+    amount: Amount, counted: list[tuple[dt.date, dt.date, Amount]]
+) -> tuple[Checkpoint, list[Amount]]:
     period = amount.period
-    within = [a for a in counted if period.contains(a.period)]
+    earliest, latest = period.earliest, period.latest
+    # Within its period (``FuzzyDate.contains``), or overlapping it from before its start.
+    within = [a for first, last, a in counted if earliest <= first and last <= latest]
     straddling = [
-        a for a in counted if a.period.overlaps(period) and a.period.earliest < period.earliest
+        a for first, last, a in counted if first < earliest and earliest <= last and first <= latest
     ]
     computed = _point(period.latest, within)
     checkpoint = Checkpoint(

@@ -180,7 +180,8 @@ class SqlProjectionStore(abc.ABC):
                 latest = (await conn.execute(queries.latest_recorded())).scalar_one_or_none()
                 if latest is not None and utc(as_of.recorded_before) <= utc(latest):
                     return None  # pinned before some revision's recorded time
-            statement = queries.period_states(measure, unit, as_of.known_at)
+            lateral = conn.dialect.name == "postgresql"
+            statement = queries.period_states(measure, unit, as_of.known_at, lateral=lateral)
             rows = (await conn.execute(statement)).mappings().all()
         if any(unit not in row["units"].split() for row in rows):
             return None  # some reading has no value in the unit: only the fold says which

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import orjson
 
 from timeline.domain.projections.readings import PeriodKey, Reading, readings_of
@@ -28,7 +29,7 @@ from timeline.domain.projections.settled_periods import (
 )
 from timeline.domain.quantities import Basis, Bounds
 from timeline.domain.trusted import trusted
-from timeline.store import codec
+from timeline.store import codec, payloads
 from timeline.store.sql.rows import utc
 
 Row = Mapping[Any, Any]
@@ -40,6 +41,8 @@ _new_reading = trusted(Reading)
 _new_amount = trusted(Amount)
 _new_bounds = trusted(Bounds)
 _new_state = trusted(PeriodState)
+_new_side = trusted(Side)
+_new_conflict = trusted(ConflictSummary)
 
 
 def period_of(reading: Reading) -> Period:
@@ -80,19 +83,49 @@ def reading_text(reading: Reading) -> str:
     ).decode()
 
 
+class _StoredReading(msgspec.Struct):
+    """``reading_text``'s shape, decoded and checked by msgspec in one compiled pass."""
+
+    fact_id: UUID
+    reading_index: int
+    position: int
+    recorded_at: dt.datetime
+    reported_on: dt.date
+    figure: payloads.FigurePayload
+    source: payloads.SourcePayload
+
+
+class _StoredSide(msgspec.Struct):
+    fact_id: UUID
+    quantity: payloads.QuantityPayload
+    publisher: str
+
+
+class _StoredConflict(msgspec.Struct):
+    readings: int
+    pairs: int
+    low: _StoredSide
+    high: _StoredSide
+
+
+_one_reading = msgspec.json.Decoder(_StoredReading)
+_readings = msgspec.json.Decoder(list[_StoredReading])
+_conflict = msgspec.json.Decoder(_StoredConflict)
+
+
 def reading_from_text(text: str) -> Reading:
-    return _reading(orjson.loads(text))
+    return _reading(_one_reading.decode(text))
 
 
-def _reading(data: dict[str, Any]) -> Reading:
+def _reading(data: _StoredReading) -> Reading:
     return _new_reading(
-        fact_id=UUID(data["fact_id"]),
-        reading_index=data["reading_index"],
-        figure=codec.decode_figure(data["figure"]),
-        source=codec.decode_source(data["source"]),
-        reported_on=dt.date.fromisoformat(data["reported_on"]),
-        position=data["position"],
-        recorded_at=dt.datetime.fromisoformat(data["recorded_at"]),
+        fact_id=data.fact_id,
+        reading_index=data.reading_index,
+        figure=codec.figure_of(data.figure),
+        source=codec.source_of(data.source),
+        reported_on=data.reported_on,
+        position=data.position,
+        recorded_at=data.recorded_at,
     )
 
 
@@ -165,14 +198,16 @@ def _side(side: Side) -> dict[str, Any]:
     }
 
 
-def _read_side(data: dict[str, Any]) -> Side:
-    return Side(UUID(data["fact_id"]), codec.decode_quantity(data["quantity"]), data["publisher"])
+def _read_side(data: _StoredSide) -> Side:
+    return _new_side(
+        fact_id=data.fact_id, quantity=codec.quantity_of(data.quantity), publisher=data.publisher
+    )
 
 
 def state_from_row(row: Row) -> PeriodState:
     """The ``PeriodState`` an amount row keeps."""
     amount = _new_amount(
-        readings=tuple(_reading(data) for data in orjson.loads(row["readings"])),
+        readings=tuple(_reading(data) for data in _readings.decode(row["readings"])),
         value=_decimal(row["value"]),
         bounds=_new_bounds(
             lower=_decimal(row["lower"]),
@@ -184,14 +219,14 @@ def state_from_row(row: Row) -> PeriodState:
     )
     conflict = None
     if row["conflict"] is not None:
-        data = orjson.loads(row["conflict"])
-        conflict = ConflictSummary(
+        data = _conflict.decode(row["conflict"])
+        conflict = _new_conflict(
             period=amount.period,
             basis=amount.basis,
-            readings=data["readings"],
-            pairs=data["pairs"],
-            low=_read_side(data["low"]),
-            high=_read_side(data["high"]),
+            readings=data.readings,
+            pairs=data.pairs,
+            low=_read_side(data.low),
+            high=_read_side(data.high),
             standing=amount,
         )
     return _new_state(
