@@ -44,7 +44,7 @@ from timeline.domain.projections.visibility import AsOf
 from timeline.store.sql import projection_queries as queries
 from timeline.store.sql.decoded_rows import DecodedRows
 from timeline.store.sql.failures import translated
-from timeline.store.sql.projection_rows import mapping, measure_from_row
+from timeline.store.sql.projection_rows import mapping, measure_from_row, reading_from_row
 from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
 from timeline.store.sql.projection_writes import (
     LIVE,
@@ -172,7 +172,7 @@ class SqlProjectionStore(abc.ABC):
     async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
         async with self._reading() as conn:
             result = await conn.execute(queries.readings(measure, as_of))
-            return [self._decoded.reading(mapping(row)) for row in result]
+            return [reading_from_row(mapping(row)) for row in result]
 
     async def period_states(self, measure: str, unit: str, as_of: AsOf) -> list[PeriodState] | None:
         async with self._reading() as conn:
