@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -58,7 +59,7 @@ def test_the_spans_say_on_every_day_what_the_readings_current_then_say(
             assert span is not None
             assert span.state == period_state(KEY, current, "GBP")
     # Maximal: two stretches that meet never hold the same state.
-    for first, second in zip(found, found[1:], strict=False):
+    for first, second in itertools.pairwise(found):
         assert first.known_until is not None
         assert first.known_until < second.known_from or first.state != second.state
     last = state_at(found, None)
