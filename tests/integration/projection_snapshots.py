@@ -33,6 +33,7 @@ from timeline.store.sql.projection_rows import (
 )
 from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
 from timeline.store.sql.rows import utc
+from timeline.store.sql.total_rows import revision_readings, total_rows
 
 Snapshot = dict[str, list[str]]
 """Canonical rows by table name, sorted; ``checkpoint`` holds the position."""
@@ -114,6 +115,7 @@ def _model_rows(model: TimelineModel, name: str, position: int) -> Snapshot:
             {"known_on": day, "change": change}
             for day, change in active_changes(every_revision).items()
         ]
+        rows.update(total_rows(revision_readings(every_revision)))
     elif name == MEASURES:
         rows["measures"] = [measure_row(entry) for entry in model.measures.values()]
     snapshot = {

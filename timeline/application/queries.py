@@ -26,7 +26,12 @@ from timeline.domain.projections.changes import ChangeSet, FactChange, changes_b
 from timeline.domain.projections.history import HistoryEntry, figure_history
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.revisions import FactRevision, TimelineModel, advance
-from timeline.domain.projections.totals import Granularity, RunningTotal, running_total
+from timeline.domain.projections.totals import (
+    Granularity,
+    RunningTotal,
+    running_total,
+    running_total_of,
+)
 from timeline.domain.projections.visibility import NOW, AsOf
 
 
@@ -155,8 +160,13 @@ class TimelineQueries:
         start: dt.date | None = None,
         end: dt.date | None = None,
     ) -> RunningTotal:
-        """The running total of measure ``key`` from the readings current at ``as_of``."""
+        """The running total of measure ``key`` from the readings current at ``as_of``: from
+        the state kept for each of its periods when ``as_of`` is settled (recorded after
+        every revision, as every read of now is), else folded from the readings."""
         measure = await self.measure(key, as_of)
+        states = await self._projections.period_states(key, measure.unit, as_of)
+        if states is not None:
+            return running_total_of(measure, states, granularity=granularity, start=start, end=end)
         readings = await self._projections.readings_at(key, as_of)
         return running_total(measure, readings, granularity=granularity, start=start, end=end)
 

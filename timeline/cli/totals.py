@@ -35,7 +35,7 @@ from timeline.cli.values import (
 )
 from timeline.domain.measures import Measure
 from timeline.domain.projections.readings import Reading
-from timeline.domain.projections.selection import Amount, Conflict
+from timeline.domain.projections.selection import Amount, ConflictSummary, Side
 from timeline.domain.projections.totals import Checkpoint, Granularity, RunningTotal, TotalPoint
 from timeline.domain.projections.visibility import AsOf
 
@@ -145,7 +145,12 @@ def _document(measure: Measure, as_of: AsOf, total: RunningTotal, titles: dict[U
         "conflicts": [
             {
                 "description": conflict.describe(),
-                "readings": [reading_json(reading) for reading in conflict.readings],
+                "period": conflict.period.text,
+                "basis": str(conflict.basis),
+                "readings": conflict.readings,
+                "pairs": conflict.pairs,
+                "low": _side_json(conflict.low),
+                "high": _side_json(conflict.high),
                 "standing": _amount_json(conflict.standing),
             }
             for conflict in total.conflicts
@@ -164,6 +169,14 @@ def _amount_json(amount: Amount) -> JSON:
         "contested": amount.contested,
         "publishers": _publishers(amount.readings),
         "readings": [reading_json(reading) for reading in amount.readings],
+    }
+
+
+def _side_json(side: Side) -> JSON:
+    return {
+        "fact_id": str(side.fact_id),
+        "quantity": quantity_json(side.quantity),
+        "publisher": side.publisher,
     }
 
 
@@ -237,15 +250,22 @@ def _reported(amount: Amount) -> str:
     return quantity_text(amount.first.figure.quantity)
 
 
-def _conflict(conflict: Conflict) -> str:
-    first, second = conflict.readings
+def _conflict(conflict: ConflictSummary) -> str:
     amount = conflict.standing
     outcome = (
-        "neither is later by publication, so neither stands alone: contested"
+        "none is later by publication, so none stands alone: contested"
         if amount.contested
         else f"{'; '.join(_publishers(amount.readings))}'s stands, published later"
     )
-    return f"{_side(first)} and {_side(second)} for {conflict.period} cannot both hold; {outcome}"
+    pairs = "1 pair" if conflict.pairs == 1 else f"{conflict.pairs} pairs"
+    return (
+        f"{conflict.readings} readings for {conflict.period} disagree ({pairs} cannot both "
+        f"hold), from {_extreme(conflict.low)} to {_extreme(conflict.high)}; {outcome}"
+    )
+
+
+def _extreme(side: Side) -> str:
+    return f"{quantity_text(side.quantity)} ({side.publisher})"
 
 
 def _contest(amount: Amount) -> str:

@@ -220,6 +220,22 @@ def decode_quantity(data: Mapping[str, JSONValue]) -> Quantity:
     return _read_quantity(_convert(data, type=payloads.QuantityPayload))
 
 
+# The same, from payloads msgspec has already decoded and checked (a read model's own
+# Structs, decoded straight from its JSON text).
+
+
+def figure_of(data: payloads.FigurePayload) -> Figure:
+    return _read_figure(data)
+
+
+def source_of(data: payloads.SourcePayload) -> Source:
+    return _read_source(data)
+
+
+def quantity_of(data: payloads.QuantityPayload) -> Quantity:
+    return _read_quantity(data)
+
+
 # Upcasters, one per (event type, version it lifts from). Each returns a new dict.
 
 

@@ -31,7 +31,7 @@ def test_the_reading_reported_latest_stands_whatever_the_input_order() -> None:
     chosen = select([later, earlier], "GBP")
     assert sides(chosen.counted) == [(later,)]
     assert not chosen.counted[0].contested
-    assert chosen.superseded == (earlier,)
+    assert chosen.superseded == 1
 
 
 def test_differing_readings_published_the_same_day_are_contested_whatever_the_load_order() -> None:
@@ -69,7 +69,7 @@ def test_a_reading_several_sources_report_alike_names_every_source() -> None:
     assert not amount.contested
     assert amount.readings == (first, second)
     assert (amount.value, amount.bounds) == (Decimal(59607), Bounds.exact(Decimal(59607)))
-    assert chosen.superseded == ()
+    assert chosen.superseded == 0
     assert chosen.conflicts == ()
 
 
@@ -80,7 +80,7 @@ def test_a_later_publication_settles_a_contest() -> None:
     chosen = select([almost, at_least, later], "GBP")
     assert sides(chosen.counted) == [(later,)]
     assert chosen.contested == ()
-    assert set(chosen.superseded) == {almost, at_least}
+    assert chosen.superseded == 2
 
 
 def test_periods_are_the_same_when_they_span_the_same_days() -> None:
@@ -89,7 +89,7 @@ def test_periods_are_the_same_when_they_span_the_same_days() -> None:
     spelled_out = reading(1200, "2025-10-01/2025-10-31", number=3, reported="2025-11-03")
     chosen = select([month, approximately, spelled_out], "GBP")
     assert sides(chosen.counted) == [(spelled_out,)]
-    assert chosen.superseded == (month, approximately)
+    assert chosen.superseded == 2
     assert chosen.nested == ()
 
 
@@ -126,7 +126,7 @@ def test_a_span_is_nested_in_an_amount_over_its_whole_window() -> None:
         # Different amounts (7 days, 39 days), so neither supersedes nor conflicts.
         assert sides(chosen.counted) == [(whole,)]
         assert sides(chosen.nested) == [(last_week,)]
-        assert chosen.superseded == ()
+        assert chosen.superseded == 0
         assert chosen.conflicts == ()
     assert sides(select([last_week, autumn], "GBP").nested) == [(last_week,)]
 
@@ -148,7 +148,10 @@ def test_bounds_that_cannot_both_hold_are_a_conflict_not_an_average() -> None:
     about = reading(22000, "2025", number=3, qualifier=Qualifier.ABOUT, reported="2025-10-01")
     chosen = select([almost, at_least, about], "GBP")
     (conflict,) = chosen.conflicts
-    assert conflict.readings == (almost, at_least)
+    # One summary for the period: almost 22,000 and at least 22,000 cannot both hold;
+    # about 22,000 can hold with either.
+    assert (conflict.readings, conflict.pairs) == (2, 1)
+    assert (conflict.low.fact_id, conflict.high.fact_id) == (almost.fact_id, at_least.fact_id)
     assert conflict.standing.readings == (at_least,)
     assert sides(chosen.counted) == [(at_least,)]
     assert "cannot both hold" in conflict.describe()
@@ -198,25 +201,52 @@ def test_bounds_can_both_hold_exactly_when_some_amount_is_in_both(
     assert can_both_hold(a, b) == (witnessed or unbounded)
 
 
-@given(st.lists(quantities(unit="GBP"), min_size=2, max_size=8))
-def test_the_conflicts_of_a_period_are_its_pairs_that_cannot_both_hold(
-    amounts: list[Quantity],
-) -> None:
-    # select finds them with edges compared inline; can_both_hold is the definition.
-    readings = [
-        reading(str(amount.value), "2025-10", number=number, qualifier=amount.qualifier)
-        for number, amount in enumerate(amounts, start=1)
-    ]
-    expected = [
+def pairwise_conflicts(readings: list[Reading]) -> list[tuple[Reading, Reading]]:
+    """The definition the summary replaces: every pair of one period's readings whose
+    bounds cannot both hold."""
+    return [
         (first, second)
         for first, second in itertools.combinations(readings, 2)
         if not can_both_hold(first.figure.quantity.bounds, second.figure.quantity.bounds)
     ]
-    chosen = select(reversed(readings), "GBP")
-    assert [conflict.readings for conflict in chosen.conflicts] == expected
-    # All were published the same day: any conflict leaves the amount contested.
-    assert all(conflict.standing.contested for conflict in chosen.conflicts)
-    assert all("contested" in conflict.describe() for conflict in chosen.conflicts)
+
+
+@given(
+    st.lists(quantities(unit="GBP"), min_size=1, max_size=10),
+    st.lists(st.sampled_from(["2025-11-01", "2025-11-02"]), min_size=10, max_size=10),
+    st.randoms(),
+)
+def test_a_periods_conflict_summary_counts_what_the_pairs_would_list(
+    amounts: list[Quantity], reported: list[str], random: Random
+) -> None:
+    readings = [
+        reading(
+            str(amount.value),
+            "2025-10",
+            number=number,
+            qualifier=amount.qualifier,
+            reported=reported[number - 1],
+        )
+        for number, amount in enumerate(amounts, start=1)
+    ]
+    pairs = pairwise_conflicts(readings)
+    shuffled = random.sample(readings, len(readings))
+    chosen = select(shuffled, "GBP")
+    if not pairs:
+        assert chosen.conflicts == ()
+        return
+    (summary,) = chosen.conflicts
+    assert summary.pairs == len(pairs)
+    assert summary.readings == len({reading for pair in pairs for reading in pair})
+    named = {(summary.low.fact_id, summary.high.fact_id)}
+    assert named <= {(a.fact_id, b.fact_id) for a, b in pairs} | {
+        (b.fact_id, a.fact_id) for a, b in pairs
+    }
+    (standing,) = [*chosen.counted, *chosen.nested]
+    assert summary.standing == standing
+    outcome = "contested" if standing.contested else "later by publication and stands"
+    assert outcome in summary.describe()
+    assert f"{len(pairs)} pair" in summary.describe()
 
 
 @given(st.lists(quantities(unit="GBP"), min_size=1, max_size=6), st.randoms())

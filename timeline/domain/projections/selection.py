@@ -12,7 +12,9 @@ quantity, or the equivalent its source reported: ``Figure.in_unit``, never a con
    side (``cover``) and its nominal value is the least any side reported. Load order, and
    the time a reading was recorded, never decide what an amount is.
 2. Two readings of one amount whose bounds cannot both hold are a CONFLICT: flagged, never
-   averaged.
+   averaged. Conflicts are summarised per period (``ConflictSummary``): how many readings
+   disagree with another, how many pairs cannot both hold, the two furthest apart and the
+   amount that stands, never every pair (half the pairs of a much-reported period conflict).
 3. A standing FLOW amount whose days lie inside another standing FLOW amount's days is
    NESTED: the enclosing amount already includes it, so only the enclosing one counts. An
    amount over a span of known length somewhere in a window (``Figure.span_days``) covers
@@ -25,8 +27,8 @@ quantity, or the equivalent its source reported: ``Figure.in_unit``, never a con
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,23 +82,67 @@ class Amount:
 
 
 @dataclass(frozen=True, slots=True)
-class Conflict:
-    """Two readings of one amount whose bounds cannot both hold, and the amount the record
-    holds (contested when neither reading is later by publication than the other)."""
+class Side:
+    """One reading of a disagreement, as a summary names it: its fact, what it said in the
+    measure's unit, and who published it."""
+
+    fact_id: UUID
+    quantity: Quantity
+    publisher: str
+
+    @classmethod
+    def of(cls, reading: Reading, unit: str) -> Side:
+        return cls(reading.fact_id, _in_unit(reading, unit), reading.source.publisher)
+
+    def describe(self) -> str:
+        return f"{self.quantity} (fact {self.fact_id})"
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictSummary:
+    """The readings of one period whose bounds cannot all hold (rule 2), summarised.
+
+    ``readings`` is how many of the period's readings cannot hold together with some other
+    one, ``pairs`` how many pairs cannot both hold; ``low`` is the reading whose upper bound
+    is least and ``high`` the one whose lower bound is greatest (the pair furthest apart:
+    they always conflict, ties going to the one reported first); ``standing`` is the amount
+    the record holds (contested when no reading is later by publication than the others).
+    Every reading of the period is one ``figureHistory`` away; the answer stays the size of
+    its periods, not of the pairs."""
 
     period: FuzzyDate
     basis: Basis
-    readings: tuple[Reading, Reading]
+    readings: int
+    pairs: int
+    low: Side
+    high: Side
     standing: Amount
 
     def describe(self) -> str:
-        first, second = self.readings
         outcome = (
-            "neither is later by publication, so the amount is contested"
+            "none is later by publication, so the amount is contested"
             if self.standing.contested
             else f"{self.standing.first.describe()} is later by publication and stands"
         )
-        return f"{first.describe()} and {second.describe()} cannot both hold; {outcome}"
+        pairs = "1 pair" if self.pairs == 1 else f"{self.pairs} pairs"
+        return (
+            f"{self.readings} readings for {self.standing.first.figure.describe_period()} "
+            f"disagree ({pairs} cannot both hold), from {self.low.describe()} to "
+            f"{self.high.describe()}; {outcome}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodState:
+    """What the readings of one period (one ``PeriodKey``) say at one point of view, in one
+    unit: the amount that stands, how many readings it supersedes, and their conflicts.
+    A function of the period's readings alone: the read side keeps one per period and
+    stretch of knowledge days, and the rules across periods (3 to 5) run on these."""
+
+    key: PeriodKey
+    amount: Amount
+    superseded: int
+    conflict: ConflictSummary | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +151,11 @@ class Selection:
     """Standing FLOW amounts that are not nested, by period end."""
     checkpoints: tuple[Amount, ...]
     """Standing CUMULATIVE amounts, by period end."""
-    superseded: tuple[Reading, ...]
+    superseded: int
+    """Readings that do not stand: an earlier publication of their period."""
     nested: tuple[Amount, ...]
-    conflicts: tuple[Conflict, ...]
+    conflicts: tuple[ConflictSummary, ...]
+    """One per period whose readings disagree, by period end."""
     warnings: tuple[str, ...]
 
     @property
@@ -158,8 +206,7 @@ _ABOVE_ALL: Edge = (Decimal("Infinity"), 0)
 def edges(bounds: Bounds) -> tuple[Edge, Edge]:
     """``bounds`` as its lower and upper edge. An exclusive lower bound sits just above its
     value and an exclusive upper bound just below, so that plain tuple comparison says
-    whether two bounds share an amount: exactly when neither ends before the other starts.
-    Conflict detection compares every pair of a period's readings, hence the tuples."""
+    whether two bounds share an amount: exactly when neither ends before the other starts."""
     lower = (
         _BELOW_ALL if bounds.lower is None else (bounds.lower, 0 if bounds.lower_inclusive else 1)
     )
@@ -175,6 +222,50 @@ def can_both_hold(first: Bounds, second: Bounds) -> bool:
     return first_lower <= second_upper and second_lower <= first_upper
 
 
+def period_state(key: PeriodKey, readings: Iterable[Reading], unit: str) -> PeriodState:
+    """The state of period ``key`` from its ``readings`` (each with a value in ``unit``)."""
+    group = sorted(readings, key=Reading.recency)
+    amount = standing(group, unit)
+    return PeriodState(
+        key=key,
+        amount=amount,
+        superseded=len(group) - len(amount.readings),
+        conflict=summarise_conflicts(group, amount, unit),
+    )
+
+
+def summarise_conflicts(group: list[Reading], amount: Amount, unit: str) -> ConflictSummary | None:
+    """Rule 2 for one period's ``group`` (in recency order), without visiting every pair.
+
+    Bounds are intervals, so a reading conflicts with another exactly when its lower edge is
+    above the least upper edge, or its upper edge below the greatest lower edge (its own
+    edges can do neither); and a pair conflicts in exactly one order (one's upper edge below
+    the other's lower edge), so the pairs are counted by one sorted pass."""
+    edged = [(reading, *edges(_in_unit(reading, unit).bounds)) for reading in group]
+    if len(edged) < 2:
+        return None
+    # min and max keep the first of equals: the one reported first.
+    low = min(edged, key=lambda item: item[2])
+    high = max(edged, key=lambda item: item[1])
+    least_upper, greatest_lower = low[2], high[1]
+    if not least_upper < greatest_lower:
+        return None
+    uppers = sorted(upper for _, _, upper in edged)
+    pairs = sum(bisect.bisect_left(uppers, lower) for _, lower, _ in edged)
+    disagreeing = sum(
+        1 for _, lower, upper in edged if least_upper < lower or upper < greatest_lower
+    )
+    return ConflictSummary(
+        period=amount.period,
+        basis=amount.basis,
+        readings=disagreeing,
+        pairs=pairs,
+        low=Side.of(low[0], unit),
+        high=Side.of(high[0], unit),
+        standing=amount,
+    )
+
+
 def select(readings: Iterable[Reading], unit: str) -> Selection:
     """Apply the module's rules to ``readings`` of one measure counted in ``unit``."""
     warnings: list[str] = []
@@ -184,17 +275,15 @@ def select(readings: Iterable[Reading], unit: str) -> Selection:
             warnings.append(f"{reading.describe()} has no reported value in {unit}; not counted")
         else:
             groups[reading.period_key].append(reading)
-    amounts: list[Amount] = []
-    superseded: list[Reading] = []
-    conflicts: list[Conflict] = []
-    for group in groups.values():
-        amount = standing(group, unit)
-        amounts.append(amount)
-        superseded += sorted(
-            (r for r in group if not any(r is kept for kept in amount.readings)),
-            key=Reading.recency,
-        )
-        conflicts += _conflicts(group, amount, unit)
+    states = [period_state(key, group, unit) for key, group in groups.items()]
+    return selection_of(states, warnings)
+
+
+def selection_of(states: Iterable[PeriodState], warnings: Iterable[str] = ()) -> Selection:
+    """Rules 3 to 5 across the periods' ``states`` (in any order), after ``warnings``."""
+    states = list(states)
+    amounts = [state.amount for state in states]
+    found = list(warnings)
     flows = sorted(
         (a for a in amounts if a.basis is Basis.FLOW),
         # A span sorts after an amount over the same whole window, which encloses it.
@@ -206,38 +295,21 @@ def select(readings: Iterable[Reading], unit: str) -> Selection:
         ),
     )
     counted, nested = _drop_nested(flows)
-    warnings += _overlaps(counted)
+    found += _overlaps(counted)
     cumulative = (a for a in amounts if a.basis is Basis.CUMULATIVE)
+    conflicts = [state.conflict for state in states if state.conflict is not None]
     return Selection(
         counted=tuple(sorted(counted, key=_by_end)),
         checkpoints=tuple(sorted(cumulative, key=_by_end)),
-        superseded=tuple(sorted(superseded, key=Reading.recency)),
+        superseded=sum(state.superseded for state in states),
         nested=tuple(sorted(nested, key=_by_end)),
-        conflicts=tuple(conflicts),
-        warnings=tuple(warnings),
+        conflicts=tuple(sorted(conflicts, key=lambda c: _by_end(c.standing))),
+        warnings=tuple(found),
     )
 
 
 def _by_end(amount: Amount) -> tuple[dt.date, dt.date, tuple[dt.date, dt.datetime, int, int]]:
     return (amount.period.latest, amount.period.earliest, amount.recency())
-
-
-def _conflicts(group: list[Reading], amount: Amount, unit: str) -> list[Conflict]:
-    # Every pair is compared (half of them conflict in a large group, so finding them by a
-    # sweep would save little), so each reading's edges are worked out once and the pair
-    # test is can_both_hold inlined: this loop was most of a running total's time.
-    edged = [
-        (reading, edges(quantity.bounds))
-        for reading in sorted(group, key=Reading.recency)
-        if (quantity := quantity_in(reading, unit)) is not None
-    ]
-    return [
-        Conflict(amount.period, amount.basis, (first, second), amount)
-        for (first, (first_lower, first_upper)), (second, (second_lower, second_upper)) in (
-            itertools.combinations(edged, 2)
-        )
-        if first_upper < second_lower or second_upper < first_lower
-    ]
 
 
 def _drop_nested(flows: list[Amount]) -> tuple[list[Amount], list[Amount]]:

@@ -33,7 +33,15 @@ from uuid import UUID
 from timeline.domain.errors import DomainError, NotAdditive
 from timeline.domain.measures import Measure
 from timeline.domain.projections.readings import Reading
-from timeline.domain.projections.selection import Amount, Conflict, can_both_hold, select
+from timeline.domain.projections.selection import (
+    Amount,
+    ConflictSummary,
+    PeriodState,
+    Selection,
+    can_both_hold,
+    select,
+    selection_of,
+)
 from timeline.domain.quantities import Bounds, UnitKind, unit_kind
 
 _DAY = dt.timedelta(days=1)
@@ -99,9 +107,11 @@ class RunningTotal:
     points: tuple[TotalPoint, ...]
     checkpoints: tuple[Checkpoint, ...]
     warnings: tuple[str, ...]
-    conflicts: tuple[Conflict, ...]
+    conflicts: tuple[ConflictSummary, ...]
+    """One per period whose readings disagree (``selection``, rule 2)."""
     counted: tuple[Amount, ...]
-    superseded: tuple[Reading, ...]
+    superseded: int
+    """How many readings an amount reported later stands in place of."""
     nested: tuple[Amount, ...] = ()
     """Amounts whose period lies inside a counted one; the enclosing amount includes them."""
     contested: tuple[Amount, ...] = ()
@@ -122,10 +132,38 @@ def running_total(
 ) -> RunningTotal:
     """The running total of ``measure`` from ``readings`` (those of other measures are
     ignored), as the module docstring describes."""
+    unit = _additive_unit(measure)
+    selection = select((r for r in readings if r.measure == measure.key), unit)
+    return _running_total(measure, selection, granularity, start, end)
+
+
+def running_total_of(
+    measure: Measure,
+    states: Iterable[PeriodState],
+    *,
+    granularity: Granularity = Granularity.MONTH,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> RunningTotal:
+    """``running_total`` from the state of each of the measure's periods, read in its unit
+    (``selection.period_state``) instead of from its readings: what the read side keeps."""
+    _additive_unit(measure)
+    return _running_total(measure, selection_of(states), granularity, start, end)
+
+
+def _additive_unit(measure: Measure) -> str:
     if unit_kind(measure.unit) is UnitKind.RATIO:
         raise NotAdditive("measure.unit", f"{measure.unit} values never add up")
-    unit = measure.unit
-    selection = select((r for r in readings if r.measure == measure.key), unit)
+    return measure.unit
+
+
+def _running_total(
+    measure: Measure,
+    selection: Selection,
+    granularity: Granularity,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> RunningTotal:
     counted = selection.counted
     ends = [r.period.latest for r in counted]
     first = start if start is not None else (ends[0] if ends else end)
@@ -137,8 +175,10 @@ def running_total(
         points = tuple(_series(counted, _boundaries(first, last, granularity)))
     warnings = list(selection.warnings)
     checkpoints = []
+    # Each checkpoint is set against every counted amount: their days once, not per pair.
+    spans = [(a.period.earliest, a.period.latest, a) for a in counted]
     for amount in selection.checkpoints:
-        checkpoint, straddling = _checkpoint(amount, counted)
+        checkpoint, straddling = _checkpoint(amount, spans)
         checkpoints.append(checkpoint)
         warnings += [
             f"{other.describe()} straddles the start of checkpoint {amount.describe()}; "
@@ -147,7 +187,7 @@ def running_total(
         ]
     return RunningTotal(
         measure=measure.key,
-        unit=unit,
+        unit=measure.unit,
         granularity=granularity,
         points=points,
         checkpoints=tuple(checkpoints),
@@ -204,11 +244,15 @@ def _boundaries(first: dt.date, last: dt.date, granularity: Granularity) -> list
     return days
 
 
-def _checkpoint(amount: Amount, counted: tuple[Amount, ...]) -> tuple[Checkpoint, list[Amount]]:
+def _checkpoint(
+    amount: Amount, counted: list[tuple[dt.date, dt.date, Amount]]
+) -> tuple[Checkpoint, list[Amount]]:
     period = amount.period
-    within = [a for a in counted if period.contains(a.period)]
+    earliest, latest = period.earliest, period.latest
+    # Within its period (``FuzzyDate.contains``), or overlapping it from before its start.
+    within = [a for first, last, a in counted if earliest <= first and last <= latest]
     straddling = [
-        a for a in counted if a.period.overlaps(period) and a.period.earliest < period.earliest
+        a for first, last, a in counted if first < earliest and earliest <= last and first <= latest
     ]
     computed = _point(period.latest, within)
     checkpoint = Checkpoint(

@@ -39,6 +39,9 @@ from timeline.store.sql.projection_tables import (
     figure_readings,
     measures,
     projection_checkpoints,
+    total_amounts,
+    total_periods,
+    total_readings,
 )
 from timeline.store.sql.projections import SqlProjectionStore
 from timeline.store.sql.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
@@ -51,6 +54,9 @@ _READ_MODEL_TABLES = (
     fact_labels,
     figure_readings,
     active_fact_changes,
+    total_readings,
+    total_periods,
+    total_amounts,
     measures,
     projection_checkpoints,
 )

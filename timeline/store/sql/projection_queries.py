@@ -25,8 +25,11 @@ from timeline.store.sql.projection_tables import (
     fact_revisions,
     figure_readings,
     measures,
+    total_amounts,
+    total_periods,
 )
 from timeline.store.sql.rows import utc
+from timeline.store.sql.total_rows import PERIOD_COLUMNS
 
 _LIKE_ESCAPE = "\\"
 
@@ -165,6 +168,49 @@ def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
         sa.select(*READING_COLUMNS)
         .where(reading.measure == measure, current_at(figure_readings, as_of))
         .order_by(reading.position, reading.fact_id, reading.reading_index)
+    )
+
+
+def period_states(
+    measure: str, unit: str, known_at: dt.date | None, *, lateral: bool
+) -> sa.Select[Any]:
+    """Every period of ``measure`` with its units and, in ``unit``, the state it is in as
+    known at ``known_at``: the row with the greatest known_from up to it, one index seek
+    per period however many states the period went through (NULLs for a period with none).
+    PostgreSQL is told so by a LATERAL join (else it may hash-join every state of the
+    measure); SQLite, which has none, seeks for the correlated greatest known_from."""
+    period, amount = total_periods.c, total_amounts.c
+    state_columns = [column for column in amount if column.name not in PERIOD_COLUMNS]
+    same_period = [amount[name] == period[name] for name in PERIOD_COLUMNS]
+    known = [] if known_at is None else [amount.known_from <= known_at]
+    if lateral:
+        latest = (
+            sa.select(*state_columns)
+            .where(*same_period, amount.unit == unit, *known)
+            .order_by(amount.known_from.desc())
+            .limit(1)
+            .lateral("state")
+        )
+        joined = total_periods.outerjoin(latest, sa.true())
+        chosen: list[sa.ColumnElement[Any]] = [latest.c[c.name] for c in state_columns]
+    else:
+        earlier = total_amounts.alias().c
+        greatest = sa.select(sa.func.max(earlier.known_from)).where(
+            *(earlier[name] == period[name] for name in PERIOD_COLUMNS),
+            earlier.unit == unit,
+            *([] if known_at is None else [earlier.known_from <= known_at]),
+        )
+        joined = total_periods.outerjoin(
+            total_amounts,
+            sa.and_(
+                *same_period, amount.unit == unit, amount.known_from == greatest.scalar_subquery()
+            ),
+        )
+        chosen = list(state_columns)
+    return (
+        sa.select(*(period[name] for name in PERIOD_COLUMNS), period.units, *chosen)
+        .select_from(joined)
+        .where(period.measure == measure)
     )
 
 

@@ -13,18 +13,18 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
 import orjson
 import sqlalchemy as sa
 
 from timeline.application.read_models import PageKey
-from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError
-from timeline.domain.figures import Figure
 from timeline.domain.measures import Measure
 from timeline.domain.projections.readings import Reading, readings_of
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
-from timeline.domain.quantities import Basis, Qualifier, Quantity
-from timeline.store import codec
+from timeline.domain.quantities import Basis, Qualifier
+from timeline.domain.trusted import trusted
+from timeline.store import codec, payloads
 from timeline.store.fact_json import (
     UndecodableFact,
     decode_fact,
@@ -33,6 +33,8 @@ from timeline.store.fact_json import (
     encode_source,
 )
 from timeline.store.sql.rows import utc
+
+_new_reading = trusted(Reading)
 
 Row = Mapping[Any, Any]
 
@@ -177,43 +179,27 @@ def revision_from_row(row: Row) -> FactRevision:
     )
 
 
-READING_CONTENT = (
-    "fact_id",
-    "reading_index",
-    "position",
-    "recorded_at",
-    "reported_on",
-    "measure",
-    "basis",
-    "period_edtf",
-    "value",
-    "unit",
-    "qualifier",
-    "equivalent",
-    "span_days",
-    "source",
-)
-"""The ``figure_readings`` columns ``reading_from_row`` reads: not the revision, the interval,
-nor the period's days and the bounds, which follow from these. A reading that a fact's next
-revision carries over unchanged has the same content in the new row."""
-
-
 def reading_from_row(row: Row) -> Reading:
+    """The reading a ``figure_readings`` row holds, trusted as a replay trusts the log: only
+    the projection wrote it, from values already checked (``codec``)."""
     try:
-        quantity = Quantity(row["value"], row["unit"], Qualifier.parse(row["qualifier"]))
         equivalent = document(row["equivalent"])
-        figure = Figure(
-            measure=row["measure"],
-            quantity=quantity,
-            basis=Basis(row["basis"]),
-            period=FuzzyDate.parse(row["period_edtf"]),
-            equivalent=None if equivalent is None else codec.decode_quantity(equivalent),
-            span_days=row["span_days"],
+        figure = codec.figure_of(
+            payloads.FigurePayload(
+                measure=row["measure"],
+                quantity=_quantity(row["value"], row["unit"], row["qualifier"]),
+                basis=Basis(row["basis"]),
+                period=row["period_edtf"],
+                equivalent=None
+                if equivalent is None
+                else msgspec.convert(equivalent, type=payloads.QuantityPayload),
+                span_days=row["span_days"],
+            )
         )
         source = codec.decode_source(document(row["source"]))
     except (DomainError, KeyError, TypeError, ValueError) as error:
         raise UndecodableFact(f"reading of fact {row['fact_id']}: {error}") from error
-    return Reading(
+    return _new_reading(
         fact_id=row["fact_id"],
         reading_index=row["reading_index"],
         figure=figure,
@@ -222,6 +208,12 @@ def reading_from_row(row: Row) -> Reading:
         position=row["position"],
         recorded_at=utc(row["recorded_at"]),
     )
+
+
+def _quantity(value: Any, unit: str, qualifier: str) -> payloads.QuantityPayload:
+    # NUMERIC comes back a Decimal (PostgreSQL) or its text (SQLite); the payload keeps
+    # the decimal's text, exactly.
+    return payloads.QuantityPayload(value=str(value), unit=unit, qualifier=Qualifier(qualifier))
 
 
 def measure_from_row(row: Row) -> RegisteredMeasure:

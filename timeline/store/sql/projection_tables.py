@@ -8,7 +8,9 @@ database gets them from migration 0002 only. Two projections own them:
   still current), its ``fact_labels`` (topics, actors and places, to filter on) and
   ``figure_readings`` (one row per reading per revision, with the revision's interval),
   and ``active_fact_changes`` (by how much the number of active facts changes on each
-  knowledge day, which a page's unfiltered total is the running sum of).
+  knowledge day, which a page's unfiltered total is the running sum of); for running
+  totals, ``total_readings`` (the readings again, keyed by period), ``total_periods`` and
+  ``total_amounts`` (each period's state over knowledge days: ``settled_periods``).
 * ``measures``: the measure registry.
 
 Revision and reading rows are written once and only ever updated to close their interval
@@ -163,6 +165,68 @@ active_fact_changes = sa.Table(
     sa.Column("change", sa.Integer(), nullable=False),
 )
 
+
+def _period_columns() -> list[sa.Column[Any]]:
+    """A period of a measure (``readings.PeriodKey``), first in every key of the totals'
+    tables so that a period's rows are one range of the primary key: the rebuild's shadows
+    have no other index. ``span`` is ``Figure.span_days``, 0 for the whole period."""
+    return [
+        sa.Column("measure", sa.Text(), primary_key=True),
+        sa.Column("period_latest", sa.Date(), primary_key=True),
+        sa.Column("period_earliest", sa.Date(), primary_key=True),
+        sa.Column("basis", sa.Text(), primary_key=True),
+        sa.Column("span", sa.Integer(), primary_key=True, autoincrement=False),
+    ]
+
+
+total_readings = sa.Table(
+    "total_readings",
+    metadata,
+    # Every reading of every revision, as in figure_readings, keyed by its period: what a
+    # period's states are worked out from when a batch brings it a reading or closes one.
+    *_period_columns(),
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("revision", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("reading_index", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("known_from", sa.Date(), nullable=False),
+    sa.Column("known_until", sa.Date(), nullable=True),
+    # The whole Reading as JSON text (``total_rows``), copied as is into the amounts it
+    # stands in.
+    sa.Column("reading", sa.Text(), nullable=False),
+)
+
+total_periods = sa.Table(
+    "total_periods",
+    metadata,
+    *_period_columns(),
+    # The units every reading of the period has a value in, space-separated: the units its
+    # amounts are kept in. A measure whose periods all have its unit is read from them.
+    sa.Column("units", sa.Text(), nullable=False),
+)
+
+total_amounts = sa.Table(
+    "total_amounts",
+    metadata,
+    # What the period's readings say (``selection.PeriodState``) in ``unit`` on the
+    # knowledge days [known_from, known_until), for a reader recorded after every row. The
+    # state as known at K is the row with the greatest known_from <= K: one seek a period.
+    *_period_columns(),
+    sa.Column("unit", sa.Text(), primary_key=True),
+    sa.Column("known_from", sa.Date(), primary_key=True),
+    sa.Column("known_until", sa.Date(), nullable=True),
+    sa.Column("value", ExactDecimal(), nullable=False),
+    sa.Column("lower", ExactDecimal(), nullable=True),
+    sa.Column("lower_inclusive", sa.Boolean(), nullable=False),
+    sa.Column("upper", ExactDecimal(), nullable=True),
+    sa.Column("upper_inclusive", sa.Boolean(), nullable=False),
+    sa.Column("contested", sa.Boolean(), nullable=False),
+    sa.Column("superseded", sa.Integer(), nullable=False),
+    # The readings that stand (a JSON array of total_readings.reading) and the conflicts'
+    # summary (JSON, NULL when the readings agree).
+    sa.Column("readings", sa.Text(), nullable=False),
+    sa.Column("conflict", sa.Text(), nullable=True),
+)
+
 measures = sa.Table(
     "measures",
     metadata,
@@ -183,7 +247,15 @@ projection_checkpoints = sa.Table(
 )
 
 PROJECTION_TABLES: dict[str, tuple[sa.Table, ...]] = {
-    "timeline": (fact_revisions, fact_labels, figure_readings, active_fact_changes),
+    "timeline": (
+        fact_revisions,
+        fact_labels,
+        figure_readings,
+        active_fact_changes,
+        total_readings,
+        total_periods,
+        total_amounts,
+    ),
     "measures": (measures,),
 }
 """Each projection's tables: written together with its checkpoint, rebuilt together."""

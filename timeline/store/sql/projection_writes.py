@@ -40,8 +40,12 @@ from timeline.store.sql.projection_tables import (
     figure_readings,
     measures,
     projection_checkpoints,
+    total_amounts,
+    total_periods,
+    total_readings,
 )
 from timeline.store.sql.rows import utc
+from timeline.store.sql.total_writes import write_totals
 
 TableSet = Mapping[str, sa.Table]
 """A projection's tables by their live names: the live tables, or their shadows."""
@@ -81,7 +85,16 @@ def bound_rows(
 
 LIVE: TableSet = {
     table.name: table
-    for table in (fact_revisions, fact_labels, figure_readings, active_fact_changes, measures)
+    for table in (
+        fact_revisions,
+        fact_labels,
+        figure_readings,
+        active_fact_changes,
+        total_readings,
+        total_periods,
+        total_amounts,
+        measures,
+    )
 }
 
 
@@ -164,6 +177,7 @@ class SqlBatch:
             await self._conn.execute(_close(self._tables[fact_revisions.name]), closing)
             await self._conn.execute(_close(self._tables[figure_readings.name]), closing)
         await self._add_active_changes(changes)
+        await write_totals(self._conn, self._tables, changes)
         if self._checkpoint is not None:
             await write_checkpoint(self._conn, self._checkpoint, position, self._clock)
         self.saved = position

@@ -39,11 +39,12 @@ from timeline.application.read_models import (
 )
 from timeline.domain.projections.readings import Reading
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
+from timeline.domain.projections.selection import PeriodState
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.sql import projection_queries as queries
 from timeline.store.sql.decoded_rows import DecodedRows
 from timeline.store.sql.failures import translated
-from timeline.store.sql.projection_rows import mapping, measure_from_row
+from timeline.store.sql.projection_rows import mapping, measure_from_row, reading_from_row
 from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
 from timeline.store.sql.projection_writes import (
     LIVE,
@@ -55,6 +56,7 @@ from timeline.store.sql.projection_writes import (
 from timeline.store.sql.rows import utc
 from timeline.store.sql.settled_pages import SettledPages
 from timeline.store.sql.shadows import create_shadows, drop_shadows, shadow_of
+from timeline.store.sql.total_rows import state_from_row
 
 logger = logging.getLogger("timeline.projections")
 
@@ -176,7 +178,28 @@ class SqlProjectionStore(abc.ABC):
     async def readings_at(self, measure: str, as_of: AsOf) -> list[Reading]:
         async with self._reading() as conn:
             result = await conn.execute(queries.readings(measure, as_of))
-            return [self._decoded.reading(mapping(row)) for row in result]
+            return [reading_from_row(mapping(row)) for row in result]
+
+    async def period_states(self, measure: str, unit: str, as_of: AsOf) -> list[PeriodState] | None:
+        async with self._reading() as conn:
+            if as_of.recorded_before is not None:
+                latest = (await conn.execute(queries.latest_recorded())).scalar_one_or_none()
+                if latest is not None and utc(as_of.recorded_before) <= utc(latest):
+                    return None  # pinned before some revision's recorded time
+            lateral = conn.dialect.name == "postgresql"
+            statement = queries.period_states(measure, unit, as_of.known_at, lateral=lateral)
+            rows = (await conn.execute(statement)).mappings().all()
+        if any(unit not in row["units"].split() for row in rows):
+            return None  # some reading has no value in the unit: only the fold says which
+        return [
+            state_from_row(row)
+            for row in rows
+            if row["known_from"] is not None
+            and (
+                row["known_until"] is None
+                or (as_of.known_at is not None and as_of.known_at < row["known_until"])
+            )
+        ]
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:
         return await self._revisions(queries.measure_streams(measure))

@@ -1,0 +1,215 @@
+"""Running totals read from the kept period states equal the fold of the readings, on both
+backends, after incremental batches of any size and after a rebuild.
+
+Logs go in through the service; for points of view drawn on and around the log's own days,
+``TimelineQueries.running_total`` (the kept states when the point is settled, the readings
+folded when it is pinned earlier) must equal ``running_total`` of ``readings_at`` the
+from-scratch fold of the log: points, bounds, checkpoints, warnings, the conflicts'
+summaries and every amount with its readings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from uuid import UUID
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import ManualClock
+from tests.integration.projection_snapshots import logged_events
+from tests.integration.test_projection_runner import (
+    Stores,
+    fresh_database,
+    opened,
+    write_through_service,
+)
+from tests.unit.domain_strategies import logs
+from timeline.application.queries import TimelineQueries
+from timeline.application.service import TimelineService
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.errors import DomainError
+from timeline.domain.facts import FactContent, FactPatch
+from timeline.domain.figures import Figure
+from timeline.domain.projections.logged import LoggedEvent
+from timeline.domain.projections.readings import readings_at
+from timeline.domain.projections.revisions import TimelineModel, fold, measures_at
+from timeline.domain.projections.totals import Granularity, running_total
+from timeline.domain.projections.visibility import AsOf
+from timeline.domain.quantities import Basis, Qualifier, Quantity, UnitKind, unit_kind
+from timeline.domain.sources import Source
+from timeline.store import codec
+
+__all__ = ["fresh_database"]  # the fixture, shared with the runner's tests
+
+FOLDED = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def points_of_view(events: list[LoggedEvent], data: st.DataObject) -> list[AsOf]:
+    """Now; settled points on, just before and between the log's knowledge days (known at
+    K, recorded now or unbounded); and some pinned on its recorded times."""
+    days = sorted({e.known_on + dt.timedelta(days=s) for e in events for s in (-1, 0, 1)})
+    later = max(e.recorded_at for e in events) + dt.timedelta(seconds=1)
+    moments = sorted({e.recorded_at for e in events})
+    chosen = data.draw(st.lists(st.sampled_from(days), max_size=8), label="days")
+    pinned = data.draw(
+        st.lists(st.builds(AsOf, st.sampled_from(days), st.sampled_from(moments)), max_size=2),
+        label="pinned",
+    )
+    settled = [AsOf(), AsOf(None, later), AsOf(days[0], later)]
+    return [*settled, *(AsOf(day, None) for day in chosen), *pinned]
+
+
+async def assert_totals_are_the_fold(
+    stores: Stores, model: TimelineModel, points: list[AsOf]
+) -> None:
+    queries = TimelineQueries(stores.events, codec, stores.projections, stores.clock)
+    for as_of in points:
+        for measure in measures_at(model, as_of).values():
+            if unit_kind(measure.unit) is UnitKind.RATIO:
+                continue
+            settled = await stores.projections.period_states(measure.key, measure.unit, as_of)
+            if as_of.recorded_before is None:
+                # Every reading the service takes has a value in its measure's unit.
+                assert settled is not None
+            readings = readings_at(model, as_of, measure.key)
+            for granularity in (Granularity.YEAR, Granularity.MONTH):
+                expected = running_total(measure, readings, granularity=granularity)
+                found = await queries.running_total(measure.key, as_of, granularity=granularity)
+                assert found == expected, (as_of, measure.key)
+
+
+async def check_after_batches_and_rebuild(
+    url: str,
+    log: Callable[[TimelineService, ManualClock, Callable[[], Awaitable[object]]], Awaitable[None]],
+    start: dt.datetime,
+    batch_size: int,
+    data: st.DataObject,
+) -> None:
+    async with opened(url, ManualClock(start)) as stores:
+        runner = stores.runner(batch_size)
+        service = TimelineService(stores.events, codec)
+        # Projected as the log grows, a catch-up after each command, as the projector would.
+        await log(service, stores.clock, runner.catch_up)
+        await runner.catch_up()
+        events = await logged_events(stores.events)
+        if not events:
+            return
+        model = fold(events)
+        points = points_of_view(events, data)
+        await assert_totals_are_the_fold(stores, model, points)
+        await runner.rebuild_all()
+        await assert_totals_are_the_fold(stores, model, points)
+
+
+@FOLDED
+@given(log=logs(), batch_size=st.sampled_from((1, 2, 500)), data=st.data())
+async def test_totals_equal_the_fold_of_the_readings_on_any_log(
+    fresh_database: Callable[[], Awaitable[str]],
+    log: list[LoggedEvent],
+    batch_size: int,
+    data: st.DataObject,
+) -> None:
+    async def write(
+        service: TimelineService, clock: ManualClock, after: Callable[[], Awaitable[object]]
+    ) -> None:
+        await write_through_service(service, clock, log, after)
+
+    await check_after_batches_and_rebuild(
+        await fresh_database(), write, log[0].recorded_at, batch_size, data
+    )
+
+
+# -- many readings of few periods: supersessions, contests, conflicts, nesting --------
+
+MEASURE = "small-boat-arrivals"
+PERIODS = ("2025", "2025-10", "2025-10~", "2025-09/2025-11", "2024/2025")
+DAYS = ("2025-10-05", "2025-11-01", "2025-11-01", "2025-12-01")
+
+
+def source(number: int, published: str) -> Source:
+    return Source(
+        publisher=f"Publisher {number % 3}",
+        title=f"Article {number}",
+        url=f"https://example.org/{number}",
+        published=FuzzyDate(published),
+        quote=f"Quote {number}.",
+    )
+
+
+figures = st.builds(
+    lambda value, qualifier, basis, period: Figure(
+        measure=MEASURE,
+        quantity=Quantity(Decimal(value), "people", qualifier),
+        basis=basis,
+        period=FuzzyDate(period),
+    ),
+    st.sampled_from((900, 1000, 1100, 2000)),
+    st.sampled_from(Qualifier),
+    st.sampled_from(Basis),
+    st.sampled_from(PERIODS),
+)
+commands = st.lists(
+    st.tuples(
+        st.sampled_from(("record", "corroborate", "revise", "retract")),
+        st.integers(0, 5),
+        figures,
+        st.sampled_from(DAYS),
+        st.sampled_from((0, 1, 30)),
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+@FOLDED
+@given(steps=commands, batch_size=st.sampled_from((1, 3, 500)), data=st.data())
+async def test_totals_equal_the_fold_when_many_readings_share_few_periods(
+    fresh_database: Callable[[], Awaitable[str]],
+    steps: list[tuple[str, int, Figure, str, int]],
+    batch_size: int,
+    data: st.DataObject,
+) -> None:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    async def write(
+        service: TimelineService, clock: ManualClock, after: Callable[[], Awaitable[object]]
+    ) -> None:
+        facts: list[UUID] = []
+        for number, (command, which, figure, published, days) in enumerate(steps):
+            await after()
+            clock.advance(dt.timedelta(days=days))
+            try:
+                if command == "record" or not facts:
+                    content = FactContent(
+                        kind="FIGURE_REPORTED",
+                        title=f"Arrivals {number}",
+                        summary="Arrivals counted.",
+                        occurred=FuzzyDate("2025-10"),
+                        figure=figure,
+                    )
+                    recorded = await service.record_fact(content, source(number, published))
+                    facts.append(recorded.fact.fact_id)
+                    continue
+                fact_id = facts[which % len(facts)]
+                if command == "corroborate":
+                    await service.corroborate_fact(fact_id, source(number, published), figure)
+                    continue
+                fact = await service.get_fact(fact_id)
+                if command == "revise":
+                    patch = FactPatch(figure=figure) if days else FactPatch(title=f"T{number}")
+                    await service.revise_fact(
+                        fact_id, fact.revision, patch, "corrected", source(number, published)
+                    )
+                else:
+                    await service.retract_fact(fact_id, fact.revision, "withdrawn")
+            except DomainError:
+                continue
+
+    await check_after_batches_and_rebuild(await fresh_database(), write, start, batch_size, data)

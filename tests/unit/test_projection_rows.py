@@ -1,0 +1,39 @@
+"""Reading rows decode, trustingly, to the very readings the fold holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from hypothesis import given
+
+from tests.unit.domain_strategies import UNHURRIED, logs
+from timeline.domain.projections.logged import LoggedEvent
+from timeline.domain.projections.readings import readings_of
+from timeline.domain.projections.revisions import fold
+from timeline.store.sql.projection_rows import reading_from_row, reading_rows
+from timeline.store.sql.total_rows import reading_from_text, reading_text
+
+
+def as_read(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the reads select it: the JSON columns as their text, the decimals as SQLite
+    gives them back (their fixed-point text)."""
+    return {
+        name: orjson.dumps(value).decode()
+        if isinstance(value, dict)
+        else format(value, "f")
+        if name in ("value", "lower", "upper") and value is not None
+        else value
+        for name, value in row.items()
+    }
+
+
+@UNHURRIED
+@given(log=logs())
+def test_each_reading_row_and_text_decodes_to_its_own_reading(log: list[LoggedEvent]) -> None:
+    for stream in fold(log).revisions.values():
+        for revision in stream:
+            readings = readings_of(revision)
+            rows = [as_read(row) for row in reading_rows(revision)]
+            assert tuple(reading_from_row(row) for row in rows) == readings
+            assert tuple(reading_from_text(reading_text(r)) for r in readings) == readings

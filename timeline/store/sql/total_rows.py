@@ -1,0 +1,280 @@
+"""The running totals' rows to and from the pure projections' values.
+
+A reading is kept as one JSON text (``reading_text``: its figure and source as the codec
+writes them, and where it came into the log), written once when its revision is projected
+and copied as is into the amounts it stands in; reading it back trusts it as a replay
+trusts the log (``codec``), since only the projection ever wrote it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import orjson
+
+from timeline.domain.projections.readings import PeriodKey, Reading, readings_of
+from timeline.domain.projections.revisions import FactRevision
+from timeline.domain.projections.selection import Amount, ConflictSummary, PeriodState, Side
+from timeline.domain.projections.settled_periods import (
+    KnownReading,
+    Span,
+    spans,
+    units_of,
+)
+from timeline.domain.quantities import Basis, Bounds
+from timeline.domain.trusted import trusted
+from timeline.store import codec, payloads
+from timeline.store.sql.rows import utc
+
+Row = Mapping[Any, Any]
+Period = tuple[str, dt.date, dt.date, str, int]
+"""A period's key columns, in key order: measure, latest, earliest, basis, span."""
+PERIOD_COLUMNS = ("measure", "period_latest", "period_earliest", "basis", "span")
+
+_new_reading = trusted(Reading)
+_new_amount = trusted(Amount)
+_new_bounds = trusted(Bounds)
+_new_state = trusted(PeriodState)
+_new_side = trusted(Side)
+_new_conflict = trusted(ConflictSummary)
+
+
+def period_of(reading: Reading) -> Period:
+    basis, earliest, latest, span = reading.period_key
+    return (reading.measure, latest, earliest, str(basis), span or 0)
+
+
+def period_key(period: Period) -> PeriodKey:
+    _, latest, earliest, basis, span = period
+    return (Basis(basis), earliest, latest, span or None)
+
+
+def period_row(period: Period) -> dict[str, Any]:
+    return dict(zip(PERIOD_COLUMNS, period, strict=True))
+
+
+def row_period(row: Row) -> Period:
+    return (
+        row["measure"],
+        row["period_latest"],
+        row["period_earliest"],
+        row["basis"],
+        row["span"],
+    )
+
+
+def reading_text(reading: Reading) -> str:
+    return orjson.dumps(
+        {
+            "fact_id": str(reading.fact_id),
+            "reading_index": reading.reading_index,
+            "position": reading.position,
+            "recorded_at": utc(reading.recorded_at).isoformat(),
+            "reported_on": reading.reported_on.isoformat(),
+            "figure": codec.encode_figure(reading.figure),
+            "source": codec.encode_source(reading.source),
+        }
+    ).decode()
+
+
+class _StoredReading(msgspec.Struct):
+    """``reading_text``'s shape, decoded and checked by msgspec in one compiled pass."""
+
+    fact_id: UUID
+    reading_index: int
+    position: int
+    recorded_at: dt.datetime
+    reported_on: dt.date
+    figure: payloads.FigurePayload
+    source: payloads.SourcePayload
+
+
+class _StoredSide(msgspec.Struct):
+    fact_id: UUID
+    quantity: payloads.QuantityPayload
+    publisher: str
+
+
+class _StoredConflict(msgspec.Struct):
+    readings: int
+    pairs: int
+    low: _StoredSide
+    high: _StoredSide
+
+
+_one_reading = msgspec.json.Decoder(_StoredReading)
+_readings = msgspec.json.Decoder(list[_StoredReading])
+_conflict = msgspec.json.Decoder(_StoredConflict)
+
+
+def reading_from_text(text: str) -> Reading:
+    return _reading(_one_reading.decode(text))
+
+
+def _reading(data: _StoredReading) -> Reading:
+    return _new_reading(
+        fact_id=data.fact_id,
+        reading_index=data.reading_index,
+        figure=codec.figure_of(data.figure),
+        source=codec.source_of(data.source),
+        reported_on=data.reported_on,
+        position=data.position,
+        recorded_at=data.recorded_at,
+    )
+
+
+RevisionReading = tuple[Reading, int, dt.date, dt.date | None]
+"""A reading, the number of the revision holding it, and that revision's knowledge days."""
+
+
+def revision_readings(revisions: Iterable[FactRevision]) -> list[RevisionReading]:
+    return [
+        (reading, revision.revision, revision.known_from, revision.known_until)
+        for revision in revisions
+        for reading in readings_of(revision)
+    ]
+
+
+def reading_row(known: RevisionReading) -> dict[str, Any]:
+    """The ``total_readings`` row of one reading of one revision."""
+    reading, revision, known_from, known_until = known
+    return {
+        **period_row(period_of(reading)),
+        "fact_id": reading.fact_id,
+        "revision": revision,
+        "reading_index": reading.reading_index,
+        "known_from": known_from,
+        "known_until": known_until,
+        "reading": reading_text(reading),
+    }
+
+
+def units_text(units: Iterable[str]) -> str:
+    return " ".join(sorted(units))
+
+
+def amount_row(period: Period, unit: str, span: Span) -> dict[str, Any]:
+    state = span.state
+    amount, bounds = state.amount, state.amount.bounds
+    return {
+        **period_row(period),
+        "unit": unit,
+        "known_from": span.known_from,
+        "known_until": span.known_until,
+        "value": amount.value,
+        "lower": bounds.lower,
+        "lower_inclusive": bounds.lower_inclusive,
+        "upper": bounds.upper,
+        "upper_inclusive": bounds.upper_inclusive,
+        "contested": amount.contested,
+        "superseded": state.superseded,
+        "readings": f"[{','.join(reading_text(r) for r in amount.readings)}]",
+        "conflict": None if state.conflict is None else _conflict_text(state.conflict),
+    }
+
+
+def _conflict_text(conflict: ConflictSummary) -> str:
+    return orjson.dumps(
+        {
+            "readings": conflict.readings,
+            "pairs": conflict.pairs,
+            "low": _side(conflict.low),
+            "high": _side(conflict.high),
+        }
+    ).decode()
+
+
+def _side(side: Side) -> dict[str, Any]:
+    return {
+        "fact_id": str(side.fact_id),
+        "quantity": codec.encode_quantity(side.quantity),
+        "publisher": side.publisher,
+    }
+
+
+def _read_side(data: _StoredSide) -> Side:
+    return _new_side(
+        fact_id=data.fact_id, quantity=codec.quantity_of(data.quantity), publisher=data.publisher
+    )
+
+
+def state_from_row(row: Row) -> PeriodState:
+    """The ``PeriodState`` an amount row keeps."""
+    amount = _new_amount(
+        readings=tuple(_reading(data) for data in _readings.decode(row["readings"])),
+        value=_decimal(row["value"]),
+        bounds=_new_bounds(
+            lower=_decimal(row["lower"]),
+            lower_inclusive=bool(row["lower_inclusive"]),
+            upper=_decimal(row["upper"]),
+            upper_inclusive=bool(row["upper_inclusive"]),
+        ),
+        contested=bool(row["contested"]),
+    )
+    conflict = None
+    if row["conflict"] is not None:
+        data = _conflict.decode(row["conflict"])
+        conflict = _new_conflict(
+            period=amount.period,
+            basis=amount.basis,
+            readings=data.readings,
+            pairs=data.pairs,
+            low=_read_side(data.low),
+            high=_read_side(data.high),
+            standing=amount,
+        )
+    return _new_state(
+        key=period_key(row_period(row)),
+        amount=amount,
+        superseded=row["superseded"],
+        conflict=conflict,
+    )
+
+
+def _decimal(value: Any) -> Any:
+    # NUMERIC comes back a Decimal from PostgreSQL, the text of one from SQLite; None is
+    # an unbounded side.
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(value)
+
+
+def period_spans(
+    known: Iterable[KnownReading],
+) -> dict[Period, tuple[frozenset[str], dict[str, list[Span]]]]:
+    """Every period of ``known``, its units and its spans in each: what the tables hold
+    for those readings, worked out from scratch (a migration's fill, the tests' fold)."""
+    by_period: defaultdict[Period, list[KnownReading]] = defaultdict(list)
+    for row in known:
+        by_period[period_of(row[0])].append(row)
+    found = {}
+    for period, rows in by_period.items():
+        units = units_of(reading for reading, _, _ in rows)
+        key = period_key(period)
+        found[period] = (units, {unit: spans(key, rows, unit) for unit in sorted(units)})
+    return found
+
+
+def total_rows(known: Iterable[RevisionReading]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the totals' tables for ``known``, every reading of every revision."""
+    known = list(known)
+    periods = period_spans((reading, start, end) for reading, _, start, end in known)
+    return {
+        "total_readings": [reading_row(row) for row in known],
+        "total_periods": [
+            {**period_row(period), "units": units_text(units)}
+            for period, (units, _) in periods.items()
+        ],
+        "total_amounts": [
+            amount_row(period, unit, span)
+            for period, (_, by_unit) in periods.items()
+            for unit, found in by_unit.items()
+            for span in found
+        ],
+    }

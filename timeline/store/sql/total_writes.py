@@ -1,0 +1,204 @@
+"""The running totals' part of a timeline batch: the periods a batch touches, worked out again.
+
+A batch that opens a revision with readings, or closes one, changes what those readings'
+periods say from one knowledge day on: the revision's known_from, or the day it now ends.
+For each period touched, the stored states from the one holding that day onwards are
+replaced by ``settled_periods.spans`` of the period's readings current on some day since:
+the states before are those of readings the batch did not change, so the rows are the
+from-scratch ones (``total_rows.total_rows``) after any batch. A batch costs a fixed
+number of statements whatever its size (every period's rows by one range read of their
+primary keys, which a rebuild's shadows have too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from timeline.application.read_models import ProjectionChanges
+from timeline.domain.projections.readings import readings_of
+from timeline.domain.projections.settled_periods import KnownReading, spans
+from timeline.store.sql.projection_tables import total_amounts, total_periods, total_readings
+from timeline.store.sql.total_rows import (
+    PERIOD_COLUMNS,
+    Period,
+    amount_row,
+    period_key,
+    period_of,
+    period_row,
+    reading_from_text,
+    reading_row,
+    revision_readings,
+    row_period,
+    units_text,
+)
+
+_CHUNK = 2_000
+"""Periods per statement: five bound parameters each, under every driver's limit."""
+
+
+async def write_totals(
+    conn: AsyncConnection, tables: Mapping[str, sa.Table], changes: ProjectionChanges
+) -> None:
+    """Apply ``changes`` (already written to the revision tables) to the totals' tables."""
+    if not (changes.opened or changes.closed):
+        return  # the measures' batches, and the timeline's with no fact in them
+    readings = tables[total_readings.name]
+    touched: dict[Period, dt.date] = {}
+    units: dict[Period, frozenset[str]] = {}
+    rows = []
+    for known in revision_readings(changes.opened):
+        reading, _, known_from, _ = known
+        period = period_of(reading)
+        rows.append(reading_row(known))
+        touched[period] = min(touched.get(period, known_from), known_from)
+        units[period] = units.get(period, reading.figure.units) & reading.figure.units
+    closing = []
+    for revision in changes.closed:
+        until = revision.known_until
+        assert until is not None  # a closed revision has a successor
+        for reading in readings_of(revision):
+            period = period_of(reading)
+            touched[period] = min(touched.get(period, until), until)
+            closing.append(
+                {
+                    **{f"b_{name}": value for name, value in period_row(period).items()},
+                    "b_fact_id": reading.fact_id,
+                    "b_revision": revision.revision,
+                    "b_reading_index": reading.reading_index,
+                    "b_known_until": until,
+                }
+            )
+    if rows:
+        await conn.execute(readings.insert(), rows)
+    if closing:
+        await conn.execute(_close(readings), closing)
+    if touched:
+        kept = await _units(conn, tables[total_periods.name], touched, units)
+        await _replace_states(conn, tables, touched, kept)
+
+
+async def _units(
+    conn: AsyncConnection,
+    table: sa.Table,
+    touched: Collection[Period],
+    new: dict[Period, frozenset[str]],
+) -> dict[Period, frozenset[str]]:
+    """Each touched period's units once the new readings are in (they only ever narrow)."""
+    found: dict[Period, frozenset[str]] = {}
+    for row in await _select(conn, table, touched):
+        found[row_period(row)] = frozenset(row["units"].split())
+    changed = []
+    for period, units in new.items():
+        narrowed = units if period not in found else found[period] & units
+        if found.get(period) != narrowed:
+            changed.append({**period_row(period), "units": units_text(narrowed)})
+        found[period] = narrowed
+    if changed:
+        insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+        await conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[table.c[name] for name in PERIOD_COLUMNS],
+                set_={"units": insert.excluded.units},
+            ),
+            changed,
+        )
+    return found
+
+
+async def _replace_states(
+    conn: AsyncConnection,
+    tables: Mapping[str, sa.Table],
+    touched: dict[Period, dt.date],
+    units: dict[Period, frozenset[str]],
+) -> None:
+    amounts = tables[total_amounts.name]
+    stored: defaultdict[tuple[Period, str], list[dt.date]] = defaultdict(list)
+    for row in await _select(conn, amounts, touched, amounts.c.unit, amounts.c.known_from):
+        stored[row_period(row), row["unit"]].append(row["known_from"])
+    # Each unit's states are worked out again from the start of the one holding the first
+    # day that changed: the days before it see the same readings as before.
+    since: dict[tuple[Period, str], dt.date] = {}
+    deletions = []
+    for period, unit in stored:
+        if unit not in units.get(period, frozenset()):
+            deletions.append(_deletion(period, unit, dt.date.min))
+    for period, day in touched.items():
+        for unit in units.get(period, frozenset()):
+            before = [start for start in stored.get((period, unit), ()) if start <= day]
+            since[period, unit] = max(before, default=day)
+            deletions.append(_deletion(period, unit, since[period, unit]))
+    earliest: dict[Period, dt.date] = {}
+    for (period, _), day in since.items():
+        earliest[period] = min(earliest.get(period, day), day)
+    known: defaultdict[Period, list[KnownReading]] = defaultdict(list)
+    for row in await _select(conn, tables[total_readings.name], earliest):
+        period, until = row_period(row), row["known_until"]
+        if until is None or until > earliest[period]:
+            known[period].append((reading_from_text(row["reading"]), row["known_from"], until))
+    inserts = [
+        amount_row(period, unit, span)
+        for (period, unit), day in since.items()
+        for span in spans(period_key(period), known[period], unit, since=day)
+    ]
+    if deletions:
+        await conn.execute(_delete(amounts), deletions)
+    if inserts:
+        await conn.execute(amounts.insert(), inserts)
+
+
+async def _select(
+    conn: AsyncConnection,
+    table: sa.Table,
+    periods: Collection[Period],
+    *columns: sa.ColumnElement[Any],
+) -> list[sa.RowMapping]:
+    """Rows of ``table`` in ``periods`` (their key columns, and ``columns`` or all)."""
+    keys = [table.c[name] for name in PERIOD_COLUMNS]
+    chosen = [*keys, *columns] if columns else list(table.c)
+    found: list[sa.RowMapping] = []
+    ordered = sorted(periods)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        result = await conn.execute(sa.select(*chosen).where(sa.tuple_(*keys).in_(chunk)))
+        found += result.mappings().all()
+    return found
+
+
+def _deletion(period: Period, unit: str, since: dt.date) -> dict[str, Any]:
+    return {
+        **{f"b_{name}": value for name, value in period_row(period).items()},
+        "b_unit": unit,
+        "b_since": since,
+    }
+
+
+def _matching(table: sa.Table) -> list[sa.ColumnElement[bool]]:
+    return [table.c[name] == sa.bindparam(f"b_{name}") for name in PERIOD_COLUMNS]
+
+
+def _delete(table: sa.Table) -> sa.Delete:
+    return sa.delete(table).where(
+        *_matching(table),
+        table.c.unit == sa.bindparam("b_unit"),
+        table.c.known_from >= sa.bindparam("b_since"),
+    )
+
+
+def _close(table: sa.Table) -> sa.Update:
+    return (
+        sa.update(table)
+        .where(
+            *_matching(table),
+            table.c.fact_id == sa.bindparam("b_fact_id"),
+            table.c.revision == sa.bindparam("b_revision"),
+            table.c.reading_index == sa.bindparam("b_reading_index"),
+        )
+        .values(known_until=sa.bindparam("b_known_until"))
+    )
