@@ -13,7 +13,13 @@ from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_of
 from timeline.domain.projections.revisions import fold
 from timeline.store.sql.decoded_rows import DecodedRows
-from timeline.store.sql.projection_rows import READING_CONTENT, reading_from_row, reading_rows
+from timeline.store.sql.projection_rows import (
+    READING_CONTENT,
+    named,
+    reading_from_row,
+    reading_rows,
+)
+from timeline.store.sql.projection_tables import figure_readings
 
 
 class ContentOnly(Mapping[str, Any]):
@@ -51,7 +57,7 @@ def test_each_reading_row_decodes_to_its_own_reading_and_repeats_share_one(
     seen: dict[tuple[Any, ...], object] = {}
     for stream in fold(log).revisions.values():
         for revision in stream:
-            rows = [as_read(row) for row in reading_rows(revision)]
+            rows = [as_read(row) for row in named(figure_readings, reading_rows(revision))]
             readings = [decoded.reading(row) for row in rows]
             # The decoded value of a row is its own, however many revisions repeat it,
             # and it follows from the content columns alone.
