@@ -15,6 +15,7 @@ Two ways to run it:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -26,6 +27,7 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
+from dataclasses import dataclass
 from uuid import UUID
 
 from timeline.application.ports import (
@@ -122,17 +124,32 @@ class ProjectionRunner:
                 for name in chosen
             }
             pending: list[RecordedEvent] = []
-            async for record in self._events.read_all(batch_size=self._batch_size):
-                pending.append(record)
-                if len(pending) == self._batch_size:
-                    await self._rebuild_batch(rebuilds, pending, latest)
-                    collections.after_batch()
-                    pending = []
-                    total = max(total, record.position)
-                    if progress is not None:
-                        progress(record.position, total)
+            writing: asyncio.Task[None] | None = None
+            try:
+                async for record in self._events.read_all(batch_size=self._batch_size):
+                    pending.append(record)
+                    if len(pending) == self._batch_size:
+                        # Fetching and decoding this batch overlapped the writes of the one
+                        # before, which run in the driver's thread (SQLite) or the server
+                        # (PostgreSQL); one batch is written at a time, in log order.
+                        events = self._decoded(pending)
+                        if writing is not None:
+                            await writing
+                        collections.after_batch()
+                        writing = asyncio.create_task(self._rebuild_batch(rebuilds, events, latest))
+                        pending = []
+                        total = max(total, record.position)
+                        if progress is not None:
+                            progress(record.position, total)
+                if writing is not None:
+                    await writing
+            finally:
+                if writing is not None and not writing.done():
+                    writing.cancel()
+                    with contextlib.suppress(BaseException):
+                        await writing
             if pending:
-                await self._rebuild_batch(rebuilds, pending, latest)
+                await self._rebuild_batch(rebuilds, self._decoded(pending), latest)
             for name, rebuild in rebuilds.items():
                 unwritten = latest[name].drain()
                 if unwritten:
@@ -143,7 +160,7 @@ class ProjectionRunner:
                 # the transaction that swaps the tables, so the checkpoint swapped in is exact.
                 async with rebuild.swap() as batch:
                     while records := await self._next(batch.position):
-                        await self._apply(name, batch, records)
+                        await self._apply(name, batch, self._decoded(records))
                     positions[name] = batch.position
         if progress is not None:
             position = max(positions.values(), default=total)
@@ -155,13 +172,12 @@ class ProjectionRunner:
     async def _rebuild_batch(
         self,
         rebuilds: dict[str, ProjectionRebuild],
-        records: Sequence[RecordedEvent],
+        events: _Events,
         latest: dict[str, _Latest],
     ) -> None:
         for name, rebuild in rebuilds.items():
             async with rebuild.batch() as batch:
-                await self._apply(name, batch, records, latest[name])
-        gc.collect(1)
+                await self._apply(name, batch, events, latest[name])
 
     async def _catch_up(self, name: str, wait: bool) -> int | None:
         while True:
@@ -170,7 +186,7 @@ class ProjectionRunner:
                     return None
                 records = await self._next(batch.position)
                 if records:
-                    await self._apply(name, batch, records)
+                    await self._apply(name, batch, self._decoded(records))
                 position = batch.position
             if len(records) < self._batch_size:
                 return position
@@ -193,21 +209,24 @@ class ProjectionRunner:
         self,
         name: str,
         batch: ProjectionBatch,
-        records: Sequence[RecordedEvent],
+        events: _Events,
         latest: _Latest | None = None,
     ) -> None:
         if name == TIMELINE:
-            changes = await self._timeline_changes(batch, records, latest or _Latest(0))
+            changes = await self._timeline_changes(batch, events.facts, latest or _Latest(0))
         elif name == MEASURES:
-            changes = self._measure_changes(records)
+            changes = self._measure_changes(events.records)
         else:  # pragma: no cover - check_projection() refuses other names
             raise AssertionError(name)
-        await batch.save(changes, records[-1].position)
+        await batch.save(changes, events.records[-1].position)
+
+    def _decoded(self, records: Sequence[RecordedEvent]) -> _Events:
+        facts = [self._logged(r) for r in records if r.stream_id.startswith(FACT_STREAM_PREFIX)]
+        return _Events(records, facts)
 
     async def _timeline_changes(
-        self, batch: ProjectionBatch, records: Sequence[RecordedEvent], latest: _Latest
+        self, batch: ProjectionBatch, logged: Sequence[LoggedEvent], latest: _Latest
     ) -> ProjectionChanges:
-        logged = [self._logged(r) for r in records if r.stream_id.startswith(FACT_STREAM_PREFIX)]
         fact_ids = {event.fact_id for event in logged if event.fact_id is not None}
         latest.load(await batch.open_revisions(latest.missing(fact_ids)))
         opened: dict[tuple[UUID, int], FactRevision] = {}
@@ -249,6 +268,14 @@ class ProjectionRunner:
         return LoggedEvent(
             record.position, record.recorded_at, reported_on, self._codec.decode(record)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Events:
+    """A batch of the log, with its facts' events decoded."""
+
+    records: Sequence[RecordedEvent]
+    facts: list[LoggedEvent]
 
 
 class _Collections:
