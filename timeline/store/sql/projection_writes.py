@@ -38,6 +38,7 @@ from timeline.store.sql.projection_rows import (
     revision_row,
 )
 from timeline.store.sql.projection_tables import (
+    JSONText,
     active_fact_changes,
     fact_labels,
     fact_revisions,
@@ -101,7 +102,7 @@ def processor(column: sa.Column[Any], dialect: sa.Dialect) -> Processor | None:
     standard = impl.bind_processor(dialect)
     if standard is None:
         return None
-    if isinstance(impl, sa.JSON):
+    if isinstance(impl, sa.JSON | JSONText):
         return _json_text(standard)
     if dialect.name == "sqlite" and isinstance(impl, sa.DateTime):
         return _sqlite_datetime(standard)
