@@ -39,7 +39,13 @@ from timeline.application.read_models import MEASURES, PROJECTIONS, TIMELINE, Fa
 from timeline.application.records import AppendResult, NewEvent, RecordedEvent
 from timeline.application.service import TimelineService
 from timeline.domain.errors import DomainError
-from timeline.domain.events import FactCorroborated, FactRecorded, FactRetracted, FactRevised
+from timeline.domain.events import (
+    DomainEvent,
+    FactCorroborated,
+    FactRecorded,
+    FactRetracted,
+    FactRevised,
+)
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_at
 from timeline.domain.projections.revisions import facts_at, fold, replay_at
@@ -347,6 +353,43 @@ async def test_a_batch_that_fails_halfway_leaves_rows_and_checkpoint_as_before(
 
     await runner.catch_up()
     assert await stored_rows(database_url, TIMELINE) == folded_rows(events, TIMELINE, head)
+
+
+class FailingCodec:
+    """The codec, failing to decode the event at ``position``."""
+
+    def __init__(self, position: int) -> None:
+        self._position = position
+        self.encode = codec.encode
+
+    def decode(self, record: RecordedEvent) -> DomainEvent:
+        if record.position == self._position:
+            raise InjectedFailure
+        return codec.decode(record)
+
+
+async def test_a_rebuild_that_fails_while_a_batch_is_written_leaves_the_read_models(
+    stores: Stores, database_url: str
+) -> None:
+    """The next batch is decoded while the one before is written: a failure there stops the
+    write in flight and the rebuild, and the live tables stay as they were."""
+    head = await append_synthetic_log(stores.events, stores.clock, facts=60, seed=5)
+    await stores.runner().catch_up()
+    before = await snapshots(database_url)
+    reported: list[int] = []
+    failing = ProjectionRunner(
+        stores.events, FailingCodec(head - 5), stores.projections, batch_size=20
+    )
+    with pytest.raises(InjectedFailure):
+        await failing.rebuild_all(progress=lambda done, _: reported.append(done))
+    assert await snapshots(database_url) == before
+    # Progress counts batches written, in order, never the one that failed.
+    assert reported == sorted(reported)
+    assert reported
+    assert reported[-1] < head - 5
+
+    assert await stores.runner(batch_size=20).rebuild_all() == dict.fromkeys(PROJECTIONS, head)
+    assert await snapshots(database_url) == before
 
 
 async def test_a_rebuild_takes_in_what_is_appended_while_it_runs(

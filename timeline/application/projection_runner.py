@@ -125,6 +125,7 @@ class ProjectionRunner:
             }
             pending: list[RecordedEvent] = []
             writing: asyncio.Task[None] | None = None
+            written = 0  # the last position of the batch being written
             try:
                 async for record in self._events.read_all(batch_size=self._batch_size):
                     pending.append(record)
@@ -135,12 +136,12 @@ class ProjectionRunner:
                         events = self._decoded(pending)
                         if writing is not None:
                             await writing
+                            total = max(total, written)
+                            if progress is not None:
+                                progress(written, total)
                         collections.after_batch()
                         writing = asyncio.create_task(self._rebuild_batch(rebuilds, events, latest))
-                        pending = []
-                        total = max(total, record.position)
-                        if progress is not None:
-                            progress(record.position, total)
+                        written, pending = record.position, []
                 if writing is not None:
                     await writing
             finally:
