@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import json
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +55,8 @@ from timeline.domain.projections.readings import readings_at
 from timeline.domain.projections.revisions import facts_at, fold, replay_at
 from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec, migrations
-from timeline.store.factory import open_event_store, open_projection_store
+from timeline.store.fact_json import encode_fact
+from timeline.store.factory import create_engine, open_event_store, open_projection_store
 
 EVERYTHING = FactFilter(include_retracted=True)
 
@@ -138,6 +143,43 @@ async def test_migration_0007_fills_the_day_changes_as_the_projection_writes_the
     await migrations.downgrade(database_url, "0006")
     await migrations.upgrade(database_url)
 
+    assert await stored_rows(database_url, TIMELINE) == expected
+
+
+async def fact_documents(url: str) -> dict[tuple[str, int], Any]:
+    """Every revision's ``fact`` document, parsed, by (fact id, revision)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(
+                sa.text("SELECT fact_id, revision, CAST(fact AS TEXT) FROM fact_revisions")
+            )
+            return {
+                (str(UUID(str(fact_id))), revision): json.loads(text)
+                for fact_id, revision, text in result
+            }
+    finally:
+        await engine.dispose()
+
+
+async def test_migration_0011_takes_the_title_and_summary_out_of_the_fact_documents(
+    stores: Stores, database_url: str
+) -> None:
+    head = await append_synthetic_log(stores.events, stores.clock, facts=40, seed=8)
+    await stores.runner().catch_up()
+    events = await logged_events(stores.events)
+    expected = folded_rows(events, TIMELINE, head)
+
+    await migrations.downgrade(database_url, "0009")
+    # As 0009 kept them: the whole fact, title and summary included.
+    whole = {
+        (str(r.fact_id), r.revision): json.loads(json.dumps(encode_fact(r.fact)))
+        for stream in fold(events).revisions.values()
+        for r in stream
+    }
+    assert await fact_documents(database_url) == whole
+
+    await migrations.upgrade(database_url)
     assert await stored_rows(database_url, TIMELINE) == expected
 
 

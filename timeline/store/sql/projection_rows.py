@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from timeline.application.read_models import PageKey
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError
+from timeline.domain.facts import Fact
 from timeline.domain.figures import Figure
 from timeline.domain.measures import Measure
 from timeline.domain.projections.readings import Reading, readings_of
@@ -65,12 +66,34 @@ def revision_row(revision: FactRevision) -> RowValues:
         PageKey.of(revision).precision,
         content.title,
         content.summary,
-        encode_fact(revision.fact),
+        fact_document(revision.fact),
         [
             [position, utc(recorded_at).isoformat()]
             for position, recorded_at in revision.reading_origins
         ],
     )
+
+
+IN_COLUMNS = ("title", "summary")
+"""Parts of a fact's content that its revision row keeps in columns of their own (to filter
+on), so not again in its document (migration 0011): a fifth of the document's bytes."""
+
+
+def fact_document(fact: Fact) -> dict[str, Any]:
+    """``fact`` as its revision row's ``fact`` document."""
+    found = encode_fact(fact)
+    content = found["content"]
+    assert isinstance(content, dict)  # encode_content's
+    for name in IN_COLUMNS:
+        del content[name]
+    return found
+
+
+def fact_from_row(row: Row) -> Fact:
+    """The fact a revision row holds: its document with the columns put back."""
+    found = document(row["fact"])
+    content = {**found["content"], **{name: row[name] for name in IN_COLUMNS}}
+    return decode_fact({**found, "content": content})
 
 
 def interval(revision: FactRevision) -> tuple[Any, Any, Any, Any]:
@@ -165,7 +188,7 @@ def document(value: Any) -> Any:
 
 def revision_from_row(row: Row) -> FactRevision:
     return FactRevision(
-        fact=decode_fact(document(row["fact"])),
+        fact=fact_from_row(row),
         revision=row["revision"],
         position=row["position"],
         event_type=row["event_type"],

@@ -3,11 +3,11 @@
 A batch costs a fixed number of statements whatever its size: one SELECT for the open
 revisions of the facts it touches, one bulk insert per table for new rows, one executemany
 per table for closed intervals, one upsert of the days whose active count changes (a
-rebuild sums them in memory and inserts them once), and the checkpoint. New rows, a rebuild's and the projector's alike, go through the backend's
-``BulkInsert`` (SQLite: one executemany on the raw connection; PostgreSQL: COPY) as tuples
-in column order, every value bound by the column's own SQLAlchemy type or by a faster
-equivalent that a test holds to it, so the stored bytes are the ones an ``insert()`` would
-have written.
+rebuild sums them in memory and inserts them once), and the checkpoint. New rows, a
+rebuild's and the projector's alike, go through the backend's ``BulkInsert`` (SQLite: one
+executemany on the raw connection; PostgreSQL: COPY) as tuples in column order, every value
+bound by the column's own SQLAlchemy type or by a faster equivalent that a test holds to
+it, so the stored bytes are the ones an ``insert()`` would have written.
 """
 
 from __future__ import annotations
