@@ -76,7 +76,8 @@ def revision_row(revision: FactRevision) -> RowValues:
 
 IN_COLUMNS = ("title", "summary")
 """Parts of a fact's content that its revision row keeps in columns of their own (to filter
-on), so not again in its document (migration 0011): a fifth of the document's bytes."""
+on), so not again in its document (migration 0011): 383 of its 1,599 bytes at 20,000
+corpus events."""
 
 
 def fact_document(fact: Fact) -> dict[str, Any]:
