@@ -28,10 +28,18 @@ from timeline.store.sql.projection_rows import (
     active_changes,
     label_rows,
     measure_row,
+    named,
     reading_rows,
     revision_row,
 )
-from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
+from timeline.store.sql.projection_tables import (
+    PROJECTION_TABLES,
+    fact_labels,
+    fact_revisions,
+    figure_readings,
+    measures,
+    projection_checkpoints,
+)
 from timeline.store.sql.rows import utc
 from timeline.store.sql.total_rows import revision_readings, total_rows
 
@@ -107,9 +115,9 @@ def _model_rows(model: TimelineModel, name: str, position: int) -> Snapshot:
     if name == TIMELINE:
         for stream in model.revisions.values():
             for revision in stream:
-                rows["fact_revisions"].append(revision_row(revision))
-                rows["fact_labels"] += label_rows(revision)
-                rows["figure_readings"] += reading_rows(revision)
+                rows["fact_revisions"] += named(fact_revisions, [revision_row(revision)])
+                rows["fact_labels"] += named(fact_labels, label_rows(revision))
+                rows["figure_readings"] += named(figure_readings, reading_rows(revision))
         every_revision = [revision for stream in model.revisions.values() for revision in stream]
         rows["active_fact_changes"] = [
             {"known_on": day, "change": change}
@@ -117,7 +125,7 @@ def _model_rows(model: TimelineModel, name: str, position: int) -> Snapshot:
         ]
         rows.update(total_rows(revision_readings(every_revision)))
     elif name == MEASURES:
-        rows["measures"] = [measure_row(entry) for entry in model.measures.values()]
+        rows["measures"] = named(measures, [measure_row(e) for e in model.measures.values()])
     snapshot = {
         table: sorted(_line(row) for row in table_rows) for table, table_rows in rows.items()
     }

@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import json
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,13 +44,20 @@ from timeline.application.read_models import MEASURES, PROJECTIONS, TIMELINE, Fa
 from timeline.application.records import AppendResult, NewEvent, RecordedEvent
 from timeline.application.service import TimelineService
 from timeline.domain.errors import DomainError
-from timeline.domain.events import FactCorroborated, FactRecorded, FactRetracted, FactRevised
+from timeline.domain.events import (
+    DomainEvent,
+    FactCorroborated,
+    FactRecorded,
+    FactRetracted,
+    FactRevised,
+)
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_at
 from timeline.domain.projections.revisions import facts_at, fold, replay_at
 from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec, migrations
-from timeline.store.factory import open_event_store, open_projection_store
+from timeline.store.fact_json import encode_fact
+from timeline.store.factory import create_engine, open_event_store, open_projection_store
 
 EVERYTHING = FactFilter(include_retracted=True)
 
@@ -148,6 +159,43 @@ async def test_migration_0010_fills_the_period_states_as_the_projection_writes_t
     await migrations.downgrade(database_url, "0009")
     await migrations.upgrade(database_url)
 
+    assert await stored_rows(database_url, TIMELINE) == expected
+
+
+async def fact_documents(url: str) -> dict[tuple[str, int], Any]:
+    """Every revision's ``fact`` document, parsed, by (fact id, revision)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(
+                sa.text("SELECT fact_id, revision, CAST(fact AS TEXT) FROM fact_revisions")
+            )
+            return {
+                (str(UUID(str(fact_id))), revision): json.loads(text)
+                for fact_id, revision, text in result
+            }
+    finally:
+        await engine.dispose()
+
+
+async def test_migration_0011_takes_the_title_and_summary_out_of_the_fact_documents(
+    stores: Stores, database_url: str
+) -> None:
+    head = await append_synthetic_log(stores.events, stores.clock, facts=40, seed=8)
+    await stores.runner().catch_up()
+    events = await logged_events(stores.events)
+    expected = folded_rows(events, TIMELINE, head)
+
+    await migrations.downgrade(database_url, "0010")
+    # As 0009 kept them: the whole fact, title and summary included.
+    whole = {
+        (str(r.fact_id), r.revision): json.loads(json.dumps(encode_fact(r.fact)))
+        for stream in fold(events).revisions.values()
+        for r in stream
+    }
+    assert await fact_documents(database_url) == whole
+
+    await migrations.upgrade(database_url)
     assert await stored_rows(database_url, TIMELINE) == expected
 
 
@@ -364,6 +412,43 @@ async def test_a_batch_that_fails_halfway_leaves_rows_and_checkpoint_as_before(
 
     await runner.catch_up()
     assert await stored_rows(database_url, TIMELINE) == folded_rows(events, TIMELINE, head)
+
+
+class FailingCodec:
+    """The codec, failing to decode the event at ``position``."""
+
+    def __init__(self, position: int) -> None:
+        self._position = position
+        self.encode = codec.encode
+
+    def decode(self, record: RecordedEvent) -> DomainEvent:
+        if record.position == self._position:
+            raise InjectedFailure
+        return codec.decode(record)
+
+
+async def test_a_rebuild_that_fails_while_a_batch_is_written_leaves_the_read_models(
+    stores: Stores, database_url: str
+) -> None:
+    """The next batch is decoded while the one before is written: a failure there stops the
+    write in flight and the rebuild, and the live tables stay as they were."""
+    head = await append_synthetic_log(stores.events, stores.clock, facts=60, seed=5)
+    await stores.runner().catch_up()
+    before = await snapshots(database_url)
+    reported: list[int] = []
+    failing = ProjectionRunner(
+        stores.events, FailingCodec(head - 5), stores.projections, batch_size=20
+    )
+    with pytest.raises(InjectedFailure):
+        await failing.rebuild_all(progress=lambda done, _: reported.append(done))
+    assert await snapshots(database_url) == before
+    # Progress counts batches written, in order, never the one that failed.
+    assert reported == sorted(reported)
+    assert reported
+    assert reported[-1] < head - 5
+
+    assert await stores.runner(batch_size=20).rebuild_all() == dict.fromkeys(PROJECTIONS, head)
+    assert await snapshots(database_url) == before
 
 
 async def test_a_rebuild_takes_in_what_is_appended_while_it_runs(

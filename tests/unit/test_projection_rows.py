@@ -11,7 +11,8 @@ from tests.unit.domain_strategies import UNHURRIED, logs
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_of
 from timeline.domain.projections.revisions import fold
-from timeline.store.sql.projection_rows import reading_from_row, reading_rows
+from timeline.store.sql.projection_rows import named, reading_from_row, reading_rows
+from timeline.store.sql.projection_tables import figure_readings
 from timeline.store.sql.total_rows import reading_from_text, reading_text
 
 
@@ -34,6 +35,6 @@ def test_each_reading_row_and_text_decodes_to_its_own_reading(log: list[LoggedEv
     for stream in fold(log).revisions.values():
         for revision in stream:
             readings = readings_of(revision)
-            rows = [as_read(row) for row in reading_rows(revision)]
+            rows = [as_read(row) for row in named(figure_readings, reading_rows(revision))]
             assert tuple(reading_from_row(row) for row in rows) == readings
             assert tuple(reading_from_text(reading_text(r)) for r in readings) == readings

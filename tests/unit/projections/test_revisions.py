@@ -116,6 +116,27 @@ def test_folding_a_prefix_then_the_rest_is_folding_everything(
     assert reduce(apply, log, EMPTY) == whole
 
 
+@UNHURRIED
+@given(logs())
+def test_changed_fields_name_every_field_that_differs_and_only_those(
+    log: list[LoggedEvent],
+) -> None:
+    # The reference compares every field, where advance skips the content it kept whole.
+    for stream in fold(log).revisions.values():
+        for before, after in itertools.pairwise(stream):
+            expected = [
+                f.name
+                for f in dataclasses.fields(FactContent)
+                if getattr(before.fact.content, f.name) != getattr(after.fact.content, f.name)
+            ]
+            expected += [
+                name
+                for name in ("sources", "readings", "status")
+                if getattr(before.fact, name) != getattr(after.fact, name)
+            ]
+            assert after.changed_fields == tuple(expected)
+
+
 def test_an_event_is_known_no_earlier_than_the_events_it_builds_on() -> None:
     # The corroborating source was published before the fact's first source.
     log = [

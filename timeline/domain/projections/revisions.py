@@ -69,8 +69,21 @@ class FactRevision:
         )
 
     def closed_by(self, successor: FactRevision) -> FactRevision:
-        return dataclasses.replace(
-            self, known_until=successor.known_from, recorded_until=successor.recorded_from
+        # Spelled out rather than dataclasses.replace, which looks the fields up on every call:
+        # a rebuild closes a revision per event.
+        return FactRevision(
+            fact=self.fact,
+            revision=self.revision,
+            position=self.position,
+            event_type=self.event_type,
+            changed_fields=self.changed_fields,
+            reason=self.reason,
+            source=self.source,
+            known_from=self.known_from,
+            recorded_from=self.recorded_from,
+            known_until=successor.known_from,
+            recorded_until=successor.recorded_from,
+            reading_origins=self.reading_origins,
         )
 
 
@@ -103,14 +116,19 @@ def advance(
     return (None if previous is None else previous.closed_by(current)), current
 
 
+_CONTENT_FIELDS = tuple(f.name for f in dataclasses.fields(FactContent))
+
+
 def _changed_fields(before: Fact | None, after: Fact) -> tuple[str, ...]:
     if before is None:
         return ()
-    names = [
-        f.name
-        for f in dataclasses.fields(FactContent)
-        if getattr(before.content, f.name) != getattr(after.content, f.name)
-    ]
+    names = []
+    if before.content is not after.content:  # a corroboration keeps the content it had
+        names = [
+            name
+            for name in _CONTENT_FIELDS
+            if getattr(before.content, name) != getattr(after.content, name)
+        ]
     names += [
         name
         for name in ("sources", "readings", "status")

@@ -17,6 +17,7 @@ import abc
 import contextlib
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -48,7 +49,6 @@ from timeline.store.sql.projection_rows import mapping, measure_from_row, readin
 from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
 from timeline.store.sql.projection_writes import (
     LIVE,
-    BulkInsert,
     SqlBatch,
     read_checkpoint,
     write_checkpoint,
@@ -106,8 +106,12 @@ class SqlProjectionStore(abc.ABC):
     async def _swap(self, conn: AsyncConnection, tables: Sequence[sa.Table]) -> None:
         """Replace ``tables`` with their shadows inside ``conn``'s transaction."""
 
-    _bulk_insert: BulkInsert | None = None
-    """How a rebuild writes its rows into the shadows; None for plain INSERTs."""
+    @staticmethod
+    @abc.abstractmethod
+    async def _bulk_insert(
+        conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: list[Any]
+    ) -> None:
+        """How every batch writes its new rows (a ``BulkInsert``)."""
 
     # -- reads ------------------------------------------------------------------------
 
@@ -241,7 +245,9 @@ class SqlProjectionStore(abc.ABC):
                 yield None
                 return
             position = await read_checkpoint(conn, name)
-            yield SqlBatch(conn, LIVE, position, checkpoint=name, clock=self._clock)
+            yield SqlBatch(
+                conn, LIVE, position, checkpoint=name, clock=self._clock, bulk=self._bulk_insert
+            )
 
     @asynccontextmanager
     async def rebuild(self, name: str) -> AsyncIterator[SqlRebuild]:
@@ -295,6 +301,7 @@ class SqlRebuild:
         """The last position applied to the shadows; only in memory: a rebuild that dies
         is started again from scratch."""
         self.swapped = False
+        self._active_days: Counter[dt.date] = Counter()
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[ProjectionBatch]:
@@ -307,6 +314,7 @@ class SqlRebuild:
                 checkpoint=None,
                 clock=store._clock,
                 bulk=store._bulk_insert,
+                active_days=self._active_days,
             )
             yield batch
         self.position = batch.position  # only once the transaction has committed
@@ -315,11 +323,28 @@ class SqlRebuild:
     async def swap(self) -> AsyncIterator[ProjectionBatch]:
         store = self._store
         async with store._translated():
+            if self._active_days:
+                async with store._write_transaction() as conn:
+                    batch = SqlBatch(
+                        conn,
+                        self._shadows,
+                        self.position,
+                        checkpoint=None,
+                        clock=store._clock,
+                        bulk=store._bulk_insert,
+                    )
+                    await batch.insert_active_days(self._active_days)
+                self._active_days = Counter()
             await store._prepare_swap(self._tables)
             async with store._write_transaction() as conn:
                 await store._lock(conn, self._name, wait=True)
                 batch = SqlBatch(
-                    conn, self._shadows, self.position, checkpoint=None, clock=store._clock
+                    conn,
+                    self._shadows,
+                    self.position,
+                    checkpoint=None,
+                    clock=store._clock,
+                    bulk=store._bulk_insert,
                 )
                 yield batch
                 await store._swap(conn, self._tables)
