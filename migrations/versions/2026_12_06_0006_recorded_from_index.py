@@ -2,7 +2,7 @@
 
 A page read "as recorded now" is the same page for every recordedBefore later than the
 latest row's recorded time, so readers keep such pages by read-model position
-(``timeline.store.sql.settled_pages``). Telling whether a recordedBefore is that late needs
+(``timeline.store.read_models.settled_pages``). Telling whether a recordedBefore is that late needs
 ``max(recorded_from)``, which without this index is a scan of the whole table (a million
 rows at a million events) each time the read models move.
 

@@ -4,7 +4,7 @@ A timeline page's totalCount as known at a day K, read as recorded now, counted 
 revisions current at K: about half the revision index at a mid-log K, 65-86 ms at a million
 events. ``active_fact_changes`` holds +1 on the known_from of each ACTIVE revision and -1
 on its known_until, so that total is a sum over at most one row per day
-(``timeline.store.sql.projection_tables``). The table is filled from the revisions already
+(``timeline.store.read_models.tables``). The table is filled from the revisions already
 projected, as the projection itself would have written it.
 
 Revision ID: 0007

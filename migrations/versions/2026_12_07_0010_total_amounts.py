@@ -81,14 +81,14 @@ def upgrade() -> None:
 
 def _fill(conn: sa.Connection) -> None:
     # The projection's own code: these rows are a function of the readings projected so far.
-    from timeline.store.sql.projection_rows import reading_from_row
-    from timeline.store.sql.projection_tables import (
+    from timeline.store.read_models.rows import reading_from_row
+    from timeline.store.read_models.tables import (
         figure_readings,
         total_amounts,
         total_periods,
         total_readings,
     )
-    from timeline.store.sql.total_rows import total_rows
+    from timeline.store.read_models.total_rows import total_rows
 
     known = [
         (reading_from_row(row._mapping), row.revision, row.known_from, row.known_until)

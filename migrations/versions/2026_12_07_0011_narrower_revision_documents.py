@@ -3,7 +3,7 @@
 ``fact_revisions.fact`` holds the whole fact at that revision, a few KB a row, and repeated
 the title and summary that the row keeps in columns of their own (to filter on): 383 of its
 1,599 bytes at 20,000 corpus events. They go, and readers put the columns back
-(``timeline.store.sql.projection_rows.fact_from_row``).
+(``timeline.store.read_models.rows.fact_from_row``).
 
 On PostgreSQL ``fact``, ``source``, ``changed_fields`` and ``reading_origins`` were JSONB:
 the server parsed every document on every write and printed it back on every read, though

@@ -24,7 +24,7 @@ from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.revisions import TimelineModel, fold
 from timeline.store import codec
 from timeline.store.factory import create_engine
-from timeline.store.sql.projection_rows import (
+from timeline.store.read_models.rows import (
     active_changes,
     label_rows,
     measure_row,
@@ -32,7 +32,7 @@ from timeline.store.sql.projection_rows import (
     reading_rows,
     revision_row,
 )
-from timeline.store.sql.projection_tables import (
+from timeline.store.read_models.tables import (
     PROJECTION_TABLES,
     fact_labels,
     fact_revisions,
@@ -40,8 +40,8 @@ from timeline.store.sql.projection_tables import (
     measures,
     projection_checkpoints,
 )
+from timeline.store.read_models.total_rows import revision_readings, total_rows
 from timeline.store.sql.rows import utc
-from timeline.store.sql.total_rows import revision_readings, total_rows
 
 Snapshot = dict[str, list[str]]
 """Canonical rows by table name, sorted; ``checkpoint`` holds the position."""

@@ -25,9 +25,9 @@ from timeline.domain.sources import Source
 from timeline.store import codec
 from timeline.store.clock import SystemClock
 from timeline.store.factory import create_engine, open_event_store, open_projection_store
+from timeline.store.read_models.backends import PostgresProjectionStore
+from timeline.store.read_models.writes import SqlBatch
 from timeline.store.sql.leadership import open_leadership
-from timeline.store.sql.projection_backends import PostgresProjectionStore
-from timeline.store.sql.projection_writes import SqlBatch
 from timeline.store.sql.signals import open_append_signal
 
 pytestmark = pytest.mark.postgres

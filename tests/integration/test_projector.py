@@ -27,7 +27,7 @@ from timeline.application.read_models import MEASURES, TIMELINE
 from timeline.bootstrap import Services, open_services
 from timeline.config import Settings
 from timeline.store.factory import create_engine, open_event_store
-from timeline.store.sql.projection_backends import advisory_key
+from timeline.store.read_models.backends import advisory_key
 
 TAKEOVER_SECONDS = 2.0
 

@@ -11,9 +11,9 @@ from tests.unit.domain_strategies import UNHURRIED, logs
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_of
 from timeline.domain.projections.revisions import fold
-from timeline.store.sql.projection_rows import named, reading_from_row, reading_rows
-from timeline.store.sql.projection_tables import figure_readings
-from timeline.store.sql.total_rows import reading_from_text, reading_text
+from timeline.store.read_models.rows import named, reading_from_row, reading_rows
+from timeline.store.read_models.tables import figure_readings
+from timeline.store.read_models.total_rows import reading_from_text, reading_text
 
 
 def as_read(row: dict[str, Any]) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from sqlalchemy.dialects.postgresql import asyncpg
 from tests.unit.domain_strategies import UNHURRIED, logs
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.revisions import fold
-from timeline.store.sql.projection_rows import label_rows, reading_rows, revision_row
-from timeline.store.sql.projection_tables import fact_labels, fact_revisions, figure_readings
-from timeline.store.sql.projection_writes import bound_rows, processor
+from timeline.store.read_models.rows import label_rows, reading_rows, revision_row
+from timeline.store.read_models.tables import fact_labels, fact_revisions, figure_readings
+from timeline.store.read_models.writes import bound_rows, processor
 from timeline.store.sql.rows import json_serializer
 
 # As the stores' engines make them (``timeline.store.sql.sqlite``, ``postgres``).

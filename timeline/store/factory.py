@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from timeline.application.ports import Clock, EventStore, ProjectionStore
 from timeline.store.clock import SystemClock
-from timeline.store.sql.postgres import PostgresEventStore, create_postgres_engine
-from timeline.store.sql.projection_backends import (
+from timeline.store.read_models.backends import (
     PostgresProjectionStore,
     SqliteProjectionStore,
 )
+from timeline.store.sql.postgres import PostgresEventStore, create_postgres_engine
 from timeline.store.sql.sqlite import SqliteEventStore, create_sqlite_engine
 
 # The schemes accepted, each with the async driver it is opened with.

@@ -10,7 +10,7 @@ that the answer is the executor's, value for value and in the same order.
 
 A compiled field is a function of its object alone, and a fact from the read model is a
 function of its row: (fact id, revision) never changes but for the row's interval
-(``timeline.store.sql.decoded_rows``). So a fact node, once completed for a selection, is
+(``timeline.store.read_models.decoded_rows``). So a fact node, once completed for a selection, is
 kept (``Nodes``) under the row's identity, its times and its interval, and the next page that
 lists the fact under the same selection takes the completed node: a page of 50 facts is some
 1,500 fields, the largest part of what a compiled page still cost.

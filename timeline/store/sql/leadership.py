@@ -23,7 +23,7 @@ import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from timeline.store.sql.projection_backends import advisory_key
+from timeline.store.read_models.backends import advisory_key
 
 logger = logging.getLogger("timeline.projector")
 

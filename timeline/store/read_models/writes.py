@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from timeline.application.ports import Clock
 from timeline.application.read_models import ProjectionChanges
 from timeline.domain.projections.revisions import FactRevision
-from timeline.store.sql.projection_rows import (
+from timeline.store.read_models.rows import (
     RowValues,
     active_changes,
     interval,
@@ -37,7 +37,7 @@ from timeline.store.sql.projection_rows import (
     revision_from_row,
     revision_row,
 )
-from timeline.store.sql.projection_tables import (
+from timeline.store.read_models.tables import (
     JSONText,
     active_fact_changes,
     fact_labels,
@@ -49,8 +49,8 @@ from timeline.store.sql.projection_tables import (
     total_periods,
     total_readings,
 )
+from timeline.store.read_models.total_writes import write_totals
 from timeline.store.sql.rows import utc
-from timeline.store.sql.total_writes import write_totals
 
 TableSet = Mapping[str, sa.Table]
 """A projection's tables by their live names: the live tables, or their shadows."""

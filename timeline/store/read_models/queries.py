@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from timeline.application.read_models import FactFilter, PageKey
 from timeline.domain.facts import FactStatus
 from timeline.domain.projections.visibility import AsOf
-from timeline.store.sql.projection_tables import (
+from timeline.store.read_models.tables import (
     active_fact_changes,
     fact_labels,
     fact_revisions,
@@ -28,8 +28,8 @@ from timeline.store.sql.projection_tables import (
     total_amounts,
     total_periods,
 )
+from timeline.store.read_models.total_rows import PERIOD_COLUMNS
 from timeline.store.sql.rows import utc
-from timeline.store.sql.total_rows import PERIOD_COLUMNS
 
 _LIKE_ESCAPE = "\\"
 

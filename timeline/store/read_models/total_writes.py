@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from timeline.application.read_models import ProjectionChanges
 from timeline.domain.projections.readings import readings_of
 from timeline.domain.projections.settled_periods import KnownReading, spans
-from timeline.store.sql.projection_tables import total_amounts, total_periods, total_readings
-from timeline.store.sql.total_rows import (
+from timeline.store.read_models.tables import total_amounts, total_periods, total_readings
+from timeline.store.read_models.total_rows import (
     PERIOD_COLUMNS,
     Period,
     amount_row,

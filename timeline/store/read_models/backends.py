@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from timeline.application.errors import ProjectionBusy
 from timeline.application.ports import Clock
 from timeline.application.read_models import PROJECTIONS, TIMELINE
-from timeline.store.sql.failures import ASYNCPG_ERRORS
-from timeline.store.sql.held_connection import HeldConnection
-from timeline.store.sql.projection_tables import (
+from timeline.store.read_models.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
+from timeline.store.read_models.store import SqlProjectionStore
+from timeline.store.read_models.tables import (
     active_fact_changes,
     fact_labels,
     fact_revisions,
@@ -43,8 +43,8 @@ from timeline.store.sql.projection_tables import (
     total_periods,
     total_readings,
 )
-from timeline.store.sql.projections import SqlProjectionStore
-from timeline.store.sql.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
+from timeline.store.sql.failures import ASYNCPG_ERRORS
+from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.sqlite import writing
 
 # Every read-model table, in the one order in which readers lock them and a swap drops

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from timeline.application.read_models import FactFilter, FactPage, PageKey
 from timeline.domain.projections.visibility import AsOf
-from timeline.store.sql import projection_queries as queries
+from timeline.store.read_models import queries as queries
 from timeline.store.sql.rows import utc
 
 PAGES = 1_024

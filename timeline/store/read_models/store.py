@@ -5,7 +5,7 @@ transaction advisory lock per projection; SQLite: the database's single write lo
 from ``BEGIN IMMEDIATE``), then reads the checkpoint, then writes rows and checkpoint
 together. The lock ends with the transaction, so a process killed mid-batch leaves the rows
 and checkpoint of the last committed batch, and the next batch (in any process) resumes
-from there. A rebuild fills shadow tables and swaps them in (``timeline.store.sql.shadows``).
+from there. A rebuild fills shadow tables and swaps them in (``read_models.shadows``).
 
 Reads: every query runs in one read transaction (one snapshot), so a page's rows, its total
 and the checkpoint it reports agree with each other. See the backends for what that takes.
@@ -42,21 +42,21 @@ from timeline.domain.projections.readings import Reading
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
 from timeline.domain.projections.selection import PeriodState
 from timeline.domain.projections.visibility import AsOf
-from timeline.store.sql import projection_queries as queries
-from timeline.store.sql.decoded_rows import DecodedRows
-from timeline.store.sql.failures import translated
-from timeline.store.sql.projection_rows import mapping, measure_from_row, reading_from_row
-from timeline.store.sql.projection_tables import PROJECTION_TABLES, projection_checkpoints
-from timeline.store.sql.projection_writes import (
+from timeline.store.read_models import queries as queries
+from timeline.store.read_models.decoded_rows import DecodedRows
+from timeline.store.read_models.rows import mapping, measure_from_row, reading_from_row
+from timeline.store.read_models.settled_pages import SettledPages
+from timeline.store.read_models.shadows import create_shadows, drop_shadows, shadow_of
+from timeline.store.read_models.tables import PROJECTION_TABLES, projection_checkpoints
+from timeline.store.read_models.total_rows import state_from_row
+from timeline.store.read_models.writes import (
     LIVE,
     SqlBatch,
     read_checkpoint,
     write_checkpoint,
 )
+from timeline.store.sql.failures import translated
 from timeline.store.sql.rows import utc
-from timeline.store.sql.settled_pages import SettledPages
-from timeline.store.sql.shadows import create_shadows, drop_shadows, shadow_of
-from timeline.store.sql.total_rows import state_from_row
 
 logger = logging.getLogger("timeline.projections")
 

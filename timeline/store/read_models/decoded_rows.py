@@ -22,7 +22,7 @@ from uuid import UUID
 from cachetools import LRUCache
 
 from timeline.domain.projections.revisions import FactRevision
-from timeline.store.sql.projection_rows import Row, revision_from_row
+from timeline.store.read_models.rows import Row, revision_from_row
 from timeline.store.sql.rows import utc
 
 REVISIONS = 4_096
