@@ -18,7 +18,8 @@ from alembic import context
 
 from timeline.config import Settings
 from timeline.store.factory import create_engine, normalise_database_url
-from timeline.store.read_models import tables, token_tables  # noqa: F401  (their tables)
+from timeline.store.read_models import tables  # noqa: F401  (their tables)
+from timeline.store.sql import token_tables  # noqa: F401
 from timeline.store.sql.tables import metadata
 
 config = context.config
