@@ -47,7 +47,11 @@ from timeline.store.read_models.decoded_rows import DecodedRows
 from timeline.store.read_models.rows import mapping, measure_from_row, reading_from_row
 from timeline.store.read_models.settled_pages import SettledPages
 from timeline.store.read_models.shadows import create_shadows, drop_shadows, shadow_of
-from timeline.store.read_models.tables import PROJECTION_TABLES, projection_checkpoints
+from timeline.store.read_models.tables import (
+    PROJECTION_TABLES,
+    projection_checkpoints,
+    total_readings,
+)
 from timeline.store.read_models.total_rows import state_from_row
 from timeline.store.read_models.writes import (
     LIVE,
@@ -323,7 +327,7 @@ class SqlRebuild:
     async def swap(self) -> AsyncIterator[ProjectionBatch]:
         store = self._store
         async with store._translated():
-            if self._active_days:
+            if self._active_days or total_readings in self._tables:
                 async with store._write_transaction() as conn:
                     batch = SqlBatch(
                         conn,
@@ -333,7 +337,7 @@ class SqlRebuild:
                         clock=store._clock,
                         bulk=store._bulk_insert,
                     )
-                    await batch.insert_active_days(self._active_days)
+                    await batch.settle(self._active_days)
                 self._active_days = Counter()
             await store._prepare_swap(self._tables)
             async with store._write_transaction() as conn:

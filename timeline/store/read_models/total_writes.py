@@ -36,6 +36,7 @@ from timeline.store.read_models.total_rows import (
     reading_row,
     revision_readings,
     row_period,
+    total_rows,
     units_text,
 )
 
@@ -44,9 +45,18 @@ _CHUNK = 2_000
 
 
 async def write_totals(
-    conn: AsyncConnection, tables: Mapping[str, sa.Table], changes: ProjectionChanges
+    conn: AsyncConnection,
+    tables: Mapping[str, sa.Table],
+    changes: ProjectionChanges,
+    *,
+    settle: bool = True,
 ) -> None:
-    """Apply ``changes`` (already written to the revision tables) to the totals' tables."""
+    """Apply ``changes`` (already written to the revision tables) to the totals' tables.
+
+    A rebuild's batch (``settle=False``) writes the readings alone: its revisions come in
+    out of knowledge order (the latest of each fact is held back until closed or pushed
+    out), so the periods' states are worked out once, from every reading, before the swap
+    (``settle_totals``)."""
     if not (changes.opened or changes.closed):
         return  # the measures' batches, and the timeline's with no fact in them
     readings = tables[total_readings.name]
@@ -79,9 +89,26 @@ async def write_totals(
         await conn.execute(readings.insert(), rows)
     if closing:
         await conn.execute(_close(readings), closing)
-    if touched:
+    if touched and settle:
         kept = await _units(conn, tables[total_periods.name], touched, units)
         await _replace_states(conn, tables, touched, kept)
+
+
+async def settle_totals(conn: AsyncConnection, tables: Mapping[str, sa.Table]) -> None:
+    """Fill a rebuild's empty ``total_periods`` and ``total_amounts`` from its readings, as
+    a fold of them from scratch (``total_rows``) would."""
+    readings = tables[total_readings.name].c
+    result = await conn.execute(
+        sa.select(readings.reading, readings.revision, readings.known_from, readings.known_until)
+    )
+    found = total_rows(
+        (reading_from_text(text), revision, known_from, known_until)
+        for text, revision, known_from, known_until in result
+    )
+    for table in (total_periods, total_amounts):
+        rows = found[table.name]
+        for start in range(0, len(rows), _CHUNK):
+            await conn.execute(tables[table.name].insert(), rows[start : start + _CHUNK])
 
 
 async def _units(

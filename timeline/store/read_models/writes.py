@@ -49,7 +49,7 @@ from timeline.store.read_models.tables import (
     total_periods,
     total_readings,
 )
-from timeline.store.read_models.total_writes import write_totals
+from timeline.store.read_models.total_writes import settle_totals, write_totals
 from timeline.store.sql.rows import utc
 
 TableSet = Mapping[str, sa.Table]
@@ -221,7 +221,7 @@ class SqlBatch:
             await self._conn.execute(_close(self._tables[fact_revisions.name]), closing)
             await self._conn.execute(_close(self._tables[figure_readings.name]), closing)
         await self._add_active_changes(changes)
-        await write_totals(self._conn, self._tables, changes)
+        await write_totals(self._conn, self._tables, changes, settle=self._active_days is None)
         if self._checkpoint is not None:
             await write_checkpoint(self._conn, self._checkpoint, position, self._clock)
         self.saved = position
@@ -246,10 +246,13 @@ class SqlBatch:
         rows = [{"known_on": day, "change": change} for day, change in sorted(by_day.items())]
         await self._conn.execute(upsert, rows)
 
-    async def insert_active_days(self, days: Counter[dt.date]) -> None:
-        """``days`` (every day a rebuild's batches changed, those that sum to zero too) into
-        an empty ``active_fact_changes``."""
+    async def settle(self, days: Counter[dt.date]) -> None:
+        """What a rebuild's batches leave to the end: ``days`` (every day they changed,
+        those that sum to zero too) into an empty ``active_fact_changes``, and the running
+        totals' period states from every reading (``settle_totals``)."""
         await self._insert(active_fact_changes.name, sorted(days.items()))
+        if total_readings.name in self._tables:
+            await settle_totals(self._conn, self._tables)
 
     async def _insert(self, name: str, rows: list[RowValues]) -> None:
         if not rows:
