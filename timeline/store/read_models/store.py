@@ -311,17 +311,23 @@ class SqlRebuild:
     async def batch(self) -> AsyncIterator[ProjectionBatch]:
         store = self._store
         async with store._translated(), store._write_transaction() as conn:
-            batch = SqlBatch(
-                conn,
-                self._shadows,
-                self.position,
-                checkpoint=None,
-                clock=store._clock,
-                bulk=store._bulk_insert,
-                active_days=self._active_days,
-            )
+            batch = self._shadow_batch(conn, active_days=self._active_days)
             yield batch
         self.position = batch.position  # only once the transaction has committed
+
+    def _shadow_batch(
+        self, conn: AsyncConnection, *, active_days: Counter[dt.date] | None = None
+    ) -> SqlBatch:
+        store = self._store
+        return SqlBatch(
+            conn,
+            self._shadows,
+            self.position,
+            checkpoint=None,
+            clock=store._clock,
+            bulk=store._bulk_insert,
+            active_days=active_days,
+        )
 
     @asynccontextmanager
     async def swap(self) -> AsyncIterator[ProjectionBatch]:
@@ -329,27 +335,12 @@ class SqlRebuild:
         async with store._translated():
             if self._active_days or total_readings in self._tables:
                 async with store._write_transaction() as conn:
-                    batch = SqlBatch(
-                        conn,
-                        self._shadows,
-                        self.position,
-                        checkpoint=None,
-                        clock=store._clock,
-                        bulk=store._bulk_insert,
-                    )
-                    await batch.settle(self._active_days)
+                    await self._shadow_batch(conn).settle(self._active_days)
                 self._active_days = Counter()
             await store._prepare_swap(self._tables)
             async with store._write_transaction() as conn:
                 await store._lock(conn, self._name, wait=True)
-                batch = SqlBatch(
-                    conn,
-                    self._shadows,
-                    self.position,
-                    checkpoint=None,
-                    clock=store._clock,
-                    bulk=store._bulk_insert,
-                )
+                batch = self._shadow_batch(conn)
                 yield batch
                 await store._swap(conn, self._tables)
                 await write_checkpoint(conn, self._name, batch.position, store._clock)
