@@ -132,31 +132,25 @@ async def test_a_rebuild_equals_the_fold_whatever_it_keeps_in_memory(
         assert await stored_rows(database_url, name) == folded_rows(events, name, head)
 
 
-async def test_migration_0007_fills_the_day_changes_as_the_projection_writes_them(
-    stores: Stores, database_url: str
+@pytest.mark.parametrize(
+    ("revision_before", "filled", "at_least", "seed"),
+    [
+        pytest.param("0006", "active_fact_changes", 50, 7, id="0007-day-changes"),
+        pytest.param("0009", "total_amounts", 10, 8, id="0010-period-states"),
+    ],
+)
+async def test_a_migration_fills_its_table_as_the_projection_writes_it(
+    stores: Stores, database_url: str, revision_before: str, filled: str, at_least: int, seed: int
 ) -> None:
-    head = await append_synthetic_log(stores.events, stores.clock, facts=150, seed=7)
+    """Down to the revision before the migration and up again: the migration's fill, which
+    runs the projection's own code, writes every row the projection would have."""
+    head = await append_synthetic_log(stores.events, stores.clock, facts=150, seed=seed)
     await stores.runner(batch_size=40).catch_up()
     events = await logged_events(stores.events)
     expected = folded_rows(events, TIMELINE, head)
-    assert len(expected["active_fact_changes"]) > 50
+    assert len(expected[filled]) > at_least
 
-    await migrations.downgrade(database_url, "0006")
-    await migrations.upgrade(database_url)
-
-    assert await stored_rows(database_url, TIMELINE) == expected
-
-
-async def test_migration_0010_fills_the_period_states_as_the_projection_writes_them(
-    stores: Stores, database_url: str
-) -> None:
-    head = await append_synthetic_log(stores.events, stores.clock, facts=150, seed=8)
-    await stores.runner(batch_size=40).catch_up()
-    events = await logged_events(stores.events)
-    expected = folded_rows(events, TIMELINE, head)
-    assert len(expected["total_amounts"]) > 10
-
-    await migrations.downgrade(database_url, "0009")
+    await migrations.downgrade(database_url, revision_before)
     await migrations.upgrade(database_url)
 
     assert await stored_rows(database_url, TIMELINE) == expected
