@@ -292,82 +292,31 @@ def test_the_payload_text_is_the_canonical_json_of_the_payload_written_before(
 
 # Any text but lone surrogates (no column can store one) and any integer msgspec writes.
 _TEXTS = st.text(st.characters(codec="utf-8"), max_size=30)
-_OPTIONAL_TEXTS = st.none() | _TEXTS
-_QUANTITY_STRUCTS = st.builds(
-    payloads.QuantityPayload, value=_TEXTS, unit=_TEXTS, qualifier=st.sampled_from(Qualifier)
-)
-_FIGURE_STRUCTS = st.builds(
-    payloads.FigurePayload,
-    measure=_TEXTS,
-    quantity=_QUANTITY_STRUCTS,
-    basis=st.sampled_from(Basis),
-    period=_TEXTS,
-    equivalent=st.none() | _QUANTITY_STRUCTS,
-    span_days=st.none() | st.integers(min_value=-(2**63), max_value=2**64 - 1),
-)
-_SOURCE_STRUCTS = st.builds(
-    payloads.SourcePayload,
-    publisher=_TEXTS,
-    title=_TEXTS,
-    published=_TEXTS,
-    quote=_TEXTS,
-    url=_OPTIONAL_TEXTS,
-    document=_OPTIONAL_TEXTS,
-)
-_TEXT_TUPLES = st.lists(_TEXTS, max_size=3).map(tuple)
-_CONTENT_STRUCTS = st.builds(
-    payloads.ContentPayload,
-    kind=_TEXTS,
-    title=_TEXTS,
-    summary=_TEXTS,
-    occurred=_TEXTS,
-    inferred=_TEXT_TUPLES,
-    topics=_TEXT_TUPLES,
-    actors=_TEXT_TUPLES,
-    places=_TEXT_TUPLES,
-    occurred_phrase=_OPTIONAL_TEXTS,
-    date_note=_OPTIONAL_TEXTS,
-    figure=st.none() | _FIGURE_STRUCTS,
-)
-_PATCH_STRUCTS = st.builds(
-    payloads.PatchPayload,
-    **{
-        name: st.none() | _TEXTS
-        for name in ("kind", "title", "summary", "occurred_phrase", "date_note", "occurred")
-    },
-    **{
-        name: st.none() | _TEXT_TUPLES
-        for name in ("inferred", "topics", "actors", "places", "cleared")
-    },
-    figure=st.none() | _FIGURE_STRUCTS,
-)
-_PAYLOAD_STRUCTS = (
-    st.builds(
-        payloads.FactRecordedV3,
-        fact_id=st.uuids(),
-        content=_CONTENT_STRUCTS,
-        source=_SOURCE_STRUCTS,
-    )
-    | st.builds(
-        payloads.FactCorroboratedV2,
-        fact_id=st.uuids(),
-        source=_SOURCE_STRUCTS,
-        figure=st.none() | _FIGURE_STRUCTS,
-    )
-    | st.builds(
-        payloads.FactRevisedV2,
-        fact_id=st.uuids(),
-        changes=_PATCH_STRUCTS,
-        reason=_TEXTS,
-        source=st.none() | _SOURCE_STRUCTS,
-    )
-    | st.builds(
-        payloads.FactRetractedV1,
-        fact_id=st.uuids(),
-        reason=_TEXTS,
-        source=st.none() | _SOURCE_STRUCTS,
-    )
-    | st.builds(payloads.MeasureRegisteredV1, key=_TEXTS, label=_TEXTS, unit=_TEXTS)
+
+
+def _values(kind: msgspec.inspect.Type) -> st.SearchStrategy[Any]:
+    """Any value of a payload Struct's field type, beyond what the domain's checks allow."""
+    inspect = msgspec.inspect
+    if isinstance(kind, inspect.StrType):
+        return _TEXTS
+    if isinstance(kind, inspect.IntType):
+        return st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    if isinstance(kind, inspect.UUIDType):
+        return st.uuids()
+    if isinstance(kind, inspect.EnumType):
+        return st.sampled_from(kind.cls)
+    if isinstance(kind, inspect.NoneType):
+        return st.none()
+    if isinstance(kind, inspect.UnionType):
+        return st.one_of(*map(_values, kind.types))
+    if isinstance(kind, inspect.VarTupleType):
+        return st.lists(_values(kind.item_type), max_size=3).map(tuple)
+    assert isinstance(kind, inspect.StructType), kind
+    return st.builds(kind.cls, **{field.name: _values(field.type) for field in kind.fields})
+
+
+_PAYLOAD_STRUCTS = st.one_of(
+    *(_values(msgspec.inspect.type_info(shape)) for shape in PAYLOADS.values())
 )
 
 
