@@ -105,8 +105,7 @@ def _peer_single(store: PeerStore, events: Sequence[CorpusEvent]) -> tuple[float
     started = clock()
     for item in events:
         before = clock()
-        record = codec.encode(item.event)
-        store.append([logged_event(item.stream_id, item.expected_version + 1, record)])
+        store.append([logged_event(item.stream_id, item.expected_version + 1, item.event)])
         latencies.append((clock() - before) * 1000)
     return clock() - started, latencies
 
@@ -136,8 +135,7 @@ def peer_batches(
         before = clock()
         stream = f"bulk-{number}"
         logged: list[LoggedEvent] = [
-            logged_event(stream, version, codec.encode(item.event))
-            for version, item in enumerate(batch, start=1)
+            logged_event(stream, version, item.event) for version, item in enumerate(batch, start=1)
         ]
         store.append(logged)
         latencies.append((clock() - before) * 1000)

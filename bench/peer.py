@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import DomainEvent
+import msgspec
+from eventsourcing.domain import DomainEvent as PeerDomainEvent
 from eventsourcing.persistence import (
     ApplicationRecorder,
     DatetimeAsISO,
@@ -31,13 +32,14 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from timeline.application.chain import occurred_json, reported_json
-from timeline.application.records import NewEvent
+from timeline.domain.events import DomainEvent
+from timeline.store import codec
 
 _STREAMS = uuid.UUID("6c1d9a5e-4f8b-4c1e-9d0a-7b2f3e4a5c6d")
 
 
 @dataclass(frozen=True)
-class LoggedEvent(DomainEvent):
+class LoggedEvent(PeerDomainEvent):
     """The peer's event: our record's content as the peer's frozen dataclass."""
 
     event_type: str
@@ -56,15 +58,20 @@ def originator_id(stream_id: str) -> UUID:
     return uuid.uuid5(_STREAMS, stream_id)
 
 
-def logged_event(stream_id: str, version: int, record: NewEvent) -> LoggedEvent:
-    """The peer's event for ``record``, the ``version``-th of its stream (from 1)."""
+def logged_event(stream_id: str, version: int, event: DomainEvent) -> LoggedEvent:
+    """The peer's event for our domain ``event``, the ``version``-th of its stream (from 1).
+
+    Its payload is the codec's, as plain values built from the payload's Struct in compiled
+    code: what the peer needs, without parsing the record's canonical text back (our
+    codec writes that text for our store, and the peer pays for the codec all the same)."""
+    record = codec.encode(event)
     return LoggedEvent(
         originator_id=originator_id(stream_id),
         originator_version=version,
         timestamp=dt.datetime.now(dt.UTC),
         event_type=record.event_type,
         schema_version=record.schema_version,
-        payload=dict(record.payload),
+        payload=msgspec.to_builtins(codec.payload_of(event)),
         occurred=occurred_json(record.occurred),
         reported=reported_json(record.reported),
         metadata=record.metadata.to_json(),
@@ -92,7 +99,7 @@ class PeerStore:
         stored: list[StoredEvent] = [to_stored(event) for event in events]
         self.recorder.insert_events(stored)
 
-    def read_all(self, batch_size: int = 1000) -> Iterator[DomainEvent]:
+    def read_all(self, batch_size: int = 1000) -> Iterator[PeerDomainEvent]:
         """Every event in notification order, decoded, fetched ``batch_size`` at a time."""
         start = 1
         to_domain = self.mapper.to_domain_event

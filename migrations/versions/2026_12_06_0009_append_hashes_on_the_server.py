@@ -23,11 +23,11 @@ Create Date: 2026-12-06 00:00:00+00:00
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
 
 from alembic import op
+
+from timeline.store.migrations import revision_text
 
 revision: str = "0009"
 down_revision: str | Sequence[str] | None = "0008"
@@ -178,13 +178,5 @@ def downgrade() -> None:
 
 
 def _function_of_0004() -> str:
-    """Revision 0004's function, as that revision creates it (its file is not importable
-    by name: it starts with a digit)."""
-    path = Path(__file__).with_name("2026_11_23_0004_append_function.py")
-    spec = importlib.util.spec_from_file_location("timeline_migration_0004", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    function: str = module._FUNCTION
-    return function
+    """Revision 0004's function, as that revision creates it."""
+    return revision_text("0004", "_FUNCTION")

@@ -4,7 +4,9 @@ import copy
 import dataclasses
 import datetime as dt
 import json
+import os
 import typing
+import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -13,7 +15,9 @@ from uuid import UUID
 import msgspec
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
+from timeline.application.chain import canonical_json, canonical_text
 from timeline.application.errors import IntegrityViolation
 from timeline.application.records import (
     EventMetadata,
@@ -42,9 +46,13 @@ from timeline.store.codec import (
     EVENT_TYPES,
     UPCASTERS,
     UndecodableEvent,
+    canonical_payload,
     decode,
     decode_payload,
     encode,
+    encode_content,
+    encode_figure,
+    encode_source,
     stream_id_for,
 )
 from timeline.store.payloads import PAYLOADS
@@ -112,7 +120,10 @@ _from_log = trusted(RecordedEvent, unset={"payload"})
 def read_back(new: NewEvent, payload_json: str | None = None) -> RecordedEvent:
     """The record a store reads back for ``new``: its payload left to the column's text."""
     if payload_json is None:
-        payload_json = encode_events([new], None)[0].payload_column
+        [encoded] = encode_events(
+            [new], stream_id="fact-x", expected_version=0, idempotency_key=None
+        )
+        payload_json = encoded.payload_column
     return _from_log(**_columns(new), payload_json=payload_json)
 
 
@@ -221,6 +232,127 @@ def test_decoding_the_column_text_equals_decoding_its_dict(event: DomainEvent) -
     from_text = decode(record)
     from_dict = decode_payload(record.event_type, record.schema_version, record.payload)
     assert from_text == from_dict == event
+
+
+_PATCH_FIELDS = (
+    *("kind", "title", "summary", "occurred_phrase", "date_note"),
+    *("inferred", "topics", "actors", "places"),
+)
+
+
+def _payload_as_read_models_write_it(event: DomainEvent) -> dict[str, JSONValue]:
+    """The payload as a dict, built from the codec's dict encoders of the read models: what
+    the codec wrote for every event before it wrote Structs, key for key."""
+    if isinstance(event, MeasureRegistered):
+        return {"key": event.key, "label": event.label, "unit": event.unit}
+    source = None if event.source is None else encode_source(event.source)
+    if isinstance(event, FactRecorded):
+        return {
+            "fact_id": str(event.fact_id),
+            "content": encode_content(event.content),
+            "source": source,
+        }
+    if isinstance(event, FactCorroborated):
+        figure = None if event.figure is None else encode_figure(event.figure)
+        return {"fact_id": str(event.fact_id), "source": source, "figure": figure}
+    if isinstance(event, FactRetracted):
+        return {"fact_id": str(event.fact_id), "reason": event.reason, "source": source}
+    assert isinstance(event, FactRevised)
+    patch = event.changes
+    changes: dict[str, JSONValue] = {
+        name: list(value) if isinstance(value, tuple) else value
+        for name in _PATCH_FIELDS
+        if (value := getattr(patch, name)) is not None
+    }
+    if patch.occurred is not None:
+        changes["occurred"] = patch.occurred.text
+    if patch.figure is not None:
+        changes["figure"] = encode_figure(patch.figure)
+    if patch.cleared:
+        changes["cleared"] = sorted(patch.cleared)
+    return {
+        "fact_id": str(event.fact_id),
+        "changes": changes,
+        "reason": event.reason,
+        "source": source,
+    }
+
+
+@UNHURRIED
+@given(fact_events() | measure_events())
+def test_the_payload_text_is_the_canonical_json_of_the_payload_written_before(
+    event: DomainEvent,
+) -> None:
+    """The codec's compiled encoder (Struct to text) held to the reference: the chain's
+    canonical JSON of the dict the codec wrote before, so new events hash as they did."""
+    new = encode(event, event_id=EVENT_ID)
+    assert new.payload_json == canonical_text(_payload_as_read_models_write_it(event))
+    assert new.payload == _payload_as_read_models_write_it(event)
+
+
+# Any text but lone surrogates (no column can store one) and any integer msgspec writes.
+_TEXTS = st.text(st.characters(codec="utf-8"), max_size=30)
+
+
+def _values(kind: msgspec.inspect.Type) -> st.SearchStrategy[Any]:
+    """Any value of a payload Struct's field type, beyond what the domain's checks allow."""
+    inspect = msgspec.inspect
+    if isinstance(kind, inspect.StrType):
+        return _TEXTS
+    if isinstance(kind, inspect.IntType):
+        return st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    if isinstance(kind, inspect.UUIDType):
+        return st.uuids()
+    if isinstance(kind, inspect.EnumType):
+        return st.sampled_from(kind.cls)
+    if isinstance(kind, inspect.NoneType):
+        return st.none()
+    if isinstance(kind, inspect.UnionType):
+        return st.one_of(*map(_values, kind.types))
+    if isinstance(kind, inspect.VarTupleType):
+        return st.lists(_values(kind.item_type), max_size=3).map(tuple)
+    assert isinstance(kind, inspect.StructType), kind
+    return st.builds(kind.cls, **{field.name: _values(field.type) for field in kind.fields})
+
+
+_PAYLOAD_STRUCTS = st.one_of(
+    *(_values(msgspec.inspect.type_info(shape)) for shape in PAYLOADS.values())
+)
+
+
+@UNHURRIED
+@given(_PAYLOAD_STRUCTS)
+def test_msgspec_writes_the_reference_canonical_json_of_any_payload(
+    payload: payloads.Payload,
+) -> None:
+    """msgspec's sorted encoding against the chain's reference encoder (``json`` with sorted
+    keys), on payloads of any text (escapes, control and non-BMP characters, unsorted
+    tuples) and integers up to 64 bits, beyond what the domain's checks let through."""
+    as_dict = msgspec.to_builtins(payload)
+    assert canonical_payload(payload).decode() == canonical_text(as_dict)
+    assert canonical_payload(payload) == canonical_json(as_dict)
+
+
+def test_event_ids_are_random_version_4_uuids() -> None:
+    ids = [encode(RECORDED).event_id for _ in range(600)]  # past a refill of the pool
+    assert len(set(ids)) == len(ids)
+    assert {(identifier.version, identifier.variant) for identifier in ids} == {(4, uuid.RFC_4122)}
+    assert all(UUID(str(identifier)) == identifier for identifier in ids)
+    assert all(hash(identifier) == hash(UUID(int=identifier.int)) for identifier in ids)
+
+
+def test_a_child_process_draws_ids_of_its_own() -> None:
+    encode(RECORDED)  # the pool holds ids now
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os.write(write, encode(RECORDED).event_id.bytes)
+        os._exit(0)
+    os.waitpid(child, 0)
+    from_child = UUID(bytes=os.read(read, 16))
+    os.close(read)
+    os.close(write)
+    assert from_child != encode(RECORDED).event_id
 
 
 def test_a_v1_fact_recorded_without_a_date_note_is_upcast() -> None:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from uuid import UUID
 
+import msgspec
 import orjson
 
 from timeline.application.records import (
@@ -257,6 +258,7 @@ def content_parts(
 # Keys in sorted order; int() and str(UUID) need no escaping, the other texts do. For a str,
 # JSONEncoder(ensure_ascii=False).encode is this C function and nothing else.
 _string = encode_basestring
+_json = msgspec.json.encode  # a UUID's JSON string, quoted: 0.2 µs where f"{uuid}" takes 1.1
 
 
 def content_head(
@@ -270,7 +272,7 @@ def content_head(
     """``content_parts``' text before the position: what no placement of the event changes,
     so the append path builds it once per event, before it knows the head."""
     return (
-        f'{{"event_id":"{event_id}","event_type":{_string(event_type)},'
+        f'{{"event_id":{_json(event_id).decode()},"event_type":{_string(event_type)},'
         f'"metadata":{metadata},"occurred":{_occurred_text(occurred)},"payload":{payload},'
         '"position":'
     )

@@ -78,6 +78,23 @@ class NewEvent:
     occurred: OccurredTime | None = None
     reported: ReportedTime | None = None
     metadata: EventMetadata = field(default_factory=EventMetadata)
+    payload_json: str | None = field(default=None, compare=False, repr=False)
+    """The payload's canonical text (``chain.canonical_text``), for a record the codec made.
+
+    The codec writes a payload's canonical text in compiled code from its typed shape
+    (``timeline.store.codec.encode``), and the store hashes and stores that text as it is,
+    so no dict is built or walked on the append path. Such a record leaves ``payload``
+    unset, and it is parsed from this text the first time it is read (an idempotency
+    fingerprint, a test). A record built through its constructor holds the payload it is
+    given and no text, so that the two can never disagree."""
+
+    def __post_init__(self) -> None:
+        _set_new_payload_json(self, None)
+
+    if not TYPE_CHECKING:  # so that mypy still refuses any other attribute
+
+        def __getattr__(self, name: str) -> Any:
+            return _payload_from_text(self, name)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -112,17 +129,20 @@ class RecordedEvent:
     if not TYPE_CHECKING:  # so that mypy still refuses any other attribute
 
         def __getattr__(self, name: str) -> Any:
-            # Reached only when normal lookup fails: for ``payload`` only while it is unset.
-            if name == "payload" and self.payload_json is not None:
-                payload = parse_json(self.payload_json)
-                _set_payload(self, payload)
-                return payload
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            return _payload_from_text(self, name)
 
 
-# Past the frozen __setattr__.
-_set_payload = RecordedEvent.__dict__["payload"].__set__
+def _payload_from_text(record: NewEvent | RecordedEvent, name: str) -> Any:
+    # Reached only when normal lookup fails: for ``payload`` only while it is unset.
+    if name == "payload" and record.payload_json is not None:
+        payload = parse_json(record.payload_json)
+        type(record).__dict__["payload"].__set__(record, payload)  # past the frozen setattr
+        return payload
+    raise AttributeError(f"{type(record).__name__!r} object has no attribute {name!r}")
+
+
 _set_payload_json = RecordedEvent.__dict__["payload_json"].__set__
+_set_new_payload_json = NewEvent.__dict__["payload_json"].__set__
 
 parse_json: Final = msgspec.json.Decoder().decode
 """A JSON column's text as a value, in compiled code; malformed text raises

@@ -72,6 +72,18 @@ def head_revision() -> str:
     return head
 
 
+def revision_text(revision: str, name: str) -> str:
+    """The text ``name`` that revision ``revision`` defines (a function's SQL, say), for a
+    later revision that changes it; the files start with a digit, so none imports another."""
+    script = ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    if script is None:
+        raise SchemaDrift(f"migrations/versions holds no revision {revision}")
+    text = getattr(script.module, name)
+    if not isinstance(text, str):
+        raise TypeError(f"revision {revision}'s {name} is not text")
+    return text
+
+
 def alembic_config() -> Config:
     """An Alembic configuration pointing at the repository's migrations, built in code."""
     config = Config()

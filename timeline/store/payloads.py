@@ -11,8 +11,9 @@ first, which is all an upcaster ever sees.
 
 The decoders are as lenient as the hand-written reader before them, so every payload ever
 stored still decodes: unknown keys are ignored, and an optional key may be absent (None).
-Payloads are still written as dicts by the codec, key for key as before, so the canonical
-(hashed) form of a new event is what it always was.
+The codec writes a new event's payload from its Struct too, as canonical JSON in msgspec's
+compiled code (``order="sorted"``): key for key the dict it wrote before, and byte for byte
+its canonical (hashed) form, since no payload holds a float (``tests/unit/test_codec.py``).
 
 The Structs are not tracked by the garbage collector (``gc=False``): they hold only strings,
 numbers, UUIDs, tuples of strings and other such Structs, so they can be in no cycle, and a

@@ -32,7 +32,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from timeline.application.chain import content_tail
 from timeline.application.errors import ApplicationError, ConcurrencyError
 from timeline.application.ports import Clock
 from timeline.application.records import AppendResult
@@ -189,15 +188,6 @@ def _arguments(
     events = [item.event for item in encoded]
     occurred = [event.occurred for event in events]
     reported = [event.reported for event in events]
-    afters = [
-        content_tail(
-            reported=item.event.reported,
-            schema_version=item.event.schema_version,
-            stream_id=stream_id,
-            stream_version=version,
-        )
-        for version, item in enumerate(encoded, expected_version + 1)
-    ]
     return (
         stream_id,
         expected_version,
@@ -215,5 +205,5 @@ def _arguments(
         [item.payload_column for item in encoded],
         [item.metadata_text for item in encoded],
         [item.head for item in encoded],
-        afters,
+        [item.tail for item in encoded],
     )

@@ -136,7 +136,12 @@ class SqlEventStore(abc.ABC):
         if now.tzinfo is None:
             raise ValueError("the clock must tell a timezone-aware time")
         fingerprint = append_fingerprint(stream_id, events) if idempotency_key else None
-        encoded = encode_events(events, idempotency_key)
+        encoded = encode_events(
+            events,
+            stream_id=stream_id,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
         async with translated():
             try:
                 return await self._append(

@@ -233,35 +233,60 @@ class EncodedEvent(NamedTuple):
     head: str
     """``chain.content_head`` of the event: its hashed content up to its position, the
     canonical JSON of its payload and metadata included."""
+    tail: str
+    """``chain.content_tail`` of the event at the version the append expects for it: an
+    append at any other version is refused before anything is hashed."""
     payload_column: str
     """What the payload column stores: the canonical text when it means the same value
     (always, but for integral floats and keys that are not strings), else plain JSON."""
     metadata_text: str
 
 
-def encode_events(events: Sequence[NewEvent], idempotency_key: str | None) -> list[EncodedEvent]:
-    """``events`` ready to chain; the idempotency key, if any, goes into their metadata."""
+def encode_events(
+    events: Sequence[NewEvent],
+    *,
+    stream_id: str,
+    expected_version: int,
+    idempotency_key: str | None,
+) -> list[EncodedEvent]:
+    """``events`` ready to chain as the versions after ``expected_version`` of
+    ``stream_id``; the idempotency key, if any, goes into their metadata.
+
+    A record the codec made carries its payload's canonical text (``NewEvent.payload_json``)
+    and is taken as it is; any other payload is encoded here."""
     encoded = []
-    for event in events:
+    last_metadata, last_text = None, ""
+    for version, event in enumerate(events, expected_version + 1):
         metadata = event.metadata
         if idempotency_key is not None and metadata.idempotency_key != idempotency_key:
             metadata = dataclasses.replace(metadata, idempotency_key=idempotency_key)
-        payload, verbatim = canonical_form(event.payload)
-        metadata_text = _metadata_text(metadata)
-        head = content_head(
-            event_id=event.event_id,
-            event_type=event.event_type,
-            occurred=event.occurred,
-            payload=payload,
-            metadata=metadata_text,
-        )
+        if metadata is not last_metadata:  # a batch's events mostly share one value
+            last_metadata, last_text = metadata, _metadata_text(metadata)
+        payload = event.payload_json
+        if payload is None:
+            payload, verbatim = canonical_form(event.payload)
+            column = payload if verbatim else json_serializer(event.payload)
+        else:
+            column = payload
         encoded.append(
             EncodedEvent(
                 event,
                 metadata,
-                head,
-                payload if verbatim else json_serializer(event.payload),
-                metadata_text,
+                content_head(
+                    event_id=event.event_id,
+                    event_type=event.event_type,
+                    occurred=event.occurred,
+                    payload=payload,
+                    metadata=last_text,
+                ),
+                content_tail(
+                    reported=event.reported,
+                    schema_version=event.schema_version,
+                    stream_id=stream_id,
+                    stream_version=version,
+                ),
+                column,
+                last_text,
             )
         )
     return encoded
@@ -295,7 +320,8 @@ def place(
     now: dt.datetime,
 ) -> Placed:
     """Chain ``events`` after ``head``; ``recorded_at`` is ``now`` held to the head's time,
-    so that it never decreases along the log. SQLite's append does this in Python;
+    so that it never decreases along the log. ``version`` must be the one the events were
+    encoded after (their tails hold their versions). SQLite's append does this in Python;
     PostgreSQL's ``timeline_append`` does the same on the server (migration 0009), on the
     same canonical bytes (``chain.content_parts``)."""
     recorded_at = utc(now)
@@ -304,15 +330,8 @@ def place(
     recorded_iso = _utc_iso(recorded_at)
     previous = head.hash
     hashes = []
-    for offset, encoded in enumerate(events, start=1):
-        event = encoded.event
-        tail = content_tail(
-            reported=event.reported,
-            schema_version=event.schema_version,
-            stream_id=stream_id,
-            stream_version=version + offset,
-        )
-        content = spliced(encoded.head, head.position + offset, recorded_iso, tail)
+    for position, encoded in enumerate(events, head.position + 1):
+        content = spliced(encoded.head, position, recorded_iso, encoded.tail)
         previous = chain_hash(previous, content.encode("utf-8"))
         hashes.append(previous)
     return Placed(

@@ -25,6 +25,9 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 # SQLite integers are 64-bit anyway; PostgreSQL needs BIGINT to outgrow two billion events.
 Position = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
+# The log keeps JSON as the text it was sent on both backends (``json`` on PostgreSQL, not
+# ``jsonb``: migration 0015): it is only ever read back whole, as text.
+LoggedJSON = sa.JSON()
 
 events = sa.Table(
     "events",
@@ -43,8 +46,8 @@ events = sa.Table(
     sa.Column("reported_edtf", sa.Text(), nullable=True),
     sa.Column("reported_latest", sa.Date(), nullable=True),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("payload", JSONDocument, nullable=False),
-    sa.Column("event_metadata", JSONDocument, nullable=False),
+    sa.Column("payload", LoggedJSON, nullable=False),
+    sa.Column("event_metadata", LoggedJSON, nullable=False),
     sa.Column("hash", sa.CHAR(64), nullable=False),
     # Doubles as the index that serves read_stream and the stream's current version.
     sa.UniqueConstraint("stream_id", "stream_version"),
