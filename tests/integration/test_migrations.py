@@ -106,7 +106,7 @@ async def _log(store: EventStore) -> list[RecordedEvent]:
     return [event async for event in store.read_all()]
 
 
-async def test_migration_0015_keeps_the_log_as_json_text_and_back(
+async def test_migration_0013_keeps_the_log_as_json_text_and_back(
     database_url: str, backend: str
 ) -> None:
     """The log's JSON columns retyped both ways on PostgreSQL (nothing to do on SQLite):

@@ -26,7 +26,7 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 Position = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
 # The log keeps JSON as the text it was sent on both backends (``json`` on PostgreSQL, not
-# ``jsonb``: migration 0015): it is only ever read back whole, as text.
+# ``jsonb``: migration 0013): it is only ever read back whole, as text.
 LoggedJSON = sa.JSON()
 
 events = sa.Table(

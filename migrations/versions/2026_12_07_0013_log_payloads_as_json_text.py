@@ -11,7 +11,7 @@ caller sends, whichever type keeps it, and a log read back verifies alike.
 ``timeline_append`` (0009) is the same function but for the two casts of its insert. SQLite
 keeps JSON as text already: nothing changes there.
 
-Revision ID: 0015
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07 00:00:00+00:00
 """
@@ -24,7 +24,7 @@ from alembic import op
 
 from timeline.store.migrations import revision_text
 
-revision: str = "0015"
+revision: str = "0013"
 down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
