@@ -85,9 +85,17 @@ class Answer:
     body: bytes
 
 
+REQUESTS_PER_CONNECTION = 25
+"""How many requests a client sends on one connection before it opens another. uvicorn's
+workers share one listening socket and each accepts every connection waiting when it looks:
+32 connections opened at once all went to one worker, and stayed there for the whole run,
+the other idle. Clients that come and go land on whichever worker is free to accept."""
+
+
 class Http:
-    """One keep-alive HTTP/1.1 connection to an http://127.0.0.1 URL, opened on first use
-    and again after a failure; one request at a time."""
+    """A keep-alive HTTP/1.1 connection to an http://127.0.0.1 URL, opened on first use,
+    after a failure and after every ``REQUESTS_PER_CONNECTION`` requests; one request at a
+    time."""
 
     def __init__(self, url: str, timeout: float) -> None:
         if not url.startswith("http://127.0.0.1:"):
@@ -98,6 +106,7 @@ class Http:
         self._host = address
         self._timeout = timeout
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._sent = 0
 
     async def post(self, body: Mapping[str, object], headers: Mapping[str, str]) -> Answer:
         """POST ``body`` as JSON; the answer, or ``HttpFailure``."""
@@ -116,8 +125,12 @@ class Http:
             raise HttpFailure(f"{type(error).__name__}: {error}") from error
 
     async def _exchange(self, request: bytes) -> Answer:
+        if self._streams is not None and self._sent >= REQUESTS_PER_CONNECTION:
+            await self.close()
         if self._streams is None:
             self._streams = await asyncio.open_connection("127.0.0.1", self._port)
+            self._sent = 0
+        self._sent += 1
         reader, writer = self._streams
         writer.write(request)
         await writer.drain()

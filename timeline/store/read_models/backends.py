@@ -179,10 +179,12 @@ class PostgresProjectionStore(SqlProjectionStore):
         conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: list[Any]
     ) -> None:
         # COPY on the raw connection; the adapter begins its transaction lazily, at its
-        # first statement, so one goes first.
-        await conn.execute(sa.text("SELECT 1"))
+        # first statement, so one goes first if none has (a projector's batch has taken its
+        # lock by now: a round trip saved per table it writes).
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
+        if not driver.is_in_transaction():
+            await conn.execute(sa.text("SELECT 1"))
         try:
             await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
         except asyncpg.PostgresError as error:
