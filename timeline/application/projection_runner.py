@@ -99,9 +99,17 @@ class ProjectionRunner:
         lock: a write is visible once every projection has it, and on PostgreSQL the round
         trips of one batch no longer wait behind the other's."""
         chosen = [check_projection(name) for name in names]
-        async with asyncio.TaskGroup() as group:
-            tasks = {name: group.create_task(self._catch_up(name, wait)) for name in chosen}
-        return {name: task.result() for name, task in tasks.items()}
+        tasks = [asyncio.ensure_future(self._catch_up(name, wait)) for name in chosen]
+        try:
+            positions = await asyncio.gather(*tasks)
+        except BaseException:
+            # The first failure as itself (not in an ExceptionGroup), once the other
+            # projection's batch has stopped (rolled back) too.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return dict(zip(chosen, positions, strict=True))
 
     async def rebuild(self, name: str, progress: Progress | None = None) -> int:
         """Replay the whole log into shadow tables and swap them in; return the position.
