@@ -81,7 +81,8 @@ async def leader_backend(url: str) -> int | None:
             found = await conn.execute(
                 sa.text(
                     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                    "AND classid = :high AND objid = :low AND objsubid = 1"
+                    "AND classid = :high AND objid = :low AND objsubid = 1 AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
                 ),
                 {"high": (key >> 32) & 0xFFFFFFFF, "low": key & 0xFFFFFFFF},
             )

@@ -101,12 +101,16 @@ async def outage(size: OutageSize, *, seed: int = 5) -> OutageFigures:
             )
             windows = await _restart_under_load(cluster, traffic, size, server.http)
             outcomes = traffic.outcomes
-            async with httpx.AsyncClient(timeout=HANG_SECONDS * 3) as client:
+            http = traffic.http()
+            try:
                 retried = [
-                    await traffic.send_write(client, outcome.key)
+                    await traffic.send_write(http, outcome.key)
                     for outcome in outcomes
                     if outcome.kind == "write" and not outcome.ok and outcome.key is not None
                 ]
+            finally:
+                await http.close()
+            async with httpx.AsyncClient(timeout=HANG_SECONDS * 3) as client:
                 await _wait_until_ready(client, server.http)
             figures = _judge(outcomes, windows, retried)
             figures.events = await _check_log(cluster.url, outcomes)

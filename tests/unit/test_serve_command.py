@@ -16,6 +16,11 @@ from timeline.cli import serve
 @pytest.fixture
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     """uvicorn.run's calls, not made: the workers' environment is what is under test."""
+    # serve() writes these into this process's environment: put back what was there, or
+    # every server a later test starts inherits them (a deleted metrics directory: 500s).
+    for name in ("TIMELINE_SERVE_PROJECTOR", "TIMELINE_LOG_LEVEL", serve.MULTIPROCESS_DIR):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
     return calls
@@ -56,7 +61,6 @@ def test_the_projector_flag_and_its_variable_agree(
 def test_several_workers_share_a_metrics_directory_that_goes_with_the_server(
     runs: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(serve.MULTIPROCESS_DIR, raising=False)
     seen: list[str] = []
     monkeypatch.setattr(
         uvicorn, "run", lambda *args, **kwargs: seen.append(os.environ[serve.MULTIPROCESS_DIR])

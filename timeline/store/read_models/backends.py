@@ -47,8 +47,8 @@ from timeline.store.sql.failures import ASYNCPG_ERRORS
 from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.sqlite import writing
 
-# Every read-model table, in the one order in which readers lock them and a swap drops
-# them, so that the two can never wait for each other in a cycle.
+# Every read-model table, in the one order in which a multi-statement read locks them and a
+# swap drops them, so that the two can never wait for each other in a cycle.
 _READ_MODEL_TABLES = (
     fact_revisions,
     fact_labels,
@@ -126,6 +126,18 @@ class PostgresProjectionStore(SqlProjectionStore):
         )
 
     async def _begin_read(self, conn: AsyncConnection) -> AsyncConnection:
+        # One statement, outside any transaction (no BEGIN, no COMMIT: one round trip), in
+        # READ COMMITTED. It cannot straddle a rebuild's swap: the server locks every table
+        # a statement names (ACCESS SHARE) while it parses and plans it, waiting for a swap
+        # that holds them (ACCESS EXCLUSIVE) and then looking the names up again, and only
+        # then takes the snapshot the statement runs on (``PortalStart``). So the statement
+        # reads either the old tables, with the swap waiting for it, or, after the swap's
+        # commit, the new ones with the checkpoint that commit wrote. A statement names the
+        # swapped tables in the order the swap drops them (see ``queries.page_read``), so
+        # the two never wait for each other in a cycle.
+        return await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def _begin_snapshot(self, conn: AsyncConnection) -> AsyncConnection:
         # LOCK TABLE before the first query: a REPEATABLE READ snapshot is taken by the
         # first query, so it is taken after any swap this read waited for, and the tables
         # cannot be swapped under the read until it ends.
@@ -167,10 +179,12 @@ class PostgresProjectionStore(SqlProjectionStore):
         conn: AsyncConnection, table: sa.Table, columns: Sequence[str], rows: list[Any]
     ) -> None:
         # COPY on the raw connection; the adapter begins its transaction lazily, at its
-        # first statement, so one goes first.
-        await conn.execute(sa.text("SELECT 1"))
+        # first statement, so one goes first if none has (a projector's batch has taken its
+        # lock by now: a round trip saved per table it writes).
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
+        if not driver.is_in_transaction():
+            await conn.execute(sa.text("SELECT 1"))
         try:
             await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
         except asyncpg.PostgresError as error:

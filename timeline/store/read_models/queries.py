@@ -16,7 +16,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from timeline.application.read_models import FactFilter, PageKey
+from timeline.application.read_models import TIMELINE, FactFilter, PageKey
 from timeline.domain.facts import FactStatus
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.read_models.tables import (
@@ -25,6 +25,7 @@ from timeline.store.read_models.tables import (
     fact_revisions,
     figure_readings,
     measures,
+    projection_checkpoints,
     total_amounts,
     total_periods,
 )
@@ -123,6 +124,56 @@ def page(as_of: AsOf, criteria: FactFilter, first: int, after: PageKey | None) -
     ).limit(first + 1)
 
 
+def page_read(
+    as_of: AsOf,
+    criteria: FactFilter,
+    first: int,
+    after: PageKey | None,
+    *,
+    count: bool,
+    active_sum: bool,
+) -> sa.Select[Any]:
+    """A whole page in ONE statement, so in one snapshot on either backend: the rows of
+    ``page`` (none when the page is empty: a left join on a one-row anchor), each beside the
+    timeline's checkpoint position (``page_position``), the latest ``recorded_from``
+    (``page_latest``, for ``SettledPages``) and, when ``count``, the page's total
+    (``page_total``).
+
+    ``active_sum``: the filter is every active fact, so for a reader pinned after every
+    row's recorded time the total is the sum of the day counts (``active_count``); the CASE
+    decides that in the same snapshot, and each database runs only the branch it takes.
+
+    Tables are referenced in the order a rebuild's swap drops them (``PROJECTION_TABLES``:
+    fact_revisions, fact_labels, active_fact_changes), so a statement waiting on a swap
+    never holds a table the swap waits for."""
+    rows = page(as_of, criteria, first, after).subquery("page")
+    latest = latest_recorded().scalar_subquery()
+    columns: list[sa.ColumnElement[Any]] = [
+        sa.select(projection_checkpoints.c.position)
+        .where(projection_checkpoints.c.name == TIMELINE)
+        .scalar_subquery()
+        .label("page_position"),
+        latest.label("page_latest"),
+    ]
+    if count:
+        total: sa.ColumnElement[Any] = _count(as_of, criteria).scalar_subquery()
+        if active_sum:
+            summed = active_count(as_of.known_at).scalar_subquery()
+            pinned = as_of.recorded_before
+            total = (
+                summed
+                if pinned is None
+                else sa.case((sa.or_(latest.is_(None), latest < utc(pinned)), summed), else_=total)
+            )
+        columns.append(total.label("page_total"))
+    anchor = sa.select(sa.literal(1).label("anchor")).subquery("anchor")
+    return (
+        sa.select(*columns, *rows.c)
+        .select_from(anchor.outerjoin(rows, sa.true()))
+        .order_by(rows.c.occurred_earliest, rows.c.occurred_precision, rows.c.fact_id)
+    )
+
+
 def revisions_matching(keys: Collection[tuple[UUID, int]], criteria: FactFilter) -> sa.Select[Any]:
     """Which of the revisions ``keys`` (fact id, revision) pass ``criteria``."""
     revision = fact_revisions.c
@@ -131,7 +182,7 @@ def revisions_matching(keys: Collection[tuple[UUID, int]], criteria: FactFilter)
     )
 
 
-def count(as_of: AsOf, criteria: FactFilter) -> sa.Select[Any]:
+def _count(as_of: AsOf, criteria: FactFilter) -> sa.Select[Any]:
     return (
         sa.select(sa.func.count())
         .select_from(fact_revisions)

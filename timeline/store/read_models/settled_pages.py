@@ -15,7 +15,8 @@ leaves them behind. A read pinned earlier is answered from the tables every time
 Finding a kept page needs no snapshot: a position names its rows, so the position read alone,
 outside any transaction, says which pages are current (``kept``); both backends read it in
 one statement on a kept connection (``held_connection``), so a kept page costs one round
-trip to the database instead of a transaction of three or four.
+trip to the database. A page that is not kept is one more statement, which also reads the
+position and the latest ``recorded_from`` it is kept under (``queries.page_read``).
 
 At a million events a page with its totalCount is some 150 ms of SQL; kept, it is the
 checkpoint read and a lookup.
@@ -27,11 +28,9 @@ import datetime as dt
 from collections.abc import Hashable
 
 from cachetools import LRUCache
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from timeline.application.read_models import FactFilter, FactPage, PageKey
 from timeline.domain.projections.visibility import AsOf
-from timeline.store.read_models import queries as queries
 from timeline.store.sql.rows import utc
 
 PAGES = 1_024
@@ -50,12 +49,15 @@ class SettledPages:
         self._latest: tuple[int, dt.datetime | None] | None = None
         """The last position asked about and its latest recorded_from."""
 
-    async def key(
-        self, conn: AsyncConnection, position: int, as_of: AsOf, question: Question
+    def key(
+        self, position: int, latest: dt.datetime | None, as_of: AsOf, question: Question
     ) -> Hashable | None:
-        """What the page ``question`` asks at ``as_of`` is kept under, read in ``conn``'s
-        transaction at ``position``; None if ``as_of`` pins a time some row is not before."""
-        return _key(position, await self._latest_recorded(conn, position), as_of, question)
+        """What the page ``question`` asks at ``as_of`` is kept under, for a page read at
+        ``position`` where the latest ``recorded_from`` was ``latest`` (both read in the
+        page's own statement); None if ``as_of`` pins a time some row is not before."""
+        if self._latest is None or self._latest[0] < position:
+            self._latest = (position, latest)
+        return _key(position, latest, as_of, question)
 
     def kept(self, position: int, as_of: AsOf, question: Question) -> FactPage | None:
         """The page kept for ``question`` at ``as_of`` if ``position`` is the timeline's
@@ -66,17 +68,8 @@ class SettledPages:
         key = _key(position, self._latest[1], as_of, question)
         return None if key is None else self._pages.get(key)
 
-    def get(self, key: Hashable) -> FactPage | None:
-        return self._pages.get(key)
-
     def keep(self, key: Hashable, page: FactPage) -> None:
         self._pages[key] = page
-
-    async def _latest_recorded(self, conn: AsyncConnection, position: int) -> dt.datetime | None:
-        if self._latest is None or self._latest[0] != position:
-            found = (await conn.execute(queries.latest_recorded())).scalar_one_or_none()
-            self._latest = (position, None if found is None else utc(found))
-        return self._latest[1]
 
 
 def _key(

@@ -8,9 +8,11 @@ indexes and primary keys their live names, and moves the checkpoint:
 
 * PostgreSQL: DDL is transactional and DROP TABLE takes an ACCESS EXCLUSIVE lock, so a
   reader either finished with the old tables before the swap or waits and then reads the new
-  ones (a blocked statement looks the name up again once it gets its lock). Readers take
-  ACCESS SHARE on every read-model table before their snapshot (``LOCK TABLE`` first in a
-  REPEATABLE READ transaction), so one answer never mixes old and new tables.
+  ones (a blocked statement looks the name up again once it gets its lock). A read is one
+  statement, which locks every table it names before it takes its snapshot, so one answer
+  never mixes old and new tables (``PostgresProjectionStore._begin_read``); a read of several
+  statements takes ACCESS SHARE on every read-model table first (``LOCK TABLE`` in a
+  REPEATABLE READ transaction).
 * SQLite: the swap is one write transaction (``BEGIN IMMEDIATE``). WAL readers keep the
   snapshot they started with, schema included, until they finish; the next read sees only
   the new tables. SQLite cannot rename an index, so the indexes are created in the swap.

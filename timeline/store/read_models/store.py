@@ -7,8 +7,10 @@ together. The lock ends with the transaction, so a process killed mid-batch leav
 and checkpoint of the last committed batch, and the next batch (in any process) resumes
 from there. A rebuild fills shadow tables and swaps them in (``read_models.shadows``).
 
-Reads: every query runs in one read transaction (one snapshot), so a page's rows, its total
-and the checkpoint it reports agree with each other. See the backends for what that takes.
+Reads: every read is one statement, which sees one snapshot by itself, so a page's rows,
+its total and the checkpoint it reports agree with each other (``queries.page_read``); on
+PostgreSQL it runs outside any transaction, one round trip. See the backends for why a
+rebuild's swap cannot come between the parts of one statement.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from timeline.application.ports import Clock, ProjectionBatch
 from timeline.application.read_models import (
     MAX_PAGE_SIZE,
     PROJECTIONS,
-    TIMELINE,
     Checkpoint,
     FactFilter,
     FactPage,
@@ -90,7 +91,11 @@ class SqlProjectionStore(abc.ABC):
         ``wait`` is False and another process holds it."""
 
     async def _begin_read(self, conn: AsyncConnection) -> AsyncConnection:
-        """Prepare ``conn`` for a consistent multi-statement read."""
+        """Prepare ``conn`` for a read of one statement."""
+        return conn
+
+    async def _begin_snapshot(self, conn: AsyncConnection) -> AsyncConnection:
+        """Prepare ``conn`` for a consistent read of several statements."""
         return conn
 
     async def _position_now(self) -> int | None:
@@ -135,26 +140,22 @@ class SqlProjectionStore(abc.ABC):
         kept = None if now is None else self._settled.kept(now, as_of, question)
         if kept is not None:
             return kept
-        async with self._reading() as conn:
-            position = await read_checkpoint(conn, TIMELINE)
-            key = await self._settled.key(conn, position, as_of, question)
-            kept = None if key is None else self._settled.get(key)
-            if kept is not None:
-                return kept
-            rows = (await conn.execute(queries.page(as_of, criteria, first, after))).all()
-            total = None
-            if count:
-                # A settled read of every active fact is the sum of the day counts.
-                counting = (
-                    queries.active_count(as_of.known_at)
-                    if key is not None and criteria == EVERY_ACTIVE_FACT
-                    else queries.count(as_of, criteria)
-                )
-                total = int((await conn.execute(counting)).scalar_one())
-        revisions = tuple(self._decoded.revision(mapping(row)) for row in rows[:first])
-        page = FactPage(
-            revisions=revisions, total=total, has_more=len(rows) > first, position=position
+        statement = queries.page_read(
+            as_of, criteria, first, after, count=count, active_sum=criteria == EVERY_ACTIVE_FACT
         )
+        async with self._reading() as conn:
+            rows = (await conn.execute(statement)).all()
+        head = rows[0]  # the anchor's row is there even when the page is empty
+        position = int(head.page_position or 0)
+        latest = None if head.page_latest is None else utc(head.page_latest)
+        found = rows if head.fact_id is not None else []
+        page = FactPage(
+            revisions=tuple(self._decoded.revision(mapping(row)) for row in found[:first]),
+            total=int(head.page_total) if count else None,
+            has_more=len(found) > first,
+            position=position,
+        )
+        key = self._settled.key(position, latest, as_of, question)
         if key is not None:
             self._settled.keep(key, page)
         return page
@@ -189,7 +190,7 @@ class SqlProjectionStore(abc.ABC):
             return [reading_from_row(mapping(row)) for row in result]
 
     async def period_states(self, measure: str, unit: str, as_of: AsOf) -> list[PeriodState] | None:
-        async with self._reading() as conn:
+        async with self._snapshot() as conn:
             if as_of.recorded_before is not None:
                 latest = (await conn.execute(queries.latest_recorded())).scalar_one_or_none()
                 if latest is not None and utc(as_of.recorded_before) <= utc(latest):
@@ -279,8 +280,16 @@ class SqlProjectionStore(abc.ABC):
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        """For ONE statement: it sees one snapshot by itself (see the backends)."""
         async with self._translated(), self._engine.connect() as conn:
             yield await self._begin_read(conn)
+
+    @asynccontextmanager
+    async def _snapshot(self) -> AsyncIterator[AsyncConnection]:
+        """For several statements that must see one snapshot (only the running total's
+        two, until they are one)."""
+        async with self._translated(), self._engine.connect() as conn:
+            yield await self._begin_snapshot(conn)
 
     def _translated(self) -> AbstractAsyncContextManager[None]:
         return translated("the read models")
