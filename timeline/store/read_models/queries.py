@@ -29,7 +29,7 @@ from timeline.store.read_models.tables import (
     total_amounts,
     total_periods,
 )
-from timeline.store.read_models.total_rows import PERIOD_COLUMNS
+from timeline.store.read_models.total_rows import PERIOD_COLUMNS, STATE_COLUMNS
 from timeline.store.sql.rows import utc
 
 _LIKE_ESCAPE = "\\"
@@ -222,44 +222,54 @@ def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
     )
 
 
-def period_states(
-    measure: str, unit: str, known_at: dt.date | None, *, lateral: bool
-) -> sa.Select[Any]:
-    """Every period of ``measure`` with its units and, in ``unit``, the state it is in as
-    known at ``known_at``: the row with the greatest known_from up to it, one index seek
-    per period however many states the period went through (NULLs for a period with none).
+def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
+    """Every period of measure ``:measure`` with its units and, in ``:unit``, the state it
+    is in as known at ``:known_at`` (if ``known``; else now): the row with the greatest
+    known_from up to it, one index seek per period however many states the period went
+    through, and only if that state still holds then (NULLs for a period with none).
     PostgreSQL is told so by a LATERAL join (else it may hash-join every state of the
-    measure); SQLite, which has none, seeks for the correlated greatest known_from."""
+    measure); SQLite, which has none, seeks for the correlated greatest known_from. The
+    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``)."""
     period, amount = total_periods.c, total_amounts.c
-    state_columns = [column for column in amount if column.name not in PERIOD_COLUMNS]
+    measure: sa.BindParameter[str] = sa.bindparam("measure")
+    unit: sa.BindParameter[str] = sa.bindparam("unit")
+    known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
     same_period = [amount[name] == period[name] for name in PERIOD_COLUMNS]
-    known = [] if known_at is None else [amount.known_from <= known_at]
+    seen = [amount.known_from <= known_at] if known else []
+    holds = (
+        sa.or_(amount.known_until.is_(None), amount.known_until > known_at)
+        if known
+        else amount.known_until.is_(None)
+    )
     if lateral:
         latest = (
-            sa.select(*state_columns)
-            .where(*same_period, amount.unit == unit, *known)
+            sa.select(*(amount[name] for name in STATE_COLUMNS[5:]))
+            .where(*same_period, amount.unit == unit, *seen, holds)
             .order_by(amount.known_from.desc())
             .limit(1)
             .lateral("state")
         )
         joined = total_periods.outerjoin(latest, sa.true())
-        chosen: list[sa.ColumnElement[Any]] = [latest.c[c.name] for c in state_columns]
+        chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_COLUMNS[5:]]
     else:
         earlier = total_amounts.alias().c
         greatest = sa.select(sa.func.max(earlier.known_from)).where(
             *(earlier[name] == period[name] for name in PERIOD_COLUMNS),
             earlier.unit == unit,
-            *([] if known_at is None else [earlier.known_from <= known_at]),
+            *([earlier.known_from <= known_at] if known else []),
         )
         joined = total_periods.outerjoin(
             total_amounts,
             sa.and_(
-                *same_period, amount.unit == unit, amount.known_from == greatest.scalar_subquery()
+                *same_period,
+                amount.unit == unit,
+                amount.known_from == greatest.scalar_subquery(),
+                holds,
             ),
         )
-        chosen = list(state_columns)
+        chosen = [amount[name] for name in STATE_COLUMNS[5:]]
     return (
-        sa.select(*(period[name] for name in PERIOD_COLUMNS), period.units, *chosen)
+        sa.select(*(period[name] for name in STATE_COLUMNS[:5]), *chosen)
         .select_from(joined)
         .where(period.measure == measure)
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Collection, Sequence
@@ -195,20 +196,18 @@ class SqlProjectionStore(abc.ABC):
                 latest = (await conn.execute(queries.latest_recorded())).scalar_one_or_none()
                 if latest is not None and utc(as_of.recorded_before) <= utc(latest):
                     return None  # pinned before some revision's recorded time
-            lateral = conn.dialect.name == "postgresql"
-            statement = queries.period_states(measure, unit, as_of.known_at, lateral=lateral)
-            rows = (await conn.execute(statement)).mappings().all()
-        if any(unit not in row["units"].split() for row in rows):
+            statement, names, fixed = _period_states(conn.dialect, known=as_of.known_at is not None)
+            known_at: Any = as_of.known_at
+            if known_at is not None and conn.dialect.name == "sqlite":
+                known_at = known_at.isoformat()  # SQLite keeps dates as ISO text
+            values = {**fixed, "measure": measure, "unit": unit, "known_at": known_at}
+            # The driver's rows as they come: the statement is compiled once, and no
+            # SQLAlchemy type processes a value (``state_from_row`` takes either backend's).
+            result = await conn.exec_driver_sql(statement, tuple(values[n] for n in names))
+            rows: Sequence[Sequence[Any]] = result.all()
+        if any(unit not in row[0].split() for row in rows):
             return None  # some reading has no value in the unit: only the fold says which
-        return [
-            state_from_row(row)
-            for row in rows
-            if row["known_from"] is not None
-            and (
-                row["known_until"] is None
-                or (as_of.known_at is not None and as_of.known_at < row["known_until"])
-            )
-        ]
+        return [state_from_row(row) for row in rows if row[5] is not None]
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:
         return await self._revisions(queries.measure_streams(measure))
@@ -300,6 +299,19 @@ class SqlProjectionStore(abc.ABC):
         with contextlib.suppress(DBAPIError, OSError):
             async with self._write_transaction() as conn:
                 await drop_shadows(conn, tables)
+
+
+@functools.cache
+def _period_states(
+    dialect: sa.Dialect, *, known: bool
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """``queries.period_states`` compiled for ``dialect``: its text, the names of the values
+    it binds in order, and the values it fixes itself (PostgreSQL's LIMIT)."""
+    compiled = queries.period_states(known, lateral=dialect.name == "postgresql").compile(
+        dialect=dialect
+    )
+    fixed = {name: bind.value for name, bind in compiled.binds.items() if bind.value is not None}
+    return str(compiled), tuple(compiled.positiontup or ()), fixed
 
 
 class SqlRebuild:
