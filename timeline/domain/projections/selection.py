@@ -67,7 +67,13 @@ class Amount:
         _set_period(self, figure.period)
         _set_basis(self, figure.basis)
         _set_covers_period(self, figure.span_days is None)
-        _set_recency(self, max(reading.recency() for reading in self.readings))
+        readings = self.readings
+        _set_recency(
+            self,
+            readings[0].recency()
+            if len(readings) == 1
+            else max(reading.recency() for reading in readings),
+        )
 
     @property
     def first(self) -> Reading:
