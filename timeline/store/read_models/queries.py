@@ -229,7 +229,10 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
     through, and only if that state still holds then (NULLs for a period with none).
     PostgreSQL is told so by a LATERAL join (else it may hash-join every state of the
     measure); SQLite, which has none, seeks for the correlated greatest known_from. The
-    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``)."""
+    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``), then
+    whether some revision was recorded at or after ``:recorded_before`` (NULL if that is
+    NULL): a total pinned before it is not settled, and is folded from its readings. One
+    statement, so a total is one round trip to the database."""
     period, amount = total_periods.c, total_amounts.c
     measure: sa.BindParameter[str] = sa.bindparam("measure")
     unit: sa.BindParameter[str] = sa.bindparam("unit")
@@ -268,8 +271,12 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
             ),
         )
         chosen = [amount[name] for name in STATE_COLUMNS[5:]]
+    recorded_before: sa.BindParameter[dt.datetime] = sa.bindparam(
+        "recorded_before", type_=fact_revisions.c.recorded_from.type
+    )
+    pinned = latest_recorded().scalar_subquery() >= recorded_before
     return (
-        sa.select(*(period[name] for name in STATE_COLUMNS[:5]), *chosen)
+        sa.select(*(period[name] for name in STATE_COLUMNS[:5]), *chosen, pinned)
         .select_from(joined)
         .where(period.measure == measure)
     )

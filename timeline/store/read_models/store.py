@@ -21,7 +21,7 @@ import datetime as dt
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from uuid import UUID
@@ -191,20 +191,23 @@ class SqlProjectionStore(abc.ABC):
             return [reading_from_row(mapping(row)) for row in result]
 
     async def period_states(self, measure: str, unit: str, as_of: AsOf) -> list[PeriodState] | None:
-        async with self._snapshot() as conn:
-            if as_of.recorded_before is not None:
-                latest = (await conn.execute(queries.latest_recorded())).scalar_one_or_none()
-                if latest is not None and utc(as_of.recorded_before) <= utc(latest):
-                    return None  # pinned before some revision's recorded time
-            statement, names, fixed = _period_states(conn.dialect, known=as_of.known_at is not None)
-            known_at: Any = as_of.known_at
-            if known_at is not None and conn.dialect.name == "sqlite":
-                known_at = known_at.isoformat()  # SQLite keeps dates as ISO text
-            values = {**fixed, "measure": measure, "unit": unit, "known_at": known_at}
-            # The driver's rows as they come: the statement is compiled once, and no
-            # SQLAlchemy type processes a value (``state_from_row`` takes either backend's).
-            result = await conn.exec_driver_sql(statement, tuple(values[n] for n in names))
+        async with self._reading() as conn:
+            statement, names, binds = _period_states(conn.dialect, known=as_of.known_at is not None)
+            recorded_before = as_of.recorded_before
+            values = {
+                "measure": measure,
+                "unit": unit,
+                "known_at": as_of.known_at,
+                "recorded_before": None if recorded_before is None else utc(recorded_before),
+            }
+            # The driver's rows as they come: the statement is compiled once, each value
+            # bound as its column binds it, and no SQLAlchemy type processes a value read
+            # (``state_from_row`` takes either backend's).
+            parameters = tuple(binds[name](values.get(name)) for name in names)
+            result = await conn.exec_driver_sql(statement, parameters)
             rows: Sequence[Sequence[Any]] = result.all()
+        if rows and rows[0][-1]:
+            return None  # pinned before some revision's recorded time
         if any(unit not in row[0].split() for row in rows):
             return None  # some reading has no value in the unit: only the fold says which
         return [state_from_row(row) for row in rows if row[5] is not None]
@@ -304,14 +307,33 @@ class SqlProjectionStore(abc.ABC):
 @functools.cache
 def _period_states(
     dialect: sa.Dialect, *, known: bool
-) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+) -> tuple[str, tuple[str, ...], dict[str, Callable[[Any], Any]]]:
     """``queries.period_states`` compiled for ``dialect``: its text, the names of the values
-    it binds in order, and the values it fixes itself (PostgreSQL's LIMIT)."""
+    it binds in order, and how each is bound (a value the statement fixes itself, such as
+    PostgreSQL's LIMIT, is bound to itself)."""
     compiled = queries.period_states(known, lateral=dialect.name == "postgresql").compile(
         dialect=dialect
     )
-    fixed = {name: bind.value for name, bind in compiled.binds.items() if bind.value is not None}
-    return str(compiled), tuple(compiled.positiontup or ()), fixed
+    binds: dict[str, Callable[[Any], Any]] = {}
+    for name, bind in compiled.binds.items():
+        if bind.value is not None:
+            binds[name] = functools.partial(_fixed, bind.value)
+        else:
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            binds[name] = _none_kept(process) if process is not None else _as_is
+    return str(compiled), tuple(compiled.positiontup or ()), binds
+
+
+def _fixed(value: Any, _: Any) -> Any:
+    return value
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _none_kept(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else process(value)
 
 
 class SqlRebuild:

@@ -215,7 +215,7 @@ def state_from_row(row: Sequence[Any]) -> PeriodState:
     them: dates, decimals and booleans as text and integers from SQLite)."""
     _, latest, earliest, basis, span = row[:5]
     value, lower, lower_inclusive, upper, upper_inclusive, contested = row[5:11]
-    superseded, readings, conflict_text = row[11:]
+    superseded, readings, conflict_text = row[11:14]
     amount = Amount(
         readings=tuple(_reading(data) for data in _readings.decode(readings)),
         value=_decimal(value),
