@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import itertools
 from decimal import Decimal
 from random import Random
@@ -304,17 +305,10 @@ def test_an_amount_keeps_what_its_readings_say_of_its_period_and_recency(
     # What the rules sort by is taken once when an amount is built (and so is equal to
     # what its readings say, however it was built: by ``standing`` or from a stored row).
     span = drawn[0][2] if basis is Basis.FLOW else None  # a span is of a flow only
+    of_period = functools.partial(reading, period="2025-10", basis=basis, span_days=span)
     readings = [
-        reading(
-            str(amount.value),
-            "2025-10",
-            number=number,
-            qualifier=amount.qualifier,
-            reported=reported,
-            basis=basis,
-            span_days=span,
-        )
-        for number, (amount, reported, _) in enumerate(drawn, start=1)
+        of_period(str(q.value), number=n, qualifier=q.qualifier, reported=day)
+        for n, (q, day, _) in enumerate(drawn, start=1)
     ]
     for amount in select(readings, "GBP").counted + select(readings, "GBP").checkpoints:
         first = amount.readings[0]
