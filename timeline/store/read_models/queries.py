@@ -239,20 +239,21 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
     known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
     same_period = [amount[name] == period[name] for name in PERIOD_COLUMNS]
     seen = [amount.known_from <= known_at] if known else []
-    holds = (
-        sa.or_(amount.known_until.is_(None), amount.known_until > known_at)
-        if known
-        else amount.known_until.is_(None)
-    )
+
+    def holds(until: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
+        # Tested on the one state found, never inside the seek: there it would make the
+        # seek walk back through every earlier state of a period with none holding at K.
+        return sa.or_(until.is_(None), until > known_at) if known else until.is_(None)
+
     if lateral:
         latest = (
-            sa.select(*(amount[name] for name in STATE_COLUMNS[5:]))
-            .where(*same_period, amount.unit == unit, *seen, holds)
+            sa.select(*(amount[name] for name in STATE_COLUMNS[5:]), amount.known_until)
+            .where(*same_period, amount.unit == unit, *seen)
             .order_by(amount.known_from.desc())
             .limit(1)
             .lateral("state")
         )
-        joined = total_periods.outerjoin(latest, sa.true())
+        joined = total_periods.outerjoin(latest, holds(latest.c.known_until))
         chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_COLUMNS[5:]]
     else:
         earlier = total_amounts.alias().c
@@ -267,7 +268,7 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
                 *same_period,
                 amount.unit == unit,
                 amount.known_from == greatest.scalar_subquery(),
-                holds,
+                holds(amount.known_until),
             ),
         )
         chosen = [amount[name] for name in STATE_COLUMNS[5:]]
