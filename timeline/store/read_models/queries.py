@@ -239,6 +239,10 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
     known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
     same_period = [amount[name] == period[name] for name in PERIOD_COLUMNS]
     seen = [amount.known_from <= known_at] if known else []
+    # The latest recorded time first: tables are referenced in the order a rebuild's swap
+    # drops them (fact_revisions, then total_periods, total_amounts; see ``page_read``).
+    recorded = latest_recorded().subquery("recorded")
+    periods = recorded.join(total_periods, sa.true())
 
     def holds(until: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
         # Tested on the one state found, never inside the seek: there it would make the
@@ -253,7 +257,7 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
             .limit(1)
             .lateral("state")
         )
-        joined = total_periods.outerjoin(latest, holds(latest.c.known_until))
+        joined = periods.outerjoin(latest, holds(latest.c.known_until))
         chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_COLUMNS[5:]]
     else:
         earlier = total_amounts.alias().c
@@ -262,7 +266,7 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
             earlier.unit == unit,
             *([earlier.known_from <= known_at] if known else []),
         )
-        joined = total_periods.outerjoin(
+        joined = periods.outerjoin(
             total_amounts,
             sa.and_(
                 *same_period,
@@ -275,7 +279,7 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
     recorded_before: sa.BindParameter[dt.datetime] = sa.bindparam(
         "recorded_before", type_=fact_revisions.c.recorded_from.type
     )
-    pinned = latest_recorded().scalar_subquery() >= recorded_before
+    pinned = recorded.c[0] >= recorded_before
     return (
         sa.select(*(period[name] for name in STATE_COLUMNS[:5]), *chosen, pinned)
         .select_from(joined)

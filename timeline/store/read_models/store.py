@@ -95,10 +95,6 @@ class SqlProjectionStore(abc.ABC):
         """Prepare ``conn`` for a read of one statement."""
         return conn
 
-    async def _begin_snapshot(self, conn: AsyncConnection) -> AsyncConnection:
-        """Prepare ``conn`` for a consistent read of several statements."""
-        return conn
-
     async def _position_now(self) -> int | None:
         """The timeline projection's position, in one statement outside any transaction,
         where the backend has a cheaper way to it than a read's snapshot; else None."""
@@ -285,13 +281,6 @@ class SqlProjectionStore(abc.ABC):
         """For ONE statement: it sees one snapshot by itself (see the backends)."""
         async with self._translated(), self._engine.connect() as conn:
             yield await self._begin_read(conn)
-
-    @asynccontextmanager
-    async def _snapshot(self) -> AsyncIterator[AsyncConnection]:
-        """For several statements that must see one snapshot (only the running total's
-        two, until they are one)."""
-        async with self._translated(), self._engine.connect() as conn:
-            yield await self._begin_snapshot(conn)
 
     def _translated(self) -> AbstractAsyncContextManager[None]:
         return translated("the read models")
