@@ -241,7 +241,7 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
     seen = [amount.known_from <= known_at] if known else []
     # The latest recorded time first: tables are referenced in the order a rebuild's swap
     # drops them (fact_revisions, then total_periods, total_amounts; see ``page_read``).
-    recorded = latest_recorded().subquery("recorded")
+    recorded = sa.select(latest_recorded().scalar_subquery().label("latest")).subquery("recorded")
     periods = recorded.join(total_periods, sa.true())
 
     def holds(until: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
