@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import itertools
 from decimal import Decimal
 from random import Random
@@ -284,3 +285,37 @@ def test_an_amount_never_depends_on_load_order_and_covers_every_latest_reading(
         assert witness is not None
         if amount.bounds.contains(witness):
             assert first.bounds.contains(witness)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            quantities(unit="GBP"),
+            st.sampled_from(["2025-11-01", "2025-11-02"]),
+            st.sampled_from([None, 7]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(Basis),
+)
+def test_an_amount_keeps_what_its_readings_say_of_its_period_and_recency(
+    drawn: list[tuple[Quantity, str, int | None]], basis: Basis
+) -> None:
+    # What the rules sort by is taken once when an amount is built (and so is equal to
+    # what its readings say, however it was built: by ``standing`` or from a stored row).
+    span = drawn[0][2] if basis is Basis.FLOW else None  # a span is of a flow only
+    of_period = functools.partial(reading, period="2025-10", basis=basis, span_days=span)
+    readings = [
+        of_period(str(q.value), number=n, qualifier=q.qualifier, reported=day)
+        for n, (q, day, _) in enumerate(drawn, start=1)
+    ]
+    for amount in select(readings, "GBP").counted + select(readings, "GBP").checkpoints:
+        first = amount.readings[0]
+        assert amount.period == first.period
+        assert amount.basis is first.basis
+        assert amount.covers_period == first.figure.covers_period
+        assert amount.recency() == max(r.recency() for r in amount.readings)
+        rebuilt = Amount(amount.readings, amount.value, amount.bounds, amount.contested)
+        assert rebuilt.recency() == amount.recency()
+        assert rebuilt == amount

@@ -31,7 +31,7 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -47,38 +47,56 @@ class Amount:
     ``readings`` are those readings, in reported order: one per source when they agree
     (a reading reported by several sources names them all), each side when ``contested``.
     ``value`` is the nominal amount (the least value a side reported, when contested) and
-    ``bounds`` where the true amount lies (covering every side, when contested).
+    ``bounds`` where the true amount lies (covering every side, when contested). What the
+    rules across periods sort and compare by (the period, its basis, whether the amount
+    covers it all, the greatest recency) is taken from the readings once, when built.
     """
 
     readings: tuple[Reading, ...]
     value: Decimal
     bounds: Bounds
     contested: bool
+    period: FuzzyDate = field(init=False, compare=False, repr=False)
+    basis: Basis = field(init=False, compare=False, repr=False)
+    covers_period: bool = field(init=False, compare=False, repr=False)
+    """Over all of ``period``, not a shorter span somewhere inside it (``Figure``)."""
+    _recency: tuple[dt.date, dt.datetime, int, int] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        figure = self.readings[0].figure
+        _set_period(self, figure.period)
+        _set_basis(self, figure.basis)
+        _set_covers_period(self, figure.span_days is None)
+        readings = self.readings
+        _set_recency(
+            self,
+            readings[0].recency()
+            if len(readings) == 1
+            else max(reading.recency() for reading in readings),
+        )
 
     @property
     def first(self) -> Reading:
         return self.readings[0]
 
     @property
-    def period(self) -> FuzzyDate:
-        return self.first.period
-
-    @property
-    def basis(self) -> Basis:
-        return self.first.basis
-
-    @property
     def fact_ids(self) -> tuple[UUID, ...]:
         return tuple(dict.fromkeys(reading.fact_id for reading in self.readings))
 
     def recency(self) -> tuple[dt.date, dt.datetime, int, int]:
-        return max(reading.recency() for reading in self.readings)
+        return self._recency
 
     def describe(self) -> str:
         if not self.contested:
             return self.first.describe()
         sides = " / ".join(reading.describe() for reading in self.readings)
         return f"contested ({sides})"
+
+
+_set_period = Amount.__dict__["period"].__set__
+_set_basis = Amount.__dict__["basis"].__set__
+_set_covers_period = Amount.__dict__["covers_period"].__set__
+_set_recency = Amount.__dict__["_recency"].__set__
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,8 +308,8 @@ def selection_of(states: Iterable[PeriodState], warnings: Iterable[str] = ()) ->
         key=lambda a: (
             a.period.earliest,
             -a.period.latest.toordinal(),
-            not a.first.figure.covers_period,
-            a.recency(),
+            not a.covers_period,
+            a._recency,
         ),
     )
     counted, nested = _drop_nested(flows)
@@ -309,7 +327,8 @@ def selection_of(states: Iterable[PeriodState], warnings: Iterable[str] = ()) ->
 
 
 def _by_end(amount: Amount) -> tuple[dt.date, dt.date, tuple[dt.date, dt.datetime, int, int]]:
-    return (amount.period.latest, amount.period.earliest, amount.recency())
+    period = amount.period
+    return (period.latest, period.earliest, amount._recency)
 
 
 def _drop_nested(flows: list[Amount]) -> tuple[list[Amount], list[Amount]]:
@@ -323,7 +342,7 @@ def _drop_nested(flows: list[Amount]) -> tuple[list[Amount], list[Amount]]:
             nested.append(amount)
         else:
             counted.append(amount)
-            if amount.first.figure.covers_period:  # a span covers only part of its window
+            if amount.covers_period:  # a span covers only part of its window
                 reach = amount.period.latest
     return counted, nested
 

@@ -175,16 +175,23 @@ def _running_total(
         points = tuple(_series(counted, _boundaries(first, last, granularity)))
     warnings = list(selection.warnings)
     checkpoints = []
-    # Each checkpoint is set against every counted amount: their days once, not per pair.
+    # Each checkpoint is set against every counted amount: their days once, not per pair,
+    # and each amount described once, however many checkpoints it straddles.
     spans = [(a.period.earliest, a.period.latest, a) for a in counted]
+    described: dict[int, str] = {}
     for amount in selection.checkpoints:
         checkpoint, straddling = _checkpoint(amount, spans)
         checkpoints.append(checkpoint)
-        warnings += [
-            f"{other.describe()} straddles the start of checkpoint {amount.describe()}; "
-            "left out of its computed total"
-            for other in straddling
-        ]
+        if straddling:
+            this = amount.describe()
+            for other in straddling:
+                text = described.get(id(other))
+                if text is None:
+                    text = described[id(other)] = other.describe()
+                warnings.append(
+                    f"{text} straddles the start of checkpoint {this}; "
+                    "left out of its computed total"
+                )
     return RunningTotal(
         measure=measure.key,
         unit=measure.unit,
@@ -206,8 +213,14 @@ def total_of(amounts: Iterable[Amount], day: dt.date) -> TotalPoint:
     return _point(day, terms)
 
 
+_NOTHING, _NO_BOUNDS = Decimal(0), Bounds.zero()
+"""The sum of no amounts (both immutable)."""
+
+
 def _point(day: dt.date, terms: list[Amount]) -> TotalPoint:
-    total, bounds = Decimal(0), Bounds.zero()
+    if not terms:
+        return TotalPoint(day, _NOTHING, _NO_BOUNDS, (), False)
+    total, bounds = _NOTHING, _NO_BOUNDS
     for amount in terms:
         total += amount.value
         bounds = bounds + amount.bounds
@@ -217,7 +230,7 @@ def _point(day: dt.date, terms: list[Amount]) -> TotalPoint:
 
 def _series(counted: tuple[Amount, ...], days: list[dt.date]) -> Iterable[TotalPoint]:
     # One pass: counted is sorted by period end, the days ascend.
-    total, bounds, index, contested = Decimal(0), Bounds.zero(), 0, False
+    total, bounds, index, contested = _NOTHING, _NO_BOUNDS, 0, False
     fact_ids: dict[UUID, None] = {}
     for day in days:
         while index < len(counted) and counted[index].period.latest <= day:

@@ -32,34 +32,9 @@ from timeline.application.ports import Clock
 from timeline.application.read_models import PROJECTIONS, TIMELINE
 from timeline.store.read_models.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
 from timeline.store.read_models.store import SqlProjectionStore
-from timeline.store.read_models.tables import (
-    active_fact_changes,
-    fact_labels,
-    fact_revisions,
-    figure_readings,
-    measures,
-    projection_checkpoints,
-    total_amounts,
-    total_periods,
-    total_readings,
-)
 from timeline.store.sql.failures import ASYNCPG_ERRORS
 from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.sqlite import writing
-
-# Every read-model table, in the one order in which a multi-statement read locks them and a
-# swap drops them, so that the two can never wait for each other in a cycle.
-_READ_MODEL_TABLES = (
-    fact_revisions,
-    fact_labels,
-    figure_readings,
-    active_fact_changes,
-    total_readings,
-    total_periods,
-    total_amounts,
-    measures,
-    projection_checkpoints,
-)
 
 
 def advisory_key(purpose: str, name: str) -> int:
@@ -136,17 +111,6 @@ class PostgresProjectionStore(SqlProjectionStore):
         # swapped tables in the order the swap drops them (see ``queries.page_read``), so
         # the two never wait for each other in a cycle.
         return await conn.execution_options(isolation_level="AUTOCOMMIT")
-
-    async def _begin_snapshot(self, conn: AsyncConnection) -> AsyncConnection:
-        # LOCK TABLE before the first query: a REPEATABLE READ snapshot is taken by the
-        # first query, so it is taken after any swap this read waited for, and the tables
-        # cannot be swapped under the read until it ends.
-        conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-        names = ", ".join(
-            conn.dialect.identifier_preparer.quote(t.name) for t in _READ_MODEL_TABLES
-        )
-        await conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
-        return conn
 
     @asynccontextmanager
     async def _rebuild_guard(self, name: str) -> AsyncIterator[None]:

@@ -29,7 +29,7 @@ from timeline.store.read_models.tables import (
     total_amounts,
     total_periods,
 )
-from timeline.store.read_models.total_rows import PERIOD_COLUMNS
+from timeline.store.read_models.total_rows import PERIOD_COLUMNS, STATE_COLUMNS
 from timeline.store.sql.rows import utc
 
 _LIKE_ESCAPE = "\\"
@@ -222,44 +222,66 @@ def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
     )
 
 
-def period_states(
-    measure: str, unit: str, known_at: dt.date | None, *, lateral: bool
-) -> sa.Select[Any]:
-    """Every period of ``measure`` with its units and, in ``unit``, the state it is in as
-    known at ``known_at``: the row with the greatest known_from up to it, one index seek
-    per period however many states the period went through (NULLs for a period with none).
+def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
+    """Every period of measure ``:measure`` with its units and, in ``:unit``, the state it
+    is in as known at ``:known_at`` (if ``known``; else now): the row with the greatest
+    known_from up to it, one index seek per period however many states the period went
+    through, and only if that state still holds then (NULLs for a period with none).
     PostgreSQL is told so by a LATERAL join (else it may hash-join every state of the
-    measure); SQLite, which has none, seeks for the correlated greatest known_from."""
+    measure); SQLite, which has none, seeks for the correlated greatest known_from. The
+    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``), then
+    whether some revision was recorded at or after ``:recorded_before`` (NULL if that is
+    NULL): a total pinned before it is not settled, and is folded from its readings. One
+    statement, so a total is one round trip to the database."""
     period, amount = total_periods.c, total_amounts.c
-    state_columns = [column for column in amount if column.name not in PERIOD_COLUMNS]
+    measure: sa.BindParameter[str] = sa.bindparam("measure")
+    unit: sa.BindParameter[str] = sa.bindparam("unit")
+    known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
     same_period = [amount[name] == period[name] for name in PERIOD_COLUMNS]
-    known = [] if known_at is None else [amount.known_from <= known_at]
+    seen = [amount.known_from <= known_at] if known else []
+    # The latest recorded time first: tables are referenced in the order a rebuild's swap
+    # drops them (fact_revisions, then total_periods, total_amounts; see ``page_read``).
+    recorded = sa.select(latest_recorded().scalar_subquery().label("latest")).subquery("recorded")
+    periods = recorded.join(total_periods, sa.true())
+
+    def holds(until: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
+        # Tested on the one state found, never inside the seek: there it would make the
+        # seek walk back through every earlier state of a period with none holding at K.
+        return sa.or_(until.is_(None), until > known_at) if known else until.is_(None)
+
     if lateral:
         latest = (
-            sa.select(*state_columns)
-            .where(*same_period, amount.unit == unit, *known)
+            sa.select(*(amount[name] for name in STATE_COLUMNS[5:]), amount.known_until)
+            .where(*same_period, amount.unit == unit, *seen)
             .order_by(amount.known_from.desc())
             .limit(1)
             .lateral("state")
         )
-        joined = total_periods.outerjoin(latest, sa.true())
-        chosen: list[sa.ColumnElement[Any]] = [latest.c[c.name] for c in state_columns]
+        joined = periods.outerjoin(latest, holds(latest.c.known_until))
+        chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_COLUMNS[5:]]
     else:
         earlier = total_amounts.alias().c
         greatest = sa.select(sa.func.max(earlier.known_from)).where(
             *(earlier[name] == period[name] for name in PERIOD_COLUMNS),
             earlier.unit == unit,
-            *([] if known_at is None else [earlier.known_from <= known_at]),
+            *([earlier.known_from <= known_at] if known else []),
         )
-        joined = total_periods.outerjoin(
+        joined = periods.outerjoin(
             total_amounts,
             sa.and_(
-                *same_period, amount.unit == unit, amount.known_from == greatest.scalar_subquery()
+                *same_period,
+                amount.unit == unit,
+                amount.known_from == greatest.scalar_subquery(),
+                holds(amount.known_until),
             ),
         )
-        chosen = list(state_columns)
+        chosen = [amount[name] for name in STATE_COLUMNS[5:]]
+    recorded_before: sa.BindParameter[dt.datetime] = sa.bindparam(
+        "recorded_before", type_=fact_revisions.c.recorded_from.type
+    )
+    pinned = recorded.c[0] >= recorded_before
     return (
-        sa.select(*(period[name] for name in PERIOD_COLUMNS), period.units, *chosen)
+        sa.select(*(period[name] for name in STATE_COLUMNS[:5]), *chosen, pinned)
         .select_from(joined)
         .where(period.measure == measure)
     )

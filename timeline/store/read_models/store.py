@@ -18,9 +18,10 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from uuid import UUID
@@ -92,10 +93,6 @@ class SqlProjectionStore(abc.ABC):
 
     async def _begin_read(self, conn: AsyncConnection) -> AsyncConnection:
         """Prepare ``conn`` for a read of one statement."""
-        return conn
-
-    async def _begin_snapshot(self, conn: AsyncConnection) -> AsyncConnection:
-        """Prepare ``conn`` for a consistent read of several statements."""
         return conn
 
     async def _position_now(self) -> int | None:
@@ -190,25 +187,26 @@ class SqlProjectionStore(abc.ABC):
             return [reading_from_row(mapping(row)) for row in result]
 
     async def period_states(self, measure: str, unit: str, as_of: AsOf) -> list[PeriodState] | None:
-        async with self._snapshot() as conn:
-            if as_of.recorded_before is not None:
-                latest = (await conn.execute(queries.latest_recorded())).scalar_one_or_none()
-                if latest is not None and utc(as_of.recorded_before) <= utc(latest):
-                    return None  # pinned before some revision's recorded time
-            lateral = conn.dialect.name == "postgresql"
-            statement = queries.period_states(measure, unit, as_of.known_at, lateral=lateral)
-            rows = (await conn.execute(statement)).mappings().all()
-        if any(unit not in row["units"].split() for row in rows):
+        async with self._reading() as conn:
+            statement, names, binds = _period_states(conn.dialect, known=as_of.known_at is not None)
+            recorded_before = as_of.recorded_before
+            values = {
+                "measure": measure,
+                "unit": unit,
+                "known_at": as_of.known_at,
+                "recorded_before": None if recorded_before is None else utc(recorded_before),
+            }
+            # The driver's rows as they come: the statement is compiled once, each value
+            # bound as its column binds it, and no SQLAlchemy type processes a value read
+            # (``state_from_row`` takes either backend's).
+            parameters = tuple(binds[name](values.get(name)) for name in names)
+            result = await conn.exec_driver_sql(statement, parameters)
+            rows: Sequence[Sequence[Any]] = result.all()
+        if rows and rows[0][-1]:
+            return None  # pinned before some revision's recorded time
+        if any(unit not in row[0].split() for row in rows):
             return None  # some reading has no value in the unit: only the fold says which
-        return [
-            state_from_row(row)
-            for row in rows
-            if row["known_from"] is not None
-            and (
-                row["known_until"] is None
-                or (as_of.known_at is not None and as_of.known_at < row["known_until"])
-            )
-        ]
+        return [state_from_row(row) for row in rows if row[5] is not None]
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:
         return await self._revisions(queries.measure_streams(measure))
@@ -284,13 +282,6 @@ class SqlProjectionStore(abc.ABC):
         async with self._translated(), self._engine.connect() as conn:
             yield await self._begin_read(conn)
 
-    @asynccontextmanager
-    async def _snapshot(self) -> AsyncIterator[AsyncConnection]:
-        """For several statements that must see one snapshot (only the running total's
-        two, until they are one)."""
-        async with self._translated(), self._engine.connect() as conn:
-            yield await self._begin_snapshot(conn)
-
     def _translated(self) -> AbstractAsyncContextManager[None]:
         return translated("the read models")
 
@@ -300,6 +291,38 @@ class SqlProjectionStore(abc.ABC):
         with contextlib.suppress(DBAPIError, OSError):
             async with self._write_transaction() as conn:
                 await drop_shadows(conn, tables)
+
+
+@functools.cache
+def _period_states(
+    dialect: sa.Dialect, *, known: bool
+) -> tuple[str, tuple[str, ...], dict[str, Callable[[Any], Any]]]:
+    """``queries.period_states`` compiled for ``dialect``: its text, the names of the values
+    it binds in order, and how each is bound (a value the statement fixes itself, such as
+    PostgreSQL's LIMIT, is bound to itself)."""
+    compiled = queries.period_states(known, lateral=dialect.name == "postgresql").compile(
+        dialect=dialect
+    )
+    binds: dict[str, Callable[[Any], Any]] = {}
+    for name, bind in compiled.binds.items():
+        if bind.value is not None:
+            binds[name] = functools.partial(_fixed, bind.value)
+        else:
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            binds[name] = _none_kept(process) if process is not None else _as_is
+    return str(compiled), tuple(compiled.positiontup or ()), binds
+
+
+def _fixed(value: Any, _: Any) -> Any:
+    return value
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _none_kept(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else process(value)
 
 
 class SqlRebuild:

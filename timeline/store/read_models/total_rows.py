@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -36,9 +36,15 @@ Row = Mapping[Any, Any]
 Period = tuple[str, dt.date, dt.date, str, int]
 """A period's key columns, in key order: measure, latest, earliest, basis, span."""
 PERIOD_COLUMNS = ("measure", "period_latest", "period_earliest", "basis", "span")
+STATE_COLUMNS = (
+    *("units", "period_latest", "period_earliest", "basis", "span"),
+    *("value", "lower", "lower_inclusive", "upper", "upper_inclusive", "contested"),
+    *("superseded", "readings", "conflict"),
+)
+"""What a total reads of each period (``queries.period_states``), in this order: its units
+and key, then its state in the unit asked for (NULLs when none holds)."""
 
 _new_reading = trusted(Reading)
-_new_amount = trusted(Amount)
 _new_bounds = trusted(Bounds)
 _new_state = trusted(PeriodState)
 _new_side = trusted(Side)
@@ -204,22 +210,26 @@ def _read_side(data: _StoredSide) -> Side:
     )
 
 
-def state_from_row(row: Row) -> PeriodState:
-    """The ``PeriodState`` an amount row keeps."""
-    amount = _new_amount(
-        readings=tuple(_reading(data) for data in _readings.decode(row["readings"])),
-        value=_decimal(row["value"]),
+def state_from_row(row: Sequence[Any]) -> PeriodState:
+    """The ``PeriodState`` a row of ``STATE_COLUMNS`` holds (values as the driver gives
+    them: dates, decimals and booleans as text and integers from SQLite)."""
+    _, latest, earliest, basis, span = row[:5]
+    value, lower, lower_inclusive, upper, upper_inclusive, contested = row[5:11]
+    superseded, readings, conflict_text = row[11:14]
+    amount = Amount(
+        readings=tuple(_reading(data) for data in _readings.decode(readings)),
+        value=_decimal(value),
         bounds=_new_bounds(
-            lower=_decimal(row["lower"]),
-            lower_inclusive=bool(row["lower_inclusive"]),
-            upper=_decimal(row["upper"]),
-            upper_inclusive=bool(row["upper_inclusive"]),
+            lower=None if lower is None else _decimal(lower),
+            lower_inclusive=bool(lower_inclusive),
+            upper=None if upper is None else _decimal(upper),
+            upper_inclusive=bool(upper_inclusive),
         ),
-        contested=bool(row["contested"]),
+        contested=bool(contested),
     )
     conflict = None
-    if row["conflict"] is not None:
-        data = _conflict.decode(row["conflict"])
+    if conflict_text is not None:
+        data = _conflict.decode(conflict_text)
         conflict = _new_conflict(
             period=amount.period,
             basis=amount.basis,
@@ -230,19 +240,24 @@ def state_from_row(row: Row) -> PeriodState:
             standing=amount,
         )
     return _new_state(
-        key=period_key(row_period(row)),
+        key=(_BASES[basis], _date(earliest), _date(latest), span or None),
         amount=amount,
-        superseded=row["superseded"],
+        superseded=superseded,
         conflict=conflict,
     )
 
 
-def _decimal(value: Any) -> Any:
-    # NUMERIC comes back a Decimal from PostgreSQL, the text of one from SQLite; None is
-    # an unbounded side.
-    if value is None or isinstance(value, Decimal):
-        return value
-    return Decimal(value)
+_BASES = {str(basis): basis for basis in Basis}
+
+
+def _date(value: dt.date | str) -> dt.date:
+    # A DATE comes back a date from PostgreSQL, its ISO text from SQLite.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _decimal(value: Decimal | str) -> Decimal:
+    # NUMERIC comes back a Decimal from PostgreSQL, the text of one from SQLite.
+    return value if isinstance(value, Decimal) else Decimal(value)
 
 
 def period_spans(

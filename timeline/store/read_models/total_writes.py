@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from timeline.application.read_models import ProjectionChanges
 from timeline.domain.projections.readings import readings_of
 from timeline.domain.projections.settled_periods import KnownReading, spans
+from timeline.store.read_models.rows import RowValues
 from timeline.store.read_models.tables import total_amounts, total_periods, total_readings
 from timeline.store.read_models.total_rows import (
     PERIOD_COLUMNS,
@@ -43,10 +44,15 @@ from timeline.store.read_models.total_rows import (
 _CHUNK = 2_000
 """Periods per statement: five bound parameters each, under every driver's limit."""
 
+Insert = Callable[[str, list[RowValues]], Awaitable[None]]
+"""The batch's one way to write new rows (``SqlBatch._insert``, the backend's bulk insert):
+rows of the table of that live name, values in column order."""
+
 
 async def write_totals(
     conn: AsyncConnection,
     tables: Mapping[str, sa.Table],
+    insert: Insert,
     changes: ProjectionChanges,
     *,
     settle: bool = True,
@@ -85,16 +91,17 @@ async def write_totals(
                     "b_known_until": until,
                 }
             )
-    if rows:
-        await conn.execute(readings.insert(), rows)
+    await insert(total_readings.name, _values(readings, rows))
     if closing:
         await conn.execute(_close(readings), closing)
     if touched and settle:
         kept = await _units(conn, tables[total_periods.name], touched, units)
-        await _replace_states(conn, tables, touched, kept)
+        await _replace_states(conn, tables, insert, touched, kept)
 
 
-async def settle_totals(conn: AsyncConnection, tables: Mapping[str, sa.Table]) -> None:
+async def settle_totals(
+    conn: AsyncConnection, tables: Mapping[str, sa.Table], insert: Insert
+) -> None:
     """Fill a rebuild's empty ``total_periods`` and ``total_amounts`` from its readings, as
     a fold of them from scratch (``total_rows``) would."""
     readings = tables[total_readings.name].c
@@ -106,9 +113,7 @@ async def settle_totals(conn: AsyncConnection, tables: Mapping[str, sa.Table]) -
         for text, revision, known_from, known_until in result
     )
     for table in (total_periods, total_amounts):
-        rows = found[table.name]
-        for start in range(0, len(rows), _CHUNK):
-            await conn.execute(tables[table.name].insert(), rows[start : start + _CHUNK])
+        await insert(table.name, _values(table, found[table.name]))
 
 
 async def _units(
@@ -142,6 +147,7 @@ async def _units(
 async def _replace_states(
     conn: AsyncConnection,
     tables: Mapping[str, sa.Table],
+    insert: Insert,
     touched: dict[Period, dt.date],
     units: dict[Period, frozenset[str]],
 ) -> None:
@@ -176,8 +182,13 @@ async def _replace_states(
     ]
     if deletions:
         await conn.execute(_delete(amounts), deletions)
-    if inserts:
-        await conn.execute(amounts.insert(), inserts)
+    await insert(total_amounts.name, _values(amounts, inserts))
+
+
+def _values(table: sa.Table, rows: list[dict[str, Any]]) -> list[RowValues]:
+    """``rows`` as the batch's insert takes them: values in ``table``'s column order."""
+    names = [column.name for column in table.columns]
+    return [tuple(row[name] for name in names) for row in rows]
 
 
 async def _select(

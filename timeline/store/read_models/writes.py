@@ -221,7 +221,9 @@ class SqlBatch:
             await self._conn.execute(_close(self._tables[fact_revisions.name]), closing)
             await self._conn.execute(_close(self._tables[figure_readings.name]), closing)
         await self._add_active_changes(changes)
-        await write_totals(self._conn, self._tables, changes, settle=self._active_days is None)
+        await write_totals(
+            self._conn, self._tables, self._insert, changes, settle=self._active_days is None
+        )
         if self._checkpoint is not None:
             await write_checkpoint(self._conn, self._checkpoint, position, self._clock)
         self.saved = position
@@ -252,7 +254,7 @@ class SqlBatch:
         totals' period states from every reading (``settle_totals``)."""
         await self._insert(active_fact_changes.name, sorted(days.items()))
         if total_readings.name in self._tables:
-            await settle_totals(self._conn, self._tables)
+            await settle_totals(self._conn, self._tables, self._insert)
 
     async def _insert(self, name: str, rows: list[RowValues]) -> None:
         if not rows:
