@@ -81,7 +81,7 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
         engines["replica"] = create_engine(settings.read_database_url)
         read_store = event_store(engines["replica"], clock)
         read_projections = projection_store(engines["replica"], clock)
-    queries = TimelineQueries(read_store, codec, read_projections, clock)
+    queries = TimelineQueries(read_store, codec, read_projections, clock, log=store)
     positions = ProjectedPositions(
         queries.projected_position,
         open_append_signal(engine, PROJECTED_CHANNEL),

@@ -69,9 +69,20 @@ class TimelineQueries:
     """Reads for the API and the CLI; never writes."""
 
     def __init__(
-        self, store: EventStore, codec: EventCodec, projections: ProjectionStore, clock: Clock
+        self,
+        store: EventStore,
+        codec: EventCodec,
+        projections: ProjectionStore,
+        clock: Clock,
+        *,
+        log: EventStore | None = None,
     ) -> None:
+        """``store`` and ``projections`` answer the reads, perhaps from a standby; ``log`` is
+        the store the log feed follows (the primary; ``store`` when None), from which
+        ``change_at`` folds a change: the feed hands out events a standby may not have
+        replayed yet."""
         self._store = store
+        self._log = store if log is None else log
         self._codec = codec
         self._projections = projections
         self._clock = clock
@@ -210,13 +221,14 @@ class TimelineQueries:
         )
 
     async def change_at(self, record: RecordedEvent) -> FactChange | None:
-        """The change the event ``record`` made to its fact, folded from the log itself so
-        that it never waits for the read models; None for other streams."""
+        """The change the event ``record`` made to its fact, folded from the log the feed
+        follows (``log``), so that it never waits for the read models or for a standby to
+        replay it; None for other streams."""
         if not record.stream_id.startswith(FACT_STREAM_PREFIX):
             return None
         fact_id = UUID(record.stream_id.removeprefix(FACT_STREAM_PREFIX))
         previous: FactRevision | None = None
-        for stored in await self._store.read_stream(fact_stream(fact_id)):
+        for stored in await self._log.read_stream(fact_stream(fact_id)):
             event = self._codec.decode(stored)
             if isinstance(event, MeasureRegistered):
                 return None
