@@ -74,10 +74,12 @@ async def assert_totals_are_the_fold(
         for measure in measures_at(model, as_of).values():
             if unit_kind(measure.unit) is UnitKind.RATIO:
                 continue
-            settled = await stores.projections.period_states(measure.key, measure.unit, as_of)
+            settled = await stores.projections.measure_states(measure.key, as_of)
+            assert settled is not None
+            assert settled.measure == measure
             if as_of.recorded_before is None:
                 # Every reading the service takes has a value in its measure's unit.
-                assert settled is not None
+                assert settled.states is not None
             readings = readings_at(model, as_of, measure.key)
             for granularity in (Granularity.YEAR, Granularity.MONTH):
                 expected = running_total(measure, readings, granularity=granularity)
