@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from uuid import UUID
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ from tests.integration.test_projection_runner import (
     write_through_service,
 )
 from tests.unit.domain_strategies import logs
+from timeline.application.errors import NotFound
 from timeline.application.queries import TimelineQueries
 from timeline.application.service import TimelineService
 from timeline.domain.dates import FuzzyDate
@@ -71,13 +73,22 @@ async def assert_totals_are_the_fold(
 ) -> None:
     queries = TimelineQueries(stores.events, codec, stores.projections, stores.clock)
     for as_of in points:
-        for measure in measures_at(model, as_of).values():
+        registered = measures_at(model, as_of)
+        for key in (*model.measures, "no-such-measure"):
+            if key not in registered:
+                # Not registered then (or ever): no measure, as the fold's registry says.
+                assert await stores.projections.measure_states(key, as_of) is None
+                with pytest.raises(NotFound):
+                    await queries.running_total(key, as_of, granularity=Granularity.YEAR)
+        for measure in registered.values():
             if unit_kind(measure.unit) is UnitKind.RATIO:
                 continue
-            settled = await stores.projections.period_states(measure.key, measure.unit, as_of)
+            settled = await stores.projections.measure_states(measure.key, as_of)
+            assert settled is not None
+            assert settled.measure == measure
             if as_of.recorded_before is None:
                 # Every reading the service takes has a value in its measure's unit.
-                assert settled is not None
+                assert settled.states is not None
             readings = readings_at(model, as_of, measure.key)
             for granularity in (Granularity.YEAR, Granularity.MONTH):
                 expected = running_total(measure, readings, granularity=granularity)

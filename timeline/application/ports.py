@@ -12,6 +12,7 @@ from timeline.application.read_models import (
     Checkpoint,
     FactFilter,
     FactPage,
+    MeasureStates,
     PageKey,
     ProjectionChanges,
 )
@@ -19,7 +20,6 @@ from timeline.application.records import AppendResult, EventMetadata, NewEvent, 
 from timeline.domain.events import DomainEvent
 from timeline.domain.projections.readings import Reading
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
-from timeline.domain.projections.selection import PeriodState
 from timeline.domain.projections.visibility import AsOf
 
 
@@ -190,12 +190,14 @@ class ProjectionStore(Protocol):
         order (position, fact id, reading index)."""
         ...
 
-    async def period_states(self, measure: str, unit: str, as_of: AsOf) -> list[PeriodState] | None:
-        """The state in ``unit`` of each period of ``measure`` with a reading current at
-        ``as_of`` (``selection.PeriodState``), in any order: what ``selection.select``
-        makes of ``readings_at``, read from one kept row per period. None when the kept
-        rows cannot say: ``as_of`` is pinned before some revision's recorded time
-        (``settled_periods``), or some reading of the measure has no value in ``unit``."""
+    async def measure_states(self, measure: str, as_of: AsOf) -> MeasureStates | None:
+        """``measure`` as registered at ``as_of`` (None if it is not: registered before
+        ``as_of.recorded_before``) and the state in its unit of each of its periods with a
+        reading current at ``as_of`` (``selection.PeriodState``): what ``selection.select``
+        makes of ``readings_at``, read from one kept row per period, in one round trip.
+        The states are None when the kept rows cannot say: ``as_of`` is pinned before some
+        revision's recorded time (``settled_periods``), or some reading of the measure has
+        no value in its unit."""
         ...
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:

@@ -159,7 +159,7 @@ class TimelineQueries:
         """The measure registered under ``key`` as of ``as_of``; NotFound if there is none."""
         measure = next((m for m in await self.measures(as_of) if m.key == key), None)
         if measure is None:
-            raise NotFound(f"no measure {key!r}")
+            raise _no_measure(key)
         return measure
 
     async def running_total(
@@ -174,8 +174,10 @@ class TimelineQueries:
         """The running total of measure ``key`` from the readings current at ``as_of``: from
         the state kept for each of its periods when ``as_of`` is settled (recorded after
         every revision, as every read of now is), else folded from the readings."""
-        measure = await self.measure(key, as_of)
-        states = await self._projections.period_states(key, measure.unit, as_of)
+        found = await self._projections.measure_states(key, as_of)
+        if found is None:
+            raise _no_measure(key)
+        measure, states = found.measure, found.states
         if states is not None:
             return running_total_of(measure, states, granularity=granularity, start=start, end=end)
         readings = await self._projections.readings_at(key, as_of)
@@ -251,3 +253,7 @@ class TimelineQueries:
         checkpoints = await self._projections.checkpoints()
         projected = min((c.position for c in checkpoints), default=head)
         return Readiness(head=head, projected=projected)
+
+
+def _no_measure(key: str) -> NotFound:
+    return NotFound(f"no measure {key!r}")

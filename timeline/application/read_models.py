@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Final
 from uuid import UUID
 
+from timeline.domain.measures import Measure
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
+from timeline.domain.projections.selection import PeriodState
 
 TIMELINE: Final = "timeline"
 """Fact revisions, their labels and their figure readings (one fold, one checkpoint)."""
@@ -35,6 +37,17 @@ def check_projection(name: str) -> str:
     if name not in PROJECTIONS:
         raise UnknownProjection(name)
     return name
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureStates:
+    """A measure as registered at some ``AsOf`` and the state in its unit of each of its
+    periods with a reading current then, in any order (``ProjectionStore.measure_states``);
+    ``states`` is None when the kept rows cannot say, and the total is folded from the
+    readings."""
+
+    measure: Measure
+    states: list[PeriodState] | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

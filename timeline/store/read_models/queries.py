@@ -222,27 +222,37 @@ def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
     )
 
 
-def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
-    """Every period of measure ``:measure`` with its units and, in ``:unit``, the state it
-    is in as known at ``:known_at`` (if ``known``; else now): the row with the greatest
-    known_from up to it, one index seek per period however many states the period went
-    through, and only if that state still holds then (NULLs for a period with none).
-    PostgreSQL is told so by a LATERAL join (else it may hash-join every state of the
-    measure); SQLite, which has none, seeks for the correlated greatest known_from. The
-    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``), then
-    whether some revision was recorded at or after ``:recorded_before`` (NULL if that is
-    NULL): a total pinned before it is not settled, and is folded from its readings. One
-    statement, so a total is one round trip to the database."""
-    period, amount = total_periods.c, total_amounts.c
+def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any]:
+    """Measure ``:measure`` as registered (before ``:recorded_before``, if ``pinned``) and
+    every period of it with its units and, in the measure's unit, the state it is in as
+    known at ``:known_at`` (if ``known``; else now): the row with the greatest known_from
+    up to it, one index seek per period however many states the period went through, and
+    only if that state still holds then (NULLs for a period with none). PostgreSQL is told
+    so by a LATERAL join (else it may hash-join every state of the measure); SQLite, which
+    has none, seeks for the correlated greatest known_from. The columns are
+    ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL in the one row
+    of a measure with no period), then whether some revision was recorded at or after
+    ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not settled,
+    and is folded from its readings), then the measure's label and unit. No row: no such
+    measure. One statement, so a total is one round trip to the database."""
+    period, amount, registry = total_periods.c, total_amounts.c, measures.c
     measure: sa.BindParameter[str] = sa.bindparam("measure")
-    unit: sa.BindParameter[str] = sa.bindparam("unit")
     known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
+    recorded_before: sa.BindParameter[dt.datetime] = sa.bindparam(
+        "recorded_before", type_=fact_revisions.c.recorded_from.type
+    )
     same_period = [amount[name] == period[name] for name in PERIOD_COLUMNS]
     seen = [amount.known_from <= known_at] if known else []
     # The latest recorded time first: tables are referenced in the order a rebuild's swap
     # drops them (fact_revisions, then total_periods, total_amounts; see ``page_read``).
+    # The registry is its own projection, swapped alone, so it may come anywhere.
     recorded = sa.select(latest_recorded().scalar_subquery().label("latest")).subquery("recorded")
-    periods = recorded.join(total_periods, sa.true())
+    registered = sa.select(registry.label, registry.unit).where(registry.key == measure)
+    if pinned:
+        registered = registered.where(registry.recorded_at < recorded_before)
+    entry = registered.subquery("registered")
+    unit = entry.c.unit
+    periods = recorded.join(entry, sa.true()).outerjoin(total_periods, period.measure == measure)
 
     def holds(until: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
         # Tested on the one state found, never inside the seek: there it would make the
@@ -276,15 +286,13 @@ def period_states(known: bool, *, lateral: bool) -> sa.Select[Any]:
             ),
         )
         chosen = [amount[name] for name in STATE_COLUMNS[5:]]
-    recorded_before: sa.BindParameter[dt.datetime] = sa.bindparam(
-        "recorded_before", type_=fact_revisions.c.recorded_from.type
-    )
-    pinned = recorded.c[0] >= recorded_before
-    return (
-        sa.select(*(period[name] for name in STATE_COLUMNS[:5]), *chosen, pinned)
-        .select_from(joined)
-        .where(period.measure == measure)
-    )
+    return sa.select(
+        *(period[name] for name in STATE_COLUMNS[:5]),
+        *chosen,
+        recorded.c.latest >= recorded_before,
+        entry.c.label,
+        unit,
+    ).select_from(joined)
 
 
 def streams_of(facts: sa.Select[Any]) -> sa.Select[Any]:

@@ -37,12 +37,13 @@ from timeline.application.read_models import (
     Checkpoint,
     FactFilter,
     FactPage,
+    MeasureStates,
     PageKey,
     check_projection,
 )
+from timeline.domain.measures import Measure
 from timeline.domain.projections.readings import Reading
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
-from timeline.domain.projections.selection import PeriodState
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.read_models import queries as queries
 from timeline.store.read_models.decoded_rows import DecodedRows
@@ -186,13 +187,14 @@ class SqlProjectionStore(abc.ABC):
             result = await conn.execute(queries.readings(measure, as_of))
             return [reading_from_row(mapping(row)) for row in result]
 
-    async def period_states(self, measure: str, unit: str, as_of: AsOf) -> list[PeriodState] | None:
+    async def measure_states(self, measure: str, as_of: AsOf) -> MeasureStates | None:
+        recorded_before = as_of.recorded_before
         async with self._reading() as conn:
-            statement, names, binds = _period_states(conn.dialect, known=as_of.known_at is not None)
-            recorded_before = as_of.recorded_before
+            statement, names, binds = _measure_states(
+                conn.dialect, known=as_of.known_at is not None, pinned=recorded_before is not None
+            )
             values = {
                 "measure": measure,
-                "unit": unit,
                 "known_at": as_of.known_at,
                 "recorded_before": None if recorded_before is None else utc(recorded_before),
             }
@@ -202,11 +204,18 @@ class SqlProjectionStore(abc.ABC):
             parameters = tuple(binds[name](values.get(name)) for name in names)
             result = await conn.exec_driver_sql(statement, parameters)
             rows: Sequence[Sequence[Any]] = result.all()
-        if rows and rows[0][-1]:
-            return None  # pinned before some revision's recorded time
+        if not rows:
+            return None  # not registered (as of its recorded time)
+        *_, pinned, label, unit = rows[0]
+        found = Measure(key=measure, label=label, unit=unit)
+        if rows[0][0] is None:
+            return MeasureStates(found, [])  # no period yet
+        if pinned:
+            return MeasureStates(found, None)  # pinned before some revision's recorded time
         if any(unit not in row[0].split() for row in rows):
-            return None  # some reading has no value in the unit: only the fold says which
-        return [state_from_row(row) for row in rows if row[5] is not None]
+            # Some reading has no value in the unit: only the fold says which.
+            return MeasureStates(found, None)
+        return MeasureStates(found, [state_from_row(row) for row in rows if row[5] is not None])
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:
         return await self._revisions(queries.measure_streams(measure))
@@ -294,13 +303,13 @@ class SqlProjectionStore(abc.ABC):
 
 
 @functools.cache
-def _period_states(
-    dialect: sa.Dialect, *, known: bool
+def _measure_states(
+    dialect: sa.Dialect, *, known: bool, pinned: bool
 ) -> tuple[str, tuple[str, ...], dict[str, Callable[[Any], Any]]]:
-    """``queries.period_states`` compiled for ``dialect``: its text, the names of the values
-    it binds in order, and how each is bound (a value the statement fixes itself, such as
-    PostgreSQL's LIMIT, is bound to itself)."""
-    compiled = queries.period_states(known, lateral=dialect.name == "postgresql").compile(
+    """``queries.measure_states`` compiled for ``dialect``: its text, the names of the
+    values it binds in order, and how each is bound (a value the statement fixes itself,
+    such as PostgreSQL's LIMIT, is bound to itself)."""
+    compiled = queries.measure_states(known, pinned, lateral=dialect.name == "postgresql").compile(
         dialect=dialect
     )
     binds: dict[str, Callable[[Any], Any]] = {}

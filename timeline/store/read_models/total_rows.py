@@ -41,7 +41,7 @@ STATE_COLUMNS = (
     *("value", "lower", "lower_inclusive", "upper", "upper_inclusive", "contested"),
     *("superseded", "readings", "conflict"),
 )
-"""What a total reads of each period (``queries.period_states``), in this order: its units
+"""What a total reads of each period (``queries.measure_states``), in this order: its units
 and key, then its state in the unit asked for (NULLs when none holds)."""
 
 _new_reading = trusted(Reading)
