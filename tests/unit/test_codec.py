@@ -50,9 +50,7 @@ from timeline.store.codec import (
     decode,
     decode_payload,
     encode,
-    encode_content,
     encode_figure,
-    encode_source,
     stream_id_for,
 )
 from timeline.store.payloads import PAYLOADS
@@ -240,20 +238,66 @@ _PATCH_FIELDS = (
 )
 
 
+def _quantity(quantity: Quantity) -> dict[str, JSONValue]:
+    return {
+        "value": format(quantity.value, "f"),
+        "unit": quantity.unit,
+        "qualifier": str(quantity.qualifier),
+    }
+
+
+def _figure(figure: Figure) -> dict[str, JSONValue]:
+    return {
+        "measure": figure.measure,
+        "quantity": _quantity(figure.quantity),
+        "basis": str(figure.basis),
+        "period": figure.period.text,
+        "equivalent": None if figure.equivalent is None else _quantity(figure.equivalent),
+        "span_days": figure.span_days,
+    }
+
+
+def _source(source: Source) -> dict[str, JSONValue]:
+    return {
+        "publisher": source.publisher,
+        "title": source.title,
+        "url": source.url,
+        "published": source.published.text,
+        "quote": source.quote,
+        "document": source.document,
+    }
+
+
+def _content(content: FactContent) -> dict[str, JSONValue]:
+    return {
+        "kind": content.kind,
+        "title": content.title,
+        "summary": content.summary,
+        "occurred": content.occurred.text,
+        "occurred_phrase": content.occurred_phrase,
+        "inferred": list(content.inferred),
+        "date_note": content.date_note,
+        "topics": list(content.topics),
+        "actors": list(content.actors),
+        "places": list(content.places),
+        "figure": None if content.figure is None else _figure(content.figure),
+    }
+
+
 def _payload_as_read_models_write_it(event: DomainEvent) -> dict[str, JSONValue]:
-    """The payload as a dict, built from the codec's dict encoders of the read models: what
-    the codec wrote for every event before it wrote Structs, key for key."""
+    """The payload as a dict, spelled out key for key as the codec wrote every event before
+    it wrote Structs (its dict encoders, kept here as the reference)."""
     if isinstance(event, MeasureRegistered):
         return {"key": event.key, "label": event.label, "unit": event.unit}
-    source = None if event.source is None else encode_source(event.source)
+    source = None if event.source is None else _source(event.source)
     if isinstance(event, FactRecorded):
         return {
             "fact_id": str(event.fact_id),
-            "content": encode_content(event.content),
+            "content": _content(event.content),
             "source": source,
         }
     if isinstance(event, FactCorroborated):
-        figure = None if event.figure is None else encode_figure(event.figure)
+        figure = None if event.figure is None else _figure(event.figure)
         return {"fact_id": str(event.fact_id), "source": source, "figure": figure}
     if isinstance(event, FactRetracted):
         return {"fact_id": str(event.fact_id), "reason": event.reason, "source": source}

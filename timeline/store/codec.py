@@ -237,8 +237,14 @@ def decode_payload(
 # on a malformed document; callers name the context.
 
 
+def _builtins(payload: msgspec.Struct) -> JSONObject:
+    """A payload Struct as the plain values a JSON document holds, in compiled code."""
+    values: JSONObject = msgspec.to_builtins(payload)
+    return values
+
+
 def encode_content(content: FactContent) -> JSONObject:
-    return _content(content)
+    return _builtins(_content_payload(content))
 
 
 def decode_content(data: Mapping[str, JSONValue]) -> FactContent:
@@ -246,7 +252,7 @@ def decode_content(data: Mapping[str, JSONValue]) -> FactContent:
 
 
 def encode_source(source: Source) -> JSONObject:
-    return _source(source)
+    return _builtins(_source_payload(source))
 
 
 def decode_source(data: Mapping[str, JSONValue]) -> Source:
@@ -254,7 +260,7 @@ def decode_source(data: Mapping[str, JSONValue]) -> Source:
 
 
 def encode_figure(figure: Figure) -> JSONObject:
-    return _figure(figure)
+    return _builtins(_figure_payload(figure))
 
 
 def decode_figure(data: Mapping[str, JSONValue]) -> Figure:
@@ -262,7 +268,7 @@ def decode_figure(data: Mapping[str, JSONValue]) -> Figure:
 
 
 def encode_quantity(quantity: Quantity) -> JSONObject:
-    return _quantity(quantity)
+    return _builtins(_quantity_payload(quantity))
 
 
 def decode_quantity(data: Mapping[str, JSONValue]) -> Quantity:
@@ -358,55 +364,9 @@ def _optional(write: Callable[[_T], _R], value: _T | None) -> _R | None:
     return None if value is None else write(value)
 
 
-def _quantity(quantity: Quantity) -> JSONObject:
-    # Fixed-point text: exact, and readable in the database without a Decimal parser.
-    return {
-        "value": format(quantity.value, "f"),
-        "unit": quantity.unit,
-        "qualifier": str(quantity.qualifier),
-    }
-
-
-def _figure(figure: Figure) -> JSONObject:
-    return {
-        "measure": figure.measure,
-        "quantity": _quantity(figure.quantity),
-        "basis": str(figure.basis),
-        "period": figure.period.text,
-        "equivalent": _optional(_quantity, figure.equivalent),
-        "span_days": figure.span_days,
-    }
-
-
-def _source(source: Source) -> JSONObject:
-    return {
-        "publisher": source.publisher,
-        "title": source.title,
-        "url": source.url,
-        "published": source.published.text,
-        "quote": source.quote,
-        "document": source.document,
-    }
-
-
-def _content(content: FactContent) -> JSONObject:
-    return {
-        "kind": content.kind,
-        "title": content.title,
-        "summary": content.summary,
-        "occurred": content.occurred.text,
-        "occurred_phrase": content.occurred_phrase,
-        "inferred": list(content.inferred),
-        "date_note": content.date_note,
-        "topics": list(content.topics),
-        "actors": list(content.actors),
-        "places": list(content.places),
-        "figure": _optional(_figure, content.figure),
-    }
-
-
-# The payload Structs of the append path, field for field what the dicts above hold for a
-# read model. Struct constructors are compiled and check nothing, as the trusted ones.
+# The payload Structs: what the append path writes as the log's canonical text, and what the
+# read models' documents hold as plain values (``encode_content`` and the others above).
+# Struct constructors are compiled and check nothing, as the trusted ones.
 _recorded_payload = payloads.FactRecordedV3
 _corroborated_payload = payloads.FactCorroboratedV2
 _revised_payload = payloads.FactRevisedV2
