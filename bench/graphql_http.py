@@ -19,7 +19,8 @@ run. wrk, the server and whatever else runs on the machine share its cores.
 A run's rate is requests per second; its ``seconds`` in the JSON are the time the corpus's
 N events' worth of requests would take at that rate (N / rate), so that the report's rate
 column is requests per second. Latencies are wrk's 1,000 quantiles of each repeat, pooled.
-The issue's target: at least half the ceiling's requests per second, with p99 under 100 ms.
+Issue 16's target: at least the ceiling's requests per second (1.0x), with p99 under
+100 ms (the target before it was half the ceiling).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ SECONDS = 10.0
 WARM_UP_SECONDS = 1.0
 PAGE_SIZE = 50
 P99_TARGET_MS = 100.0
-TARGET = Target("ratio", 0.5, versus="ceiling", p99_ms=P99_TARGET_MS)
+TARGET = Target("ratio", 1.0, versus="ceiling", p99_ms=P99_TARGET_MS)
 STARTUP_SECONDS = 60.0
 
 PAGE_QUERY = """\
