@@ -11,7 +11,9 @@ after warm-up, latency percentiles reported.
 Beside the load, a probe writes a fact every 0.2 s and reads it back at the position the
 write returned (``fact(minPosition:)``): how long that read takes is how long a write takes
 to become visible in the read models (the projector's lag, plus one read), and a read that
-misses its write is a stale read (there must be none).
+misses its write is a stale read (there must be none). A read answered UNAVAILABLE (the read
+models did not reach the write within the wait's bound, as a handover under load may take)
+is counted apart: it says "not yet" and claims nothing.
 
 With ``--failover N`` two projector processes stand, and N times during the run, evenly
 spaced, the one that leads (as ``/readyz`` names it) is killed with SIGKILL and replaced:
@@ -93,6 +95,9 @@ class SoakFigures:
     visible_p99_ms: float = 0.0
     """A probe's read at its write's position: the projector's lag plus one read."""
     stale_reads: int = 0
+    unavailable_probes: int = 0
+    """Probe reads answered UNAVAILABLE: the read models did not reach the write within the
+    bound (a handover under load can take that long); honest, unlike a stale read."""
     failovers: int = 0
     handover_max_s: float = 0.0
     handover_seconds: list[float] = field(default_factory=list)
@@ -111,6 +116,8 @@ PROBE_SECONDS = 0.2
 class Visibility:
     seconds: list[float] = field(default_factory=list)
     stale: int = 0
+    """Reads answered without an error but without the write they asked for."""
+    unavailable: int = 0
 
 
 async def probe(graphql: str, token: str, deadline: float) -> Visibility:
@@ -135,7 +142,11 @@ async def probe(graphql: str, token: str, deadline: float) -> Visibility:
                 },
             )
             found.seconds.append(time.monotonic() - started)
-            if (read.json().get("data") or {}).get("fact") is None:
+            answer = read.json()
+            codes = {(e.get("extensions") or {}).get("code") for e in answer.get("errors") or ()}
+            if codes == {"UNAVAILABLE"}:
+                found.unavailable += 1
+            elif codes or (answer.get("data") or {}).get("fact") is None:
                 found.stale += 1
             await asyncio.sleep(PROBE_SECONDS)
     return found
@@ -303,6 +314,7 @@ def judge(
     figures.visible_p50_ms = round(percentile(visibility.seconds, 0.50) * 1000, 1)
     figures.visible_p99_ms = round(percentile(visibility.seconds, 0.99) * 1000, 1)
     figures.stale_reads = visibility.stale
+    figures.unavailable_probes = visibility.unavailable
     figures.reads = sum(o.kind == "read" for o in outcomes)
     figures.writes = sum(o.kind == "write" for o in outcomes)
     failed = [o for o in outcomes if not o.ok]
