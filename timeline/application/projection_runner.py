@@ -93,23 +93,8 @@ class ProjectionRunner:
     ) -> dict[str, int | None]:
         """Apply everything after each projection's checkpoint; return the positions
         reached. With ``wait=False`` a projection another process is advancing is left to
-        it (its position is reported as None).
-
-        The projections catch up side by side, each in its own transactions under its own
-        lock: a write is visible once every projection has it, and on PostgreSQL the round
-        trips of one batch no longer wait behind the other's."""
-        chosen = [check_projection(name) for name in names]
-        tasks = [asyncio.ensure_future(self._catch_up(name, wait)) for name in chosen]
-        try:
-            positions = await asyncio.gather(*tasks)
-        except BaseException:
-            # The first failure as itself (not in an ExceptionGroup), once the other
-            # projection's batch has stopped (rolled back) too.
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-        return dict(zip(chosen, positions, strict=True))
+        it (its position is reported as None)."""
+        return {name: await self._catch_up(check_projection(name), wait) for name in names}
 
     async def rebuild(self, name: str, progress: Progress | None = None) -> int:
         """Replay the whole log into shadow tables and swap them in; return the position.
