@@ -29,7 +29,7 @@ from timeline.store.read_models.tables import (
     total_amounts,
     total_periods,
 )
-from timeline.store.read_models.total_rows import PERIOD_COLUMNS, STATE_COLUMNS
+from timeline.store.read_models.total_rows import PERIOD_COLUMNS, PERIOD_READ, STATE_READ
 from timeline.store.sql.rows import utc
 
 _LIKE_ESCAPE = "\\"
@@ -261,14 +261,14 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
 
     if lateral:
         latest = (
-            sa.select(*(amount[name] for name in STATE_COLUMNS[5:]), amount.known_until)
+            sa.select(*(amount[name] for name in STATE_READ), amount.known_until)
             .where(*same_period, amount.unit == unit, *seen)
             .order_by(amount.known_from.desc())
             .limit(1)
             .lateral("state")
         )
         joined = periods.outerjoin(latest, holds(latest.c.known_until))
-        chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_COLUMNS[5:]]
+        chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_READ]
     else:
         earlier = total_amounts.alias().c
         greatest = sa.select(sa.func.max(earlier.known_from)).where(
@@ -285,9 +285,9 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
                 holds(amount.known_until),
             ),
         )
-        chosen = [amount[name] for name in STATE_COLUMNS[5:]]
+        chosen = [amount[name] for name in STATE_READ]
     return sa.select(
-        *(period[name] for name in STATE_COLUMNS[:5]),
+        *(period[name] for name in PERIOD_READ),
         *chosen,
         recorded.c.latest >= recorded_before,
         entry.c.label,

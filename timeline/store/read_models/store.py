@@ -55,7 +55,7 @@ from timeline.store.read_models.tables import (
     projection_checkpoints,
     total_readings,
 )
-from timeline.store.read_models.total_rows import state_from_row
+from timeline.store.read_models.total_rows import STATE_AT, UNITS_AT, state_from_row
 from timeline.store.read_models.writes import (
     LIVE,
     SqlBatch,
@@ -208,14 +208,15 @@ class SqlProjectionStore(abc.ABC):
             return None  # not registered (as of its recorded time)
         *_, pinned, label, unit = rows[0]
         found = Measure(key=measure, label=label, unit=unit)
-        if rows[0][0] is None:
+        if rows[0][UNITS_AT] is None:
             return MeasureStates(found, [])  # no period yet
         if pinned:
             return MeasureStates(found, None)  # pinned before some revision's recorded time
-        if any(unit not in row[0].split() for row in rows):
+        if any(unit not in row[UNITS_AT].split() for row in rows):
             # Some reading has no value in the unit: only the fold says which.
             return MeasureStates(found, None)
-        return MeasureStates(found, [state_from_row(row) for row in rows if row[5] is not None])
+        held = [state_from_row(row) for row in rows if row[STATE_AT] is not None]
+        return MeasureStates(found, held)
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:
         return await self._revisions(queries.measure_streams(measure))

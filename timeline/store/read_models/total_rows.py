@@ -36,13 +36,16 @@ Row = Mapping[Any, Any]
 Period = tuple[str, dt.date, dt.date, str, int]
 """A period's key columns, in key order: measure, latest, earliest, basis, span."""
 PERIOD_COLUMNS = ("measure", "period_latest", "period_earliest", "basis", "span")
-STATE_COLUMNS = (
-    *("units", "period_latest", "period_earliest", "basis", "span"),
+PERIOD_READ = ("units", "period_latest", "period_earliest", "basis", "span")
+STATE_READ = (
     *("value", "lower", "lower_inclusive", "upper", "upper_inclusive", "contested"),
     *("superseded", "readings", "conflict"),
 )
+STATE_COLUMNS = (*PERIOD_READ, *STATE_READ)
 """What a total reads of each period (``queries.measure_states``), in this order: its units
 and key, then its state in the unit asked for (NULLs when none holds)."""
+UNITS_AT, STATE_AT = 0, len(PERIOD_READ)
+"""Where a row of ``STATE_COLUMNS`` has the period's units, and its state's first column."""
 
 _new_reading = trusted(Reading)
 _new_bounds = trusted(Bounds)
@@ -213,9 +216,22 @@ def _read_side(data: _StoredSide) -> Side:
 def state_from_row(row: Sequence[Any]) -> PeriodState:
     """The ``PeriodState`` a row of ``STATE_COLUMNS`` holds (values as the driver gives
     them: dates, decimals and booleans as text and integers from SQLite)."""
-    _, latest, earliest, basis, span = row[:5]
-    value, lower, lower_inclusive, upper, upper_inclusive, contested = row[5:11]
-    superseded, readings, conflict_text = row[11:14]
+    (
+        _,
+        latest,
+        earliest,
+        basis,
+        span,
+        value,
+        lower,
+        lower_inclusive,
+        upper,
+        upper_inclusive,
+        contested,
+        superseded,
+        readings,
+        conflict_text,
+    ) = row[: len(STATE_COLUMNS)]
     amount = Amount(
         readings=tuple(_reading(data) for data in _readings.decode(readings)),
         value=_decimal(value),
