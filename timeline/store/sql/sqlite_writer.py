@@ -12,16 +12,23 @@ copies the pages into the database file and syncs it, and once every page is cop
 next transaction writes the WAL from its start again, so the file stays bounded. SQLite's
 automatic checkpoint runs inside the commit that crosses 1,000 pages, so every third
 batch of 1,000 appends paid for copying the two batches before it (7.1-8.1 µs an event
-for the bare driver's commits, 4.3-5.2 without it). The writer's connection has it off and
-checkpoints after a job instead, once its result is on its way: the caller goes on
-(encoding its next batch, say) while the pages are copied. The checkpoint is ``PASSIVE``:
-it never waits for readers or other writers, and copies what no reader still needs.
+for the bare driver's commits, 4.3-5.2 without it; 30-140 ms a checkpoint on a busy disk).
+The writer's connection has it off; a thread of its own, on a connection of its own,
+copies the pages once the writer has written about ``CHECKPOINT_PAGES`` since it last
+asked, while the writer goes on with its next job. The checkpoint is ``PASSIVE``: it never
+waits for readers or writers, and copies what no reader still needs.
+
+A writer that never pauses would never see every page copied at the start of a job, so
+its WAL would never start again: once a checkpoint finds the WAL within
+``CHECKPOINT_PAGES`` of ``RESTART_PAGES``, the writer copies what is left itself after its current job (the pages written since, while
+the caller goes on), and its next job writes the WAL from its start (unless a reader still
+holds an older snapshot, as with SQLite's own checkpoint). So the WAL holds at most about
+``RESTART_PAGES``.
 
 Durability is as before: each commit still syncs the WAL (``synchronous=FULL``), and a
-crash before a checkpoint leaves the WAL for the next connection to replay. Readers read
-through the WAL index as before, whatever has been copied. Other connections (the read
-models', other processes' writers) keep SQLite's automatic checkpoint, so their writes
-stay bounded without us.
+crash before a checkpoint leaves the WAL for the next connection to replay. Other
+connections (the read models', other processes' writers) keep SQLite's automatic
+checkpoint, so their writes stay bounded without us.
 """
 
 from __future__ import annotations
@@ -38,8 +45,13 @@ from sqlalchemy.exc import DBAPIError
 T = TypeVar("T")
 
 CHECKPOINT_PAGES = 1_000
-"""Pages a job may leave in the WAL before the writer checkpoints: SQLite's own default
-(``wal_autocheckpoint``), so the WAL file holds about as much as it did before."""
+"""Pages written between checkpoints, as the jobs guess them (high): SQLite's own default
+(``wal_autocheckpoint``)."""
+
+RESTART_PAGES = 3 * CHECKPOINT_PAGES
+"""Pages in the WAL past which the writer copies the rest itself so as to start it again."""
+
+_NO_AUTOMATIC_CHECKPOINT = "PRAGMA wal_autocheckpoint = 0"
 
 _Job = tuple[Callable[[sqlite3.Connection], Any] | None, "asyncio.Future[Any]", int]
 """A job, the future for its result and the pages it may write; no job: stop."""
@@ -57,8 +69,8 @@ class SqliteWriter:
     async def run(self, job: Callable[[sqlite3.Connection], T], *, pages: int = 0) -> T:
         """``job(connection)`` on the writer thread; its ``sqlite3`` errors as SQLAlchemy's.
 
-        ``pages`` is about how many pages the job writes to the WAL (a guess is enough: the
-        checkpoint it leads to says how many there were). A caller that stops waiting does
+        ``pages`` is about how many pages the job writes to the WAL, erring high: what
+        the writer counts towards its next checkpoint. A caller that stops waiting does
         not stop the job: it runs to its end (a job always ends its transaction), and its
         result is dropped."""
         if self._thread is None:
@@ -86,56 +98,103 @@ class SqliteWriter:
 
 
 def _work(path: str, pragmas: tuple[str, ...], jobs: queue.SimpleQueue[_Job]) -> None:
-    """The writer thread: connect on the first job, run jobs until told to stop, and
-    checkpoint between them."""
+    """The writer thread: connect on the first job, run jobs until told to stop."""
     connection: sqlite3.Connection | None = None
-    backlog = _Backlog()
+    checkpoints = _Checkpoints(path, pragmas)
     while True:
         job, future, pages = jobs.get()
         if job is None:
+            checkpoints.stop()
             if connection is not None:
                 connection.close()
             future.get_loop().call_soon_threadsafe(_succeed, future, None)
             return
         try:
             if connection is None:
-                connection = _connect(path, pragmas)
+                connection = _connect(path, pragmas, automatic_checkpoint=False)
             result = job(connection)
         except BaseException as error:
             future.get_loop().call_soon_threadsafe(_fail, future, error)
         else:
             future.get_loop().call_soon_threadsafe(_succeed, future, result)
-        backlog.guessed += pages
-        if connection is not None and backlog.due():
-            backlog.checkpoint(connection)
+        checkpoints.written(pages)
+        if checkpoints.restart_due and connection is not None:
+            checkpoints.catch_up(connection)
 
 
-class _Backlog:
-    """The pages left in the WAL since the last checkpoint, as the jobs guessed them (high),
-    and those a reader kept the last checkpoint from copying (exact)."""
+class _Checkpoints:
+    """The writer's checkpoints, on a thread and a connection of their own.
 
-    def __init__(self) -> None:
-        self.guessed = 0
-        self._left = 0
+    ``written`` and ``catch_up`` are the writer thread's; ``restart_due`` is set by the
+    checkpoint thread and cleared by the writer's (a flag: a race costs one catch-up more
+    or one job later)."""
 
-    def due(self) -> bool:
-        return self._left + self.guessed >= CHECKPOINT_PAGES
+    def __init__(self, path: str, pragmas: tuple[str, ...]) -> None:
+        self._path = path
+        self._pragmas = pragmas
+        self._guessed = 0
+        self._wanted = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.restart_due = False
 
-    def checkpoint(self, connection: sqlite3.Connection) -> None:
-        """Copy the WAL's pages into the database file, as far as readers allow."""
+    def written(self, pages: int) -> None:
+        """A job wrote about ``pages``; past ``CHECKPOINT_PAGES`` since the last time,
+        ask for a checkpoint."""
+        self._guessed += pages
+        if self._guessed < CHECKPOINT_PAGES:
+            return
+        self._guessed = 0
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name="timeline-checkpoints", daemon=True
+            )
+            self._thread.start()
+        self._wanted.set()
+
+    def catch_up(self, connection: sqlite3.Connection) -> None:
+        """Copy what is left, on the writer's connection after a job, so that its next
+        job writes the WAL from its start."""
         try:
-            [(_busy, logged, copied)] = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            [(busy, logged, copied)] = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
-            return  # not a job's failure, and no commit needs it: again after the next job
-        self.guessed = 0
-        # A reader on an older snapshot keeps the frames after it for a later turn.
-        self._left = max(logged - copied, 0)
+            return  # the checkpoint is not the job's: try again before the next one
+        if not busy and logged == copied:
+            self.restart_due = False
+
+    def stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stopping = True
+            self._wanted.set()
+            thread.join()
+
+    def _run(self) -> None:
+        connection = _connect(self._path, self._pragmas)
+        try:
+            while True:
+                self._wanted.wait()
+                self._wanted.clear()
+                if self._stopping:
+                    return
+                try:
+                    [(_busy, logged, _copied)] = connection.execute(
+                        "PRAGMA wal_checkpoint(PASSIVE)"
+                    )
+                except sqlite3.Error:
+                    continue  # the next request tries again
+                if logged + CHECKPOINT_PAGES >= RESTART_PAGES:  # past it by the next one
+                    self.restart_due = True
+        finally:
+            connection.close()
 
 
-def _connect(path: str, pragmas: tuple[str, ...]) -> sqlite3.Connection:
+def _connect(
+    path: str, pragmas: tuple[str, ...], *, automatic_checkpoint: bool = True
+) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None)
     try:
-        for pragma in (*pragmas, "PRAGMA wal_autocheckpoint = 0"):
+        for pragma in pragmas if automatic_checkpoint else (*pragmas, _NO_AUTOMATIC_CHECKPOINT):
             connection.execute(pragma)
     except BaseException:
         connection.close()
