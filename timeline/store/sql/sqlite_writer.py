@@ -20,10 +20,10 @@ waits for readers or writers, and copies what no reader still needs.
 
 A writer that never pauses would never see every page copied at the start of a job, so
 its WAL would never start again: once a checkpoint finds the WAL within
-``CHECKPOINT_PAGES`` of ``RESTART_PAGES``, the writer copies what is left itself after its current job (the pages written since, while
-the caller goes on), and its next job writes the WAL from its start (unless a reader still
-holds an older snapshot, as with SQLite's own checkpoint). So the WAL holds at most about
-``RESTART_PAGES``.
+``CHECKPOINT_PAGES`` of ``RESTART_PAGES``, the writer copies what is left itself after its
+current job (the pages written since, while the caller goes on), and its next job writes
+the WAL from its start (unless a reader still holds an older snapshot, as with SQLite's
+own checkpoint). So the WAL holds at most about ``RESTART_PAGES``.
 
 Durability is as before: each commit still syncs the WAL (``synchronous=FULL``), and a
 crash before a checkpoint leaves the WAL for the next connection to replay. Other
