@@ -165,11 +165,8 @@ def _pages(encoded: Sequence[EncodedEvent]) -> int:
     the event ids' index for every event (the ids are random, so in a large log each lands
     on a leaf of its own), and the other leaves and pages a commit touches. A single event
     wrote 4-6 pages of 4 KiB, a batch of 1,000 corpus events 336-350 into a small log."""
-    return (
-        6
-        + sum(len(item.before) + len(item.payload_text) + len(item.tail) + 4096 for item in encoded)
-        // 4096
-    )
+    text = sum(len(item.before) + len(item.payload_text) + len(item.tail) for item in encoded)
+    return 6 + (text + 4096 * len(encoded)) // 4096
 
 
 def _append_locked(

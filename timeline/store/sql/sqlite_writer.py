@@ -136,6 +136,7 @@ class _Checkpoints:
         self._wanted = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._unable = False  # the thread could not connect: the writer copies alone
         self.restart_due = False
 
     def written(self, pages: int) -> None:
@@ -145,6 +146,9 @@ class _Checkpoints:
         if self._guessed < CHECKPOINT_PAGES:
             return
         self._guessed = 0
+        if self._unable:
+            self.restart_due = True
+            return
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._run, name="timeline-checkpoints", daemon=True
@@ -158,7 +162,7 @@ class _Checkpoints:
         try:
             [(busy, logged, copied)] = connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error:
-            return  # the checkpoint is not the job's: try again before the next one
+            return  # the checkpoint is not the job's: try again after the next one
         if not busy and logged == copied:
             self.restart_due = False
 
@@ -170,7 +174,11 @@ class _Checkpoints:
             thread.join()
 
     def _run(self) -> None:
-        connection = _connect(self._path, self._pragmas)
+        try:
+            connection = _connect(self._path, self._pragmas)
+        except sqlite3.Error:
+            self._unable = True
+            return
         try:
             while True:
                 self._wanted.wait()
