@@ -50,6 +50,7 @@ from timeline.store.read_models.decoded_rows import DecodedRows
 from timeline.store.read_models.rows import mapping, measure_from_row, reading_from_row
 from timeline.store.read_models.settled_pages import SettledPages
 from timeline.store.read_models.shadows import create_shadows, drop_shadows, shadow_of
+from timeline.store.read_models.statements import CompiledRead, compiled_read
 from timeline.store.read_models.tables import (
     PROJECTION_TABLES,
     projection_checkpoints,
@@ -66,8 +67,6 @@ from timeline.store.sql.failures import translated
 from timeline.store.sql.rows import utc
 
 logger = logging.getLogger("timeline.projections")
-
-EVERY_ACTIVE_FACT = FactFilter()
 
 
 class SqlProjectionStore(abc.ABC):
@@ -138,18 +137,17 @@ class SqlProjectionStore(abc.ABC):
         kept = None if now is None else self._settled.kept(now, as_of, question)
         if kept is not None:
             return kept
-        statement = queries.page_read(
-            as_of, criteria, first, after, count=count, active_sum=criteria == EVERY_ACTIVE_FACT
-        )
+        shape = queries.PageShape.of(as_of, criteria, after, count=count)
+        values = queries.page_values(as_of, criteria, first, after)
         async with self._reading() as conn:
-            rows = (await conn.execute(statement)).all()
+            rows = await _page_read(conn.dialect, shape).rows(conn, values)
         head = rows[0]  # the anchor's row is there even when the page is empty
-        position = int(head.page_position or 0)
-        latest = None if head.page_latest is None else utc(head.page_latest)
-        found = rows if head.fact_id is not None else []
+        position = int(head["page_position"] or 0)
+        latest = None if head["page_latest"] is None else utc(head["page_latest"])
+        found = rows if head["fact_id"] is not None else []
         page = FactPage(
-            revisions=tuple(self._decoded.revision(mapping(row)) for row in found[:first]),
-            total=int(head.page_total) if count else None,
+            revisions=tuple(self._decoded.revision(row) for row in found[:first]),
+            total=int(head["page_total"]) if count else None,
             has_more=len(found) > first,
             position=position,
         )
@@ -301,6 +299,13 @@ class SqlProjectionStore(abc.ABC):
         with contextlib.suppress(DBAPIError, OSError):
             async with self._write_transaction() as conn:
                 await drop_shadows(conn, tables)
+
+
+@functools.lru_cache(maxsize=256)
+def _page_read(dialect: sa.Dialect, shape: queries.PageShape) -> CompiledRead:
+    """The page statement of ``shape`` for ``dialect``: a few shapes serve every reader
+    (a shape is how many values each of its filter's lists holds, not which)."""
+    return compiled_read(dialect, queries.page_read(shape))
 
 
 @functools.cache
