@@ -1,7 +1,8 @@
-"""A page statement compiled once and run on the driver's rows reads what SQLAlchemy's own
+"""A read compiled once and run on the driver's rows reads what SQLAlchemy's own
 execution of the same statement reads, on SQLite and on PostgreSQL, for pages of every
 shape: each filter criterion, lists of one to three values, as known and recorded at
-different times, cursors and counts (``timeline.store.read_models.statements``)."""
+different times, cursors and counts; and the measures as registered at several times
+(``timeline.store.read_models.statements``)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,21 @@ async def test_a_compiled_page_reads_the_rows_sqlalchemy_reads(
 
         assert rows == await _reference(engine, shape, values), (as_of, criteria, after)
     assert len(shapes) > 60
+
+
+async def test_the_compiled_measures_read_reads_the_rows_sqlalchemy_reads(
+    written: tuple[SqlProjectionStore, Corpus],
+) -> None:
+    store, corpus = written
+    engine = store._engine
+    for recorded_before in (None, T0, corpus.revised_at, corpus.revised_at + dt.timedelta(1)):
+        as_of = AsOf(None, recorded_before)
+        statement = queries.registered(pinned=recorded_before is not None)
+        values = queries.as_of_values(as_of)
+        async with engine.connect() as conn:
+            rows = await compiled_read(conn.dialect, statement).rows(conn, values)
+            reference = await conn.execute(statement.params(values))
+
+        assert rows == [dict(row._mapping) for row in reference]
+        assert [m.measure.key for m in await store.measures(as_of)] == [r["key"] for r in rows]
+    assert rows, "the corpus registers a measure"

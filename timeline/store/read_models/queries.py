@@ -427,10 +427,13 @@ def streams_known_between(
     return streams_of(touched)
 
 
-def registered(as_of: AsOf) -> sa.Select[Any]:
+def registered(*, pinned: bool) -> sa.Select[Any]:
+    """Every measure by key, as registered before ``:recorded_before`` if ``pinned``
+    (``as_of_values``)."""
     statement = sa.select(measures).order_by(measures.c.key)
-    if as_of.recorded_before is not None:
-        statement = statement.where(measures.c.recorded_at < utc(as_of.recorded_before))
+    if pinned:
+        before = sa.bindparam("recorded_before", type_=measures.c.recorded_at.type)
+        statement = statement.where(measures.c.recorded_at < before)
     return statement
 
 

@@ -225,9 +225,10 @@ class SqlProjectionStore(abc.ABC):
         return await self._revisions(queries.streams_known_between(after, until, recorded_before))
 
     async def measures(self, as_of: AsOf) -> list[RegisteredMeasure]:
+        pinned = as_of.recorded_before is not None
         async with self._reading() as conn:
-            result = await conn.execute(queries.registered(as_of))
-            return [measure_from_row(mapping(row)) for row in result]
+            rows = await _registered(conn.dialect, pinned).rows(conn, queries.as_of_values(as_of))
+        return [measure_from_row(row) for row in rows]
 
     async def checkpoints(self) -> list[Checkpoint]:
         table = projection_checkpoints
@@ -306,6 +307,11 @@ def _page_read(dialect: sa.Dialect, shape: queries.PageShape) -> CompiledRead:
     """The page statement of ``shape`` for ``dialect``: a few shapes serve every reader
     (a shape is how many values each of its filter's lists holds, not which)."""
     return compiled_read(dialect, queries.page_read(shape))
+
+
+@functools.cache
+def _registered(dialect: sa.Dialect, pinned: bool) -> CompiledRead:
+    return compiled_read(dialect, queries.registered(pinned=pinned))
 
 
 @functools.cache
