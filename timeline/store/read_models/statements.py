@@ -37,10 +37,13 @@ class CompiledRead:
     processed: tuple[tuple[int, Process], ...]
     """The columns whose driver value a result processor turns into the type's value."""
 
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """``values`` by name as the driver takes them, in the text's order."""
+        return tuple(self.binds[name](values.get(name)) for name in self.names)
+
     async def rows(self, conn: AsyncConnection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The statement's rows for ``values``, each a mapping by column name."""
-        parameters = tuple(self.binds[name](values.get(name)) for name in self.names)
-        result = await conn.exec_driver_sql(self.text, parameters)
+        result = await conn.exec_driver_sql(self.text, self.parameters(values))
         raw: Sequence[Sequence[Any]] = result.all()
         columns, processed = self.columns, self.processed
         rows = []
@@ -52,9 +55,12 @@ class CompiledRead:
         return rows
 
 
-def compiled_read(dialect: sa.Dialect, statement: sa.Select[Any]) -> CompiledRead:
+def compiled_read(
+    dialect: sa.Dialect, statement: sa.Select[Any], *, typed: bool = True
+) -> CompiledRead:
     """``statement`` (every value a bind parameter, or a constant it fixes itself) compiled
-    for ``dialect``."""
+    for ``dialect``; ``typed=False`` for a caller that reads the driver's values itself
+    (none is processed, and ``rows`` is not for it)."""
     compiled = statement.compile(dialect=dialect)
     binds: dict[str, Process] = {}
     for name, bind in compiled.binds.items():
@@ -63,12 +69,14 @@ def compiled_read(dialect: sa.Dialect, statement: sa.Select[Any]) -> CompiledRea
         else:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             binds[name] = _none_kept(process) if process is not None else _as_is
-    columns = tuple(column.name for column in statement.selected_columns)
+    columns: tuple[str, ...] = ()
     processed = []
-    for index, column in enumerate(statement.selected_columns):
-        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-        if process is not None:
-            processed.append((index, process))
+    if typed:
+        columns = tuple(statement.selected_columns.keys())
+        for index, column in enumerate(statement.selected_columns):
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if process is not None:
+                processed.append((index, process))
     return CompiledRead(
         str(compiled), tuple(compiled.positiontup or ()), binds, columns, tuple(processed)
     )

@@ -21,7 +21,7 @@ import datetime as dt
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from uuid import UUID
@@ -188,7 +188,7 @@ class SqlProjectionStore(abc.ABC):
     async def measure_states(self, measure: str, as_of: AsOf) -> MeasureStates | None:
         recorded_before = as_of.recorded_before
         async with self._reading() as conn:
-            statement, names, binds = _measure_states(
+            read = _measure_states(
                 conn.dialect, known=as_of.known_at is not None, pinned=recorded_before is not None
             )
             values = {
@@ -199,8 +199,7 @@ class SqlProjectionStore(abc.ABC):
             # The driver's rows as they come: the statement is compiled once, each value
             # bound as its column binds it, and no SQLAlchemy type processes a value read
             # (``state_from_row`` takes either backend's).
-            parameters = tuple(binds[name](values.get(name)) for name in names)
-            result = await conn.exec_driver_sql(statement, parameters)
+            result = await conn.exec_driver_sql(read.text, read.parameters(values))
             rows: Sequence[Sequence[Any]] = result.all()
         if not rows:
             return None  # not registered (as of its recorded time)
@@ -315,35 +314,11 @@ def _registered(dialect: sa.Dialect, pinned: bool) -> CompiledRead:
 
 
 @functools.cache
-def _measure_states(
-    dialect: sa.Dialect, *, known: bool, pinned: bool
-) -> tuple[str, tuple[str, ...], dict[str, Callable[[Any], Any]]]:
-    """``queries.measure_states`` compiled for ``dialect``: its text, the names of the
-    values it binds in order, and how each is bound (a value the statement fixes itself,
-    such as PostgreSQL's LIMIT, is bound to itself)."""
-    compiled = queries.measure_states(known, pinned, lateral=dialect.name == "postgresql").compile(
-        dialect=dialect
-    )
-    binds: dict[str, Callable[[Any], Any]] = {}
-    for name, bind in compiled.binds.items():
-        if bind.value is not None:
-            binds[name] = functools.partial(_fixed, bind.value)
-        else:
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            binds[name] = _none_kept(process) if process is not None else _as_is
-    return str(compiled), tuple(compiled.positiontup or ()), binds
-
-
-def _fixed(value: Any, _: Any) -> Any:
-    return value
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _none_kept(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else process(value)
+def _measure_states(dialect: sa.Dialect, *, known: bool, pinned: bool) -> CompiledRead:
+    """``queries.measure_states`` compiled for ``dialect``."""
+    lateral = dialect.name == "postgresql"
+    statement = queries.measure_states(known, pinned, lateral=lateral)
+    return compiled_read(dialect, statement, typed=False)
 
 
 class SqlRebuild:
