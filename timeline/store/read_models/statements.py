@@ -1,15 +1,16 @@
 """Read statements compiled once per dialect and shape, and run on the driver's rows.
 
 Building a page's SELECT in SQLAlchemy Core, generating its cache key and finding its
-compiled form took about a quarter of a page read's CPU (the page statement names a dozen
-tables and subqueries). A read whose values are all bind parameters has one text per shape
+compiled form took half to two thirds of a page read's CPU (the page statement names a
+dozen tables and subqueries; bench/README item 33). A read whose values are all bind parameters has one text per shape
 (which clauses it has, how many values each list holds), so it is compiled the first time a
 shape is met and afterwards only its values are bound: each by its type's own bind
 processor, and each column read back by its type's own result processor, as SQLAlchemy's
 execution would.
 
 ``tests/contract/test_read_statements.py`` holds the rows read this way equal to the rows
-SQLAlchemy's own execution of the same statement reads, for every shape of a page.
+SQLAlchemy's own execution of the same statement reads, for pages of every shape and for
+the measures.
 """
 
 from __future__ import annotations
