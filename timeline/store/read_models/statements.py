@@ -2,10 +2,10 @@
 
 Building a page's SELECT in SQLAlchemy Core, generating its cache key and finding its
 compiled form took half to two thirds of a page read's CPU (the page statement names a
-dozen tables and subqueries; bench/README item 33). A read whose values are all bind parameters has one text per shape
-(which clauses it has, how many values each list holds), so it is compiled the first time a
-shape is met and afterwards only its values are bound: each by its type's own bind
-processor, and each column read back by its type's own result processor, as SQLAlchemy's
+dozen tables and subqueries; bench/README item 33). A read whose values are all bind
+parameters has one text per shape (which clauses it has, how many values each list holds),
+so it is compiled the first time a shape is met and afterwards only its values are bound:
+each by its type's own bind processor, and each column read back by its type's own result processor, as SQLAlchemy's
 execution would.
 
 ``tests/contract/test_read_statements.py`` holds the rows read this way equal to the rows
