@@ -5,8 +5,8 @@ compiled form took half to two thirds of a page read's CPU (the page statement n
 dozen tables and subqueries; bench/README item 33). A read whose values are all bind
 parameters has one text per shape (which clauses it has, how many values each list holds),
 so it is compiled the first time a shape is met and afterwards only its values are bound:
-each by its type's own bind processor, and each column read back by its type's own result processor, as SQLAlchemy's
-execution would.
+each by its type's own bind processor, and each column read back by its type's own result
+processor, as SQLAlchemy's execution would.
 
 ``tests/contract/test_read_statements.py`` holds the rows read this way equal to the rows
 SQLAlchemy's own execution of the same statement reads, for pages of every shape and for
