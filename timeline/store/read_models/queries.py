@@ -229,12 +229,12 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
     up to it, one index seek per period however many states the period went through, and
     only if that state still holds then (NULLs for a period with none). PostgreSQL is told
     so by a LATERAL join (else it may hash-join every state of the measure); SQLite, which
-    has none, seeks for the rowid of the latest such state in a correlated subquery. The columns are
-    ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL in the one row
-    of a measure with no period), then whether some revision was recorded at or after
-    ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not settled,
-    and is folded from its readings), then the measure's label and unit. No row: no such
-    measure. One statement, so a total is one round trip to the database."""
+    has none, seeks for the rowid of the latest such state in a correlated subquery. The
+    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL
+    in the one row of a measure with no period), then whether some revision was recorded
+    at or after ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not
+    settled, and is folded from its readings), then the measure's label and unit. No row:
+    no such measure. One statement, so a total is one round trip to the database."""
     period, amount, registry = total_periods.c, total_amounts.c, measures.c
     measure: sa.BindParameter[str] = sa.bindparam("measure")
     known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
