@@ -335,12 +335,12 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
     up to it, one index seek per period however many states the period went through, and
     only if that state still holds then (NULLs for a period with none). PostgreSQL is told
     so by a LATERAL join (else it may hash-join every state of the measure); SQLite, which
-    has none, seeks for the correlated greatest known_from. The columns are
-    ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL in the one row
-    of a measure with no period), then whether some revision was recorded at or after
-    ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not settled,
-    and is folded from its readings), then the measure's label and unit. No row: no such
-    measure. One statement, so a total is one round trip to the database."""
+    has none, seeks for the rowid of the latest such state in a correlated subquery. The
+    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL
+    in the one row of a measure with no period), then whether some revision was recorded
+    at or after ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not
+    settled, and is folded from its readings), then the measure's label and unit. No row:
+    no such measure. One statement, so a total is one round trip to the database."""
     period, amount, registry = total_periods.c, total_amounts.c, measures.c
     measure: sa.BindParameter[str] = sa.bindparam("measure")
     known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
@@ -376,20 +376,24 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
         joined = periods.outerjoin(latest, holds(latest.c.known_until))
         chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_READ]
     else:
-        earlier = total_amounts.alias().c
-        greatest = sa.select(sa.func.max(earlier.known_from)).where(
-            *(earlier[name] == period[name] for name in PERIOD_COLUMNS),
-            earlier.unit == unit,
-            *([earlier.known_from <= known_at] if known else []),
+        # The seek finds the state's rowid in the key's index, and the row is read by it:
+        # joined by its seven key columns instead, each state cost a second seek in that
+        # index before the one by rowid.
+        earlier = total_amounts.alias("earlier")
+        found = (
+            sa.select(sa.literal_column("earlier.rowid"))
+            .where(
+                *(earlier.c[name] == period[name] for name in PERIOD_COLUMNS),
+                earlier.c.unit == unit,
+                *([earlier.c.known_from <= known_at] if known else []),
+            )
+            .order_by(earlier.c.known_from.desc())
+            .limit(1)
+            .scalar_subquery()
         )
         joined = periods.outerjoin(
             total_amounts,
-            sa.and_(
-                *same_period,
-                amount.unit == unit,
-                amount.known_from == greatest.scalar_subquery(),
-                holds(amount.known_until),
-            ),
+            sa.and_(sa.literal_column("total_amounts.rowid") == found, holds(amount.known_until)),
         )
         chosen = [amount[name] for name in STATE_READ]
     return sa.select(
