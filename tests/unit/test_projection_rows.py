@@ -1,4 +1,4 @@
-"""Reading rows decode, trustingly, to the very readings the fold holds."""
+"""Reading and period-state rows decode, trustingly, to the very values the fold holds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ from timeline.domain.projections.readings import readings_of
 from timeline.domain.projections.revisions import fold
 from timeline.store.read_models.rows import named, reading_from_row, reading_rows
 from timeline.store.read_models.tables import figure_readings
-from timeline.store.read_models.total_rows import reading_from_text, reading_text
+from timeline.store.read_models.total_rows import (
+    STATE_READ,
+    amount_row,
+    period_spans,
+    reading_from_text,
+    reading_text,
+    revision_readings,
+    state_from_row,
+    units_text,
+)
 
 
 def as_read(row: dict[str, Any]) -> dict[str, Any]:
@@ -38,3 +47,18 @@ def test_each_reading_row_and_text_decodes_to_its_own_reading(log: list[LoggedEv
             rows = [as_read(row) for row in named(figure_readings, reading_rows(revision))]
             assert tuple(reading_from_row(row) for row in rows) == readings
             assert tuple(reading_from_text(reading_text(r)) for r in readings) == readings
+
+
+@UNHURRIED
+@given(log=logs())
+def test_each_state_row_decodes_to_its_own_period_state(log: list[LoggedEvent]) -> None:
+    # The state's period key is its first reading's, not read from the row's key columns.
+    known = revision_readings(r for stream in fold(log).revisions.values() for r in stream)
+    found = period_spans((reading, start, end) for reading, _, start, end in known)
+    for period, (units, by_unit) in found.items():
+        for unit, spans in by_unit.items():
+            for span in spans:
+                row = amount_row(period, unit, span)
+                for values in (row, as_read(row)):  # PostgreSQL's values, SQLite's text
+                    state = (units_text(units), *(values[name] for name in STATE_READ))
+                    assert state_from_row(state) == span.state

@@ -43,6 +43,7 @@ from timeline.domain.projections.selection import (
     selection_of,
 )
 from timeline.domain.quantities import Bounds, UnitKind, unit_kind
+from timeline.domain.trusted import trusted
 
 _DAY = dt.timedelta(days=1)
 MAX_POINTS = 10_000
@@ -97,6 +98,13 @@ class Checkpoint:
     @property
     def fact_id(self) -> UUID:
         return self.amount.first.fact_id
+
+
+# A total builds a point per bucket and per checkpoint from values it has just summed; the
+# frozen dataclasses' own __init__ sets each field through object.__setattr__, and has no
+# checks to skip.
+_new_point = trusted(TotalPoint)
+_new_checkpoint = trusted(Checkpoint)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -219,13 +227,19 @@ _NOTHING, _NO_BOUNDS = Decimal(0), Bounds.zero()
 
 def _point(day: dt.date, terms: list[Amount]) -> TotalPoint:
     if not terms:
-        return TotalPoint(day, _NOTHING, _NO_BOUNDS, (), False)
+        return _new_point(date=day, total=_NOTHING, bounds=_NO_BOUNDS, fact_ids=(), contested=False)
     total, bounds = _NOTHING, _NO_BOUNDS
     for amount in terms:
         total += amount.value
         bounds = bounds + amount.bounds
     fact_ids = tuple(dict.fromkeys(fact_id for a in terms for fact_id in a.fact_ids))
-    return TotalPoint(day, total, bounds, fact_ids, any(a.contested for a in terms))
+    return _new_point(
+        date=day,
+        total=total,
+        bounds=bounds,
+        fact_ids=fact_ids,
+        contested=any(a.contested for a in terms),
+    )
 
 
 def _series(counted: tuple[Amount, ...], days: list[dt.date]) -> Iterable[TotalPoint]:
@@ -239,7 +253,9 @@ def _series(counted: tuple[Amount, ...], days: list[dt.date]) -> Iterable[TotalP
             fact_ids.update(dict.fromkeys(amount.fact_ids))
             contested = contested or amount.contested
             index += 1
-        yield TotalPoint(day, total, bounds, tuple(fact_ids), contested)
+        yield _new_point(
+            date=day, total=total, bounds=bounds, fact_ids=tuple(fact_ids), contested=contested
+        )
 
 
 def _boundaries(first: dt.date, last: dt.date, granularity: Granularity) -> list[dt.date]:
@@ -268,7 +284,7 @@ def _checkpoint(
         a for first, last, a in counted if first < earliest and earliest <= last and first <= latest
     ]
     computed = _point(period.latest, within)
-    checkpoint = Checkpoint(
+    checkpoint = _new_checkpoint(
         date=period.latest,
         amount=amount,
         computed=computed,

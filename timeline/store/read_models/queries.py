@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,8 @@ from timeline.store.read_models.total_rows import PERIOD_COLUMNS, PERIOD_READ, S
 from timeline.store.sql.rows import utc
 
 _LIKE_ESCAPE = "\\"
+
+EVERY_ACTIVE_FACT = FactFilter()
 
 
 def _as_text(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
@@ -59,85 +62,170 @@ def latest_recorded() -> sa.Select[Any]:
     return sa.select(sa.func.max(fact_revisions.c.recorded_from))
 
 
-def current_at(table: sa.Table, as_of: AsOf) -> sa.ColumnElement[bool]:
-    """Rows of ``table`` (revisions or readings: both carry the interval) current at
-    ``as_of``."""
+def current_at(table: sa.Table, *, known: bool, pinned: bool) -> sa.ColumnElement[bool]:
+    """Rows of ``table`` (revisions or readings: both carry the interval) current at the
+    bound ``:known_at`` (if ``known``; else as known now) and ``:recorded_before`` (if
+    ``pinned``); ``as_of_values`` gives them."""
     column = table.c
     clauses: list[sa.ColumnElement[bool]] = []
     not_superseded: list[sa.ColumnElement[bool]] = [column.known_until.is_(None)]
-    if as_of.known_at is not None:
-        clauses.append(column.known_from <= as_of.known_at)
-        not_superseded.append(column.known_until > as_of.known_at)
-    if as_of.recorded_before is not None:
-        before = utc(as_of.recorded_before)
+    if known:
+        known_at = _known_at()
+        clauses.append(column.known_from <= known_at)
+        not_superseded.append(column.known_until > known_at)
+    if pinned:
+        before = sa.bindparam("recorded_before", type_=column.recorded_from.type)
         clauses.append(column.recorded_from < before)
         not_superseded.append(column.recorded_until >= before)
     clauses.append(sa.or_(*not_superseded))
     return sa.and_(*clauses)
 
 
-def matching(criteria: FactFilter) -> list[sa.ColumnElement[bool]]:
-    """WHERE clauses on ``fact_revisions`` for everything in ``criteria``."""
+def as_of_values(as_of: AsOf) -> dict[str, Any]:
+    """The values ``current_at`` binds."""
+    pinned = as_of.recorded_before
+    return {"known_at": as_of.known_at, "recorded_before": None if pinned is None else utc(pinned)}
+
+
+@dataclass(frozen=True, slots=True)
+class FilterShape:
+    """What of a ``FactFilter`` its WHERE clauses' text depends on: which criteria it has,
+    and how many values each list holds (the values themselves are bound)."""
+
+    include_retracted: bool
+    kinds: int
+    labels: tuple[int, int, int]
+    """How many topics, actors and places."""
+    text: bool
+    occurred_from: bool
+    occurred_to: bool
+
+    @classmethod
+    def of(cls, criteria: FactFilter) -> FilterShape:
+        return cls(
+            criteria.include_retracted,
+            len(criteria.kinds),
+            (len(criteria.topics), len(criteria.actors), len(criteria.places)),
+            bool(criteria.text),
+            criteria.occurred_from is not None,
+            criteria.occurred_to is not None,
+        )
+
+
+_FACETS = ("topic", "actor", "place")
+
+
+def matching(shape: FilterShape) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses on ``fact_revisions`` for a filter of ``shape``, its values bound as
+    ``filter_values`` gives them."""
     revision = fact_revisions.c
     clauses: list[sa.ColumnElement[bool]] = []
-    if not criteria.include_retracted:
+    if not shape.include_retracted:
         clauses.append(revision.status == str(FactStatus.ACTIVE))
-    if criteria.kinds:
-        clauses.append(revision.kind.in_(sorted(criteria.kinds)))
-    for facet, labels in (
-        ("topic", criteria.topics),
-        ("actor", criteria.actors),
-        ("place", criteria.places),
-    ):
+    if shape.kinds:
+        clauses.append(revision.kind.in_(_listed("kind", shape.kinds)))
+    for facet, labels in zip(_FACETS, shape.labels, strict=True):
         if labels:
             clauses.append(_labelled(facet, labels))
-    if criteria.text:
-        pattern = f"%{_escape_like(criteria.text)}%"
+    if shape.text:
+        pattern = sa.bindparam("text", type_=sa.String())
         clauses.append(
             sa.or_(
                 revision.title.ilike(pattern, escape=_LIKE_ESCAPE),
                 revision.summary.ilike(pattern, escape=_LIKE_ESCAPE),
             )
         )
-    if criteria.occurred_from is not None:
-        clauses.append(revision.occurred_latest >= criteria.occurred_from)
-    if criteria.occurred_to is not None:
-        clauses.append(revision.occurred_earliest <= criteria.occurred_to)
+    if shape.occurred_from:
+        day = sa.bindparam("occurred_from", type_=sa.Date())
+        clauses.append(revision.occurred_latest >= day)
+    if shape.occurred_to:
+        day = sa.bindparam("occurred_to", type_=sa.Date())
+        clauses.append(revision.occurred_earliest <= day)
     return clauses
 
 
-def page(as_of: AsOf, criteria: FactFilter, first: int, after: PageKey | None) -> sa.Select[Any]:
-    """One more row than ``first``, so the caller knows whether another page follows."""
-    revision = fact_revisions.c
-    statement = revisions().where(current_at(fact_revisions, as_of), *matching(criteria))
+def filter_values(criteria: FactFilter) -> dict[str, Any]:
+    """The values ``matching`` binds for ``criteria``."""
+    values: dict[str, Any] = {
+        "text": f"%{_escape_like(criteria.text)}%" if criteria.text else None,
+        "occurred_from": criteria.occurred_from,
+        "occurred_to": criteria.occurred_to,
+    }
+    for name, listed in zip(
+        ("kind", *_FACETS),
+        (criteria.kinds, criteria.topics, criteria.actors, criteria.places),
+        strict=True,
+    ):
+        values.update((f"{name}_{index}", value) for index, value in enumerate(sorted(listed)))
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class PageShape:
+    """What a page statement's text depends on (see ``page_read``)."""
+
+    known: bool
+    pinned: bool
+    criteria: FilterShape
+    after: bool
+    count: bool
+    active_sum: bool
+
+    @classmethod
+    def of(
+        cls, as_of: AsOf, criteria: FactFilter, after: PageKey | None, *, count: bool
+    ) -> PageShape:
+        return cls(
+            as_of.known_at is not None,
+            as_of.recorded_before is not None,
+            FilterShape.of(criteria),
+            after is not None,
+            count,
+            # Every active fact: the total may be the day counts' sum (see ``page_read``).
+            count and criteria == EVERY_ACTIVE_FACT,
+        )
+
+
+def page_values(
+    as_of: AsOf, criteria: FactFilter, first: int, after: PageKey | None
+) -> dict[str, Any]:
+    """The values ``page_read`` binds for a page of ``first`` after ``after``."""
+    values = {**as_of_values(as_of), **filter_values(criteria), "limit": first + 1}
     if after is not None:
+        values["after_day"] = after.occurred_earliest
+        values["after_precision"] = after.precision
+        values["after_fact"] = after.fact_id
+    return values
+
+
+def page(shape: PageShape) -> sa.Select[Any]:
+    """One more row than ``:limit`` asks, so the caller knows whether another page follows."""
+    revision = fact_revisions.c
+    statement = revisions().where(
+        current_at(fact_revisions, known=shape.known, pinned=shape.pinned),
+        *matching(shape.criteria),
+    )
+    if shape.after:
         statement = statement.where(
             sa.tuple_(revision.occurred_earliest, revision.occurred_precision, revision.fact_id)
             > sa.tuple_(
-                sa.literal(after.occurred_earliest, sa.Date()),
-                sa.literal(after.precision, sa.SmallInteger()),
-                sa.literal(after.fact_id, sa.Uuid()),
+                sa.bindparam("after_day", type_=sa.Date()),
+                sa.bindparam("after_precision", type_=sa.SmallInteger()),
+                sa.bindparam("after_fact", type_=sa.Uuid()),
             )
         )
     return statement.order_by(
         revision.occurred_earliest, revision.occurred_precision, revision.fact_id
-    ).limit(first + 1)
+    ).limit(sa.bindparam("limit", type_=sa.Integer()))
 
 
-def page_read(
-    as_of: AsOf,
-    criteria: FactFilter,
-    first: int,
-    after: PageKey | None,
-    *,
-    count: bool,
-    active_sum: bool,
-) -> sa.Select[Any]:
+def page_read(shape: PageShape) -> sa.Select[Any]:
     """A whole page in ONE statement, so in one snapshot on either backend: the rows of
     ``page`` (none when the page is empty: a left join on a one-row anchor), each beside the
     timeline's checkpoint position (``page_position``), the latest ``recorded_from``
     (``page_latest``, for ``SettledPages``) and, when ``count``, the page's total
-    (``page_total``).
+    (``page_total``). Every value is bound (``page_values``), so a shape's statement is
+    built and compiled once (``statements.compiled_read``).
 
     ``active_sum``: the filter is every active fact, so for a reader pinned after every
     row's recorded time the total is the sum of the day counts (``active_count``); the CASE
@@ -146,7 +234,7 @@ def page_read(
     Tables are referenced in the order a rebuild's swap drops them (``PROJECTION_TABLES``:
     fact_revisions, fact_labels, active_fact_changes), so a statement waiting on a swap
     never holds a table the swap waits for."""
-    rows = page(as_of, criteria, first, after).subquery("page")
+    rows = page(shape).subquery("page")
     latest = latest_recorded().scalar_subquery()
     columns: list[sa.ColumnElement[Any]] = [
         sa.select(projection_checkpoints.c.position)
@@ -155,16 +243,15 @@ def page_read(
         .label("page_position"),
         latest.label("page_latest"),
     ]
-    if count:
-        total: sa.ColumnElement[Any] = _count(as_of, criteria).scalar_subquery()
-        if active_sum:
-            summed = active_count(as_of.known_at).scalar_subquery()
-            pinned = as_of.recorded_before
-            total = (
-                summed
-                if pinned is None
-                else sa.case((sa.or_(latest.is_(None), latest < utc(pinned)), summed), else_=total)
-            )
+    if shape.count:
+        total: sa.ColumnElement[Any] = _count(shape).scalar_subquery()
+        if shape.active_sum:
+            summed = active_count(known=shape.known).scalar_subquery()
+            if shape.pinned:
+                pinned = sa.bindparam("recorded_before", type_=fact_revisions.c.recorded_from.type)
+                total = sa.case((sa.or_(latest.is_(None), latest < pinned), summed), else_=total)
+            else:
+                total = summed
         columns.append(total.label("page_total"))
     anchor = sa.select(sa.literal(1).label("anchor")).subquery("anchor")
     return (
@@ -177,31 +264,49 @@ def page_read(
 def revisions_matching(keys: Collection[tuple[UUID, int]], criteria: FactFilter) -> sa.Select[Any]:
     """Which of the revisions ``keys`` (fact id, revision) pass ``criteria``."""
     revision = fact_revisions.c
-    return sa.select(revision.fact_id, revision.revision).where(
-        sa.tuple_(revision.fact_id, revision.revision).in_(sorted(keys)), *matching(criteria)
+    return (
+        sa.select(revision.fact_id, revision.revision)
+        .where(
+            sa.tuple_(revision.fact_id, revision.revision).in_(sorted(keys)),
+            *matching(FilterShape.of(criteria)),
+        )
+        .params(filter_values(criteria))
     )
 
 
-def _count(as_of: AsOf, criteria: FactFilter) -> sa.Select[Any]:
+def _count(shape: PageShape) -> sa.Select[Any]:
     return (
         sa.select(sa.func.count())
         .select_from(fact_revisions)
-        .where(current_at(fact_revisions, as_of), *matching(criteria))
+        .where(
+            current_at(fact_revisions, known=shape.known, pinned=shape.pinned),
+            *matching(shape.criteria),
+        )
     )
 
 
-def active_count(known_at: dt.date | None) -> sa.Select[Any]:
-    """How many facts are active and current as known at ``known_at``, for a reader pinned
-    after every row's recorded time (see ``active_fact_changes``)."""
+def active_count(*, known: bool) -> sa.Select[Any]:
+    """How many facts are active and current as known at ``:known_at`` (if ``known``; else
+    now), for a reader pinned after every row's recorded time (see ``active_fact_changes``)."""
     statement = sa.select(sa.func.coalesce(sa.func.sum(active_fact_changes.c.change), 0))
-    if known_at is not None:
-        statement = statement.where(active_fact_changes.c.known_on <= known_at)
+    if known:
+        statement = statement.where(active_fact_changes.c.known_on <= _known_at())
     return statement
 
 
+def _known_at() -> sa.BindParameter[dt.date]:
+    return sa.bindparam("known_at", type_=sa.Date())
+
+
+def _listed(name: str, count: int) -> list[sa.BindParameter[str]]:
+    return [sa.bindparam(f"{name}_{index}", type_=sa.String()) for index in range(count)]
+
+
 def by_ids(fact_ids: Collection[UUID], as_of: AsOf) -> sa.Select[Any]:
-    return revisions().where(
-        fact_revisions.c.fact_id.in_(sorted(fact_ids)), current_at(fact_revisions, as_of)
+    return (
+        revisions()
+        .where(fact_revisions.c.fact_id.in_(sorted(fact_ids)), _current(fact_revisions, as_of))
+        .params(as_of_values(as_of))
     )
 
 
@@ -217,8 +322,9 @@ def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
     reading = figure_readings.c
     return (
         sa.select(*READING_COLUMNS)
-        .where(reading.measure == measure, current_at(figure_readings, as_of))
+        .where(reading.measure == measure, _current(figure_readings, as_of))
         .order_by(reading.position, reading.fact_id, reading.reading_index)
+        .params(as_of_values(as_of))
     )
 
 
@@ -229,12 +335,12 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
     up to it, one index seek per period however many states the period went through, and
     only if that state still holds then (NULLs for a period with none). PostgreSQL is told
     so by a LATERAL join (else it may hash-join every state of the measure); SQLite, which
-    has none, seeks for the correlated greatest known_from. The columns are
-    ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL in the one row
-    of a measure with no period), then whether some revision was recorded at or after
-    ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not settled,
-    and is folded from its readings), then the measure's label and unit. No row: no such
-    measure. One statement, so a total is one round trip to the database."""
+    has none, seeks for the rowid of the latest such state in a correlated subquery. The
+    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL
+    in the one row of a measure with no period), then whether some revision was recorded
+    at or after ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not
+    settled, and is folded from its readings), then the measure's label and unit. No row:
+    no such measure. One statement, so a total is one round trip to the database."""
     period, amount, registry = total_periods.c, total_amounts.c, measures.c
     measure: sa.BindParameter[str] = sa.bindparam("measure")
     known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
@@ -270,20 +376,24 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
         joined = periods.outerjoin(latest, holds(latest.c.known_until))
         chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_READ]
     else:
-        earlier = total_amounts.alias().c
-        greatest = sa.select(sa.func.max(earlier.known_from)).where(
-            *(earlier[name] == period[name] for name in PERIOD_COLUMNS),
-            earlier.unit == unit,
-            *([earlier.known_from <= known_at] if known else []),
+        # The seek finds the state's rowid in the key's index, and the row is read by it:
+        # joined by its seven key columns instead, each state cost a second seek in that
+        # index before the one by rowid.
+        earlier = total_amounts.alias("earlier")
+        found = (
+            sa.select(sa.literal_column("earlier.rowid"))
+            .where(
+                *(earlier.c[name] == period[name] for name in PERIOD_COLUMNS),
+                earlier.c.unit == unit,
+                *([earlier.c.known_from <= known_at] if known else []),
+            )
+            .order_by(earlier.c.known_from.desc())
+            .limit(1)
+            .scalar_subquery()
         )
         joined = periods.outerjoin(
             total_amounts,
-            sa.and_(
-                *same_period,
-                amount.unit == unit,
-                amount.known_from == greatest.scalar_subquery(),
-                holds(amount.known_until),
-            ),
+            sa.and_(sa.literal_column("total_amounts.rowid") == found, holds(amount.known_until)),
         )
         chosen = [amount[name] for name in STATE_READ]
     return sa.select(
@@ -321,20 +431,28 @@ def streams_known_between(
     return streams_of(touched)
 
 
-def registered(as_of: AsOf) -> sa.Select[Any]:
+def registered(*, pinned: bool) -> sa.Select[Any]:
+    """Every measure by key, as registered before ``:recorded_before`` if ``pinned``
+    (``as_of_values``)."""
     statement = sa.select(measures).order_by(measures.c.key)
-    if as_of.recorded_before is not None:
-        statement = statement.where(measures.c.recorded_at < utc(as_of.recorded_before))
+    if pinned:
+        before = sa.bindparam("recorded_before", type_=measures.c.recorded_at.type)
+        statement = statement.where(measures.c.recorded_at < before)
     return statement
 
 
-def _labelled(facet: str, labels: Collection[str]) -> sa.ColumnElement[bool]:
+def _current(table: sa.Table, as_of: AsOf) -> sa.ColumnElement[bool]:
+    known, pinned = as_of.known_at is not None, as_of.recorded_before is not None
+    return current_at(table, known=known, pinned=pinned)
+
+
+def _labelled(facet: str, labels: int) -> sa.ColumnElement[bool]:
     label = fact_labels.c
     return sa.exists().where(
         label.fact_id == fact_revisions.c.fact_id,
         label.revision == fact_revisions.c.revision,
         label.facet == facet,
-        label.label.in_(sorted(labels)),
+        label.label.in_(_listed(facet, labels)),
     )
 
 

@@ -21,7 +21,7 @@ import datetime as dt
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from uuid import UUID
@@ -50,6 +50,7 @@ from timeline.store.read_models.decoded_rows import DecodedRows
 from timeline.store.read_models.rows import mapping, measure_from_row, reading_from_row
 from timeline.store.read_models.settled_pages import SettledPages
 from timeline.store.read_models.shadows import create_shadows, drop_shadows, shadow_of
+from timeline.store.read_models.statements import CompiledRead, compiled_read
 from timeline.store.read_models.tables import (
     PROJECTION_TABLES,
     projection_checkpoints,
@@ -66,8 +67,6 @@ from timeline.store.sql.failures import translated
 from timeline.store.sql.rows import utc
 
 logger = logging.getLogger("timeline.projections")
-
-EVERY_ACTIVE_FACT = FactFilter()
 
 
 class SqlProjectionStore(abc.ABC):
@@ -138,18 +137,17 @@ class SqlProjectionStore(abc.ABC):
         kept = None if now is None else self._settled.kept(now, as_of, question)
         if kept is not None:
             return kept
-        statement = queries.page_read(
-            as_of, criteria, first, after, count=count, active_sum=criteria == EVERY_ACTIVE_FACT
-        )
+        shape = queries.PageShape.of(as_of, criteria, after, count=count)
+        values = queries.page_values(as_of, criteria, first, after)
         async with self._reading() as conn:
-            rows = (await conn.execute(statement)).all()
+            rows = await _page_read(conn.dialect, shape).rows(conn, values)
         head = rows[0]  # the anchor's row is there even when the page is empty
-        position = int(head.page_position or 0)
-        latest = None if head.page_latest is None else utc(head.page_latest)
-        found = rows if head.fact_id is not None else []
+        position = int(head["page_position"] or 0)
+        latest = None if head["page_latest"] is None else utc(head["page_latest"])
+        found = rows if head["fact_id"] is not None else []
         page = FactPage(
-            revisions=tuple(self._decoded.revision(mapping(row)) for row in found[:first]),
-            total=int(head.page_total) if count else None,
+            revisions=tuple(self._decoded.revision(row) for row in found[:first]),
+            total=int(head["page_total"]) if count else None,
             has_more=len(found) > first,
             position=position,
         )
@@ -190,7 +188,7 @@ class SqlProjectionStore(abc.ABC):
     async def measure_states(self, measure: str, as_of: AsOf) -> MeasureStates | None:
         recorded_before = as_of.recorded_before
         async with self._reading() as conn:
-            statement, names, binds = _measure_states(
+            read = _measure_states(
                 conn.dialect, known=as_of.known_at is not None, pinned=recorded_before is not None
             )
             values = {
@@ -201,8 +199,7 @@ class SqlProjectionStore(abc.ABC):
             # The driver's rows as they come: the statement is compiled once, each value
             # bound as its column binds it, and no SQLAlchemy type processes a value read
             # (``state_from_row`` takes either backend's).
-            parameters = tuple(binds[name](values.get(name)) for name in names)
-            result = await conn.exec_driver_sql(statement, parameters)
+            result = await conn.exec_driver_sql(read.text, read.parameters(values))
             rows: Sequence[Sequence[Any]] = result.all()
         if not rows:
             return None  # not registered (as of its recorded time)
@@ -227,9 +224,10 @@ class SqlProjectionStore(abc.ABC):
         return await self._revisions(queries.streams_known_between(after, until, recorded_before))
 
     async def measures(self, as_of: AsOf) -> list[RegisteredMeasure]:
+        pinned = as_of.recorded_before is not None
         async with self._reading() as conn:
-            result = await conn.execute(queries.registered(as_of))
-            return [measure_from_row(mapping(row)) for row in result]
+            rows = await _registered(conn.dialect, pinned).rows(conn, queries.as_of_values(as_of))
+        return [measure_from_row(row) for row in rows]
 
     async def checkpoints(self) -> list[Checkpoint]:
         table = projection_checkpoints
@@ -303,36 +301,24 @@ class SqlProjectionStore(abc.ABC):
                 await drop_shadows(conn, tables)
 
 
+@functools.lru_cache(maxsize=256)
+def _page_read(dialect: sa.Dialect, shape: queries.PageShape) -> CompiledRead:
+    """The page statement of ``shape`` for ``dialect``: a few shapes serve every reader
+    (a shape is how many values each of its filter's lists holds, not which)."""
+    return compiled_read(dialect, queries.page_read(shape))
+
+
 @functools.cache
-def _measure_states(
-    dialect: sa.Dialect, *, known: bool, pinned: bool
-) -> tuple[str, tuple[str, ...], dict[str, Callable[[Any], Any]]]:
-    """``queries.measure_states`` compiled for ``dialect``: its text, the names of the
-    values it binds in order, and how each is bound (a value the statement fixes itself,
-    such as PostgreSQL's LIMIT, is bound to itself)."""
-    compiled = queries.measure_states(known, pinned, lateral=dialect.name == "postgresql").compile(
-        dialect=dialect
-    )
-    binds: dict[str, Callable[[Any], Any]] = {}
-    for name, bind in compiled.binds.items():
-        if bind.value is not None:
-            binds[name] = functools.partial(_fixed, bind.value)
-        else:
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            binds[name] = _none_kept(process) if process is not None else _as_is
-    return str(compiled), tuple(compiled.positiontup or ()), binds
+def _registered(dialect: sa.Dialect, pinned: bool) -> CompiledRead:
+    return compiled_read(dialect, queries.registered(pinned=pinned))
 
 
-def _fixed(value: Any, _: Any) -> Any:
-    return value
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _none_kept(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else process(value)
+@functools.cache
+def _measure_states(dialect: sa.Dialect, *, known: bool, pinned: bool) -> CompiledRead:
+    """``queries.measure_states`` compiled for ``dialect``."""
+    lateral = dialect.name == "postgresql"
+    statement = queries.measure_states(known, pinned, lateral=lateral)
+    return compiled_read(dialect, statement, typed=False)
 
 
 class SqlRebuild:

@@ -36,14 +36,15 @@ Row = Mapping[Any, Any]
 Period = tuple[str, dt.date, dt.date, str, int]
 """A period's key columns, in key order: measure, latest, earliest, basis, span."""
 PERIOD_COLUMNS = ("measure", "period_latest", "period_earliest", "basis", "span")
-PERIOD_READ = ("units", "period_latest", "period_earliest", "basis", "span")
+PERIOD_READ = ("units",)
 STATE_READ = (
     *("value", "lower", "lower_inclusive", "upper", "upper_inclusive", "contested"),
     *("superseded", "readings", "conflict"),
 )
 STATE_COLUMNS = (*PERIOD_READ, *STATE_READ)
-"""What a total reads of each period (``queries.measure_states``), in this order: its units
-and key, then its state in the unit asked for (NULLs when none holds)."""
+"""What a total reads of each period (``queries.measure_states``), in this order: its units,
+then its state in the unit asked for (NULLs when none holds). Not the period's key: every
+reading of the state is of that period, so the key is its first reading's."""
 UNITS_AT, STATE_AT = 0, len(PERIOD_READ)
 """Where a row of ``STATE_COLUMNS`` has the period's units, and its state's first column."""
 
@@ -215,13 +216,9 @@ def _read_side(data: _StoredSide) -> Side:
 
 def state_from_row(row: Sequence[Any]) -> PeriodState:
     """The ``PeriodState`` a row of ``STATE_COLUMNS`` holds (values as the driver gives
-    them: dates, decimals and booleans as text and integers from SQLite)."""
+    them: decimals and booleans as text and integers from SQLite)."""
     (
         _,
-        latest,
-        earliest,
-        basis,
-        span,
         value,
         lower,
         lower_inclusive,
@@ -233,7 +230,7 @@ def state_from_row(row: Sequence[Any]) -> PeriodState:
         conflict_text,
     ) = row[: len(STATE_COLUMNS)]
     amount = Amount(
-        readings=tuple(_reading(data) for data in _readings.decode(readings)),
+        readings=tuple([_reading(data) for data in _readings.decode(readings)]),
         value=_decimal(value),
         bounds=_new_bounds(
             lower=None if lower is None else _decimal(lower),
@@ -243,11 +240,12 @@ def state_from_row(row: Sequence[Any]) -> PeriodState:
         ),
         contested=bool(contested),
     )
+    period = amount.period
     conflict = None
     if conflict_text is not None:
         data = _conflict.decode(conflict_text)
         conflict = _new_conflict(
-            period=amount.period,
+            period=period,
             basis=amount.basis,
             readings=data.readings,
             pairs=data.pairs,
@@ -256,19 +254,12 @@ def state_from_row(row: Sequence[Any]) -> PeriodState:
             standing=amount,
         )
     return _new_state(
-        key=(_BASES[basis], _date(earliest), _date(latest), span or None),
+        # ``Reading.period_key`` of every reading of the period.
+        key=(amount.basis, period.earliest, period.latest, amount.first.figure.span_days),
         amount=amount,
         superseded=superseded,
         conflict=conflict,
     )
-
-
-_BASES = {str(basis): basis for basis in Basis}
-
-
-def _date(value: dt.date | str) -> dt.date:
-    # A DATE comes back a date from PostgreSQL, its ISO text from SQLite.
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def _decimal(value: Decimal | str) -> Decimal:

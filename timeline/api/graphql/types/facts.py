@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import ClassVar
@@ -243,7 +244,14 @@ class TimelineCursor:
     KIND: ClassVar[str] = "timeline"
 
     def encode(self) -> str:
-        return encode_cursor(self.KIND, [self.key.encode(), self.recorded_before.isoformat()])
+        return self.encode_all([self.key], self.recorded_before)[0]
+
+    @classmethod
+    def encode_all(cls, keys: Iterable[PageKey], recorded_before: dt.datetime) -> list[str]:
+        """The cursors of a page's ``keys``, all pinned to ``recorded_before``, whose text is
+        written once for the page rather than once for each of its 50 cursors."""
+        pinned = recorded_before.isoformat()
+        return [encode_cursor(cls.KIND, [key.encode(), pinned]) for key in keys]
 
     @classmethod
     def decode(cls, cursor: str, *, field: str = "after") -> TimelineCursor:
@@ -258,12 +266,11 @@ def fact_connection(result: TimelinePage, *, has_previous: bool) -> FactConnecti
     pinned = result.as_of.recorded_before
     if pinned is None:  # pragma: no cover - TimelineQueries.timeline always pins
         raise ValueError("a timeline page must be pinned to an instant")
+    revisions = result.page.revisions
+    cursors = TimelineCursor.encode_all(map(PageKey.of, revisions), pinned)
     edges = [
-        FactEdge(
-            cursor=TimelineCursor(PageKey.of(revision), pinned).encode(),
-            node=of_revision(revision),
-        )
-        for revision in result.page.revisions
+        FactEdge(cursor=cursor, node=of_revision(revision))
+        for cursor, revision in zip(cursors, revisions, strict=True)
     ]
     return FactConnection(
         edges=edges,
