@@ -269,13 +269,33 @@ def content_head(
     payload: str,
     metadata: str,
 ) -> str:
-    """``content_parts``' text before the position: what no placement of the event changes,
-    so the append path builds it once per event, before it knows the head."""
+    """``content_parts``' text before the position: what no placement of the event changes."""
+    before = content_before_payload(
+        event_id=event_id, event_type=event_type, occurred=occurred, metadata=metadata
+    )
+    return f"{before}{payload}{AFTER_PAYLOAD}"
+
+
+def content_before_payload(
+    *, event_id: UUID, event_type: str, occurred: OccurredTime | None, metadata: str
+) -> str:
+    """``content_head`` up to its payload, which comes last but for the position: the append
+    path builds it once per event, before it knows the head, and sends the payload once."""
     return (
         f'{{"event_id":{_json(event_id).decode()},"event_type":{_string(event_type)},'
-        f'"metadata":{metadata},"occurred":{_occurred_text(occurred)},"payload":{payload},'
-        '"position":'
+        f'"metadata":{metadata},"occurred":{_occurred_text(occurred)},"payload":'
     )
+
+
+AFTER_PAYLOAD = ',"position":'
+"""What follows the payload in ``content_head``."""
+
+
+def spliced_at_payload(
+    before: str, payload: str, position: int, recorded_at: str, tail: str
+) -> str:
+    """``spliced`` of the head ``content_before_payload`` and ``payload`` make."""
+    return f'{before}{payload},"position":{int(position)},"recorded_at":"{recorded_at}",{tail}'
 
 
 def content_tail(

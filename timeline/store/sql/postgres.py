@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from timeline.application.chain import AFTER_PAYLOAD
 from timeline.application.errors import ApplicationError, ConcurrencyError
 from timeline.application.ports import Clock
 from timeline.application.records import AppendResult
@@ -184,7 +185,7 @@ def _arguments(
     now: dt.datetime,
 ) -> tuple[Any, ...]:
     """``timeline_append``'s arguments: each column as an array, and each event's
-    canonical content around its position and time."""
+    canonical content around its position and time, its payload given once."""
     events = [item.event for item in encoded]
     occurred = [event.occurred for event in events]
     reported = [event.reported for event in events]
@@ -204,6 +205,15 @@ def _arguments(
         [None if r is None else r.latest for r in reported],
         [item.payload_column for item in encoded],
         [item.metadata_text for item in encoded],
-        [item.head for item in encoded],
+        [_head(item) for item in encoded],
         [item.tail for item in encoded],
     )
+
+
+def _head(item: EncodedEvent) -> str:
+    """The event's content head up to its payload, when the payload column holds the very
+    text hashed: ``timeline_append`` splices the column and the position's key back in
+    (migration 0016), so each payload crosses once. Else the whole head."""
+    if item.payload_text is item.payload_column:  # the codec's payloads, and most others
+        return item.before
+    return f"{item.before}{item.payload_text}{AFTER_PAYLOAD}"

@@ -17,9 +17,9 @@ from timeline.application.chain import (
     GENESIS_HASH,
     canonical_form,
     chain_hash,
-    content_head,
+    content_before_payload,
     content_tail,
-    spliced,
+    spliced_at_payload,
 )
 from timeline.application.chain import utc_iso as _utc_iso
 from timeline.application.records import (
@@ -230,14 +230,16 @@ class EncodedEvent(NamedTuple):
 
     event: NewEvent
     metadata: EventMetadata
-    head: str
-    """``chain.content_head`` of the event: its hashed content up to its position, the
-    canonical JSON of its payload and metadata included."""
+    before: str
+    """``chain.content_before_payload`` of the event: its hashed content up to its payload,
+    the canonical JSON of its metadata included."""
+    payload_text: str
+    """The canonical JSON of its payload, hashed between ``before`` and the position."""
     tail: str
     """``chain.content_tail`` of the event at the version the append expects for it: an
     append at any other version is refused before anything is hashed."""
     payload_column: str
-    """What the payload column stores: the canonical text when it means the same value
+    """What the payload column stores: ``payload_text`` itself when it means the same value
     (always, but for integral floats and keys that are not strings), else plain JSON."""
     metadata_text: str
 
@@ -272,13 +274,13 @@ def encode_events(
             EncodedEvent(
                 event,
                 metadata,
-                content_head(
+                content_before_payload(
                     event_id=event.event_id,
                     event_type=event.event_type,
                     occurred=event.occurred,
-                    payload=payload,
                     metadata=last_text,
                 ),
+                payload,
                 content_tail(
                     reported=event.reported,
                     schema_version=event.schema_version,
@@ -331,7 +333,9 @@ def place(
     previous = head.hash
     hashes = []
     for position, encoded in enumerate(events, head.position + 1):
-        content = spliced(encoded.head, position, recorded_iso, encoded.tail)
+        content = spliced_at_payload(
+            encoded.before, encoded.payload_text, position, recorded_iso, encoded.tail
+        )
         previous = chain_hash(previous, content.encode("utf-8"))
         hashes.append(previous)
     return Placed(
