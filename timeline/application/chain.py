@@ -273,7 +273,7 @@ def content_head(
     before = content_before_payload(
         event_id=event_id, event_type=event_type, occurred=occurred, metadata=metadata
     )
-    return f"{before}{payload}{AFTER_PAYLOAD}"
+    return head_with_payload(before, payload)
 
 
 def content_before_payload(
@@ -291,11 +291,9 @@ AFTER_PAYLOAD = ',"position":'
 """What follows the payload in ``content_head``."""
 
 
-def spliced_at_payload(
-    before: str, payload: str, position: int, recorded_at: str, tail: str
-) -> str:
-    """``spliced`` of the head ``content_before_payload`` and ``payload`` make."""
-    return f'{before}{payload},"position":{int(position)},"recorded_at":"{recorded_at}",{tail}'
+def head_with_payload(before: str, payload: str) -> str:
+    """``content_head`` from ``content_before_payload`` and the payload's canonical text."""
+    return f"{before}{payload}{AFTER_PAYLOAD}"
 
 
 def content_tail(

@@ -186,16 +186,13 @@ class SqlProjectionStore(abc.ABC):
             return [reading_from_row(mapping(row)) for row in result]
 
     async def measure_states(self, measure: str, as_of: AsOf) -> MeasureStates | None:
-        recorded_before = as_of.recorded_before
         async with self._reading() as conn:
             read = _measure_states(
-                conn.dialect, known=as_of.known_at is not None, pinned=recorded_before is not None
+                conn.dialect,
+                known=as_of.known_at is not None,
+                pinned=as_of.recorded_before is not None,
             )
-            values = {
-                "measure": measure,
-                "known_at": as_of.known_at,
-                "recorded_before": None if recorded_before is None else utc(recorded_before),
-            }
+            values = {"measure": measure, **queries.as_of_values(as_of)}
             # The driver's rows as they come: the statement is compiled once, each value
             # bound as its column binds it, and no SQLAlchemy type processes a value read
             # (``state_from_row`` takes either backend's).

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from timeline.application.chain import AFTER_PAYLOAD
+from timeline.application.chain import head_with_payload
 from timeline.application.errors import ApplicationError, ConcurrencyError
 from timeline.application.ports import Clock
 from timeline.application.records import AppendResult
@@ -216,4 +216,4 @@ def _head(item: EncodedEvent) -> str:
     (migration 0016), so each payload crosses once. Else the whole head."""
     if item.payload_text is item.payload_column:  # the codec's payloads, and most others
         return item.before
-    return f"{item.before}{item.payload_text}{AFTER_PAYLOAD}"
+    return head_with_payload(item.before, item.payload_text)

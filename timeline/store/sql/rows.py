@@ -19,7 +19,8 @@ from timeline.application.chain import (
     chain_hash,
     content_before_payload,
     content_tail,
-    spliced_at_payload,
+    head_with_payload,
+    spliced,
 )
 from timeline.application.chain import utc_iso as _utc_iso
 from timeline.application.records import (
@@ -333,9 +334,8 @@ def place(
     previous = head.hash
     hashes = []
     for position, encoded in enumerate(events, head.position + 1):
-        content = spliced_at_payload(
-            encoded.before, encoded.payload_text, position, recorded_iso, encoded.tail
-        )
+        before_position = head_with_payload(encoded.before, encoded.payload_text)
+        content = spliced(before_position, position, recorded_iso, encoded.tail)
         previous = chain_hash(previous, content.encode("utf-8"))
         hashes.append(previous)
     return Placed(
