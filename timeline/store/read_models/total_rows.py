@@ -287,10 +287,14 @@ def total_rows(known: Iterable[RevisionReading]) -> dict[str, list[dict[str, Any
     """The rows of the totals' tables for ``known``, every reading of every revision."""
     known = list(known)
     periods = period_spans((reading, start, end) for reading, _, start, end in known)
+    first_known: dict[Period, dt.date] = {}
+    for reading, _, known_from, _ in known:
+        period = period_of(reading)
+        first_known[period] = min(first_known.get(period, known_from), known_from)
     return {
         "total_readings": [reading_row(row) for row in known],
         "total_periods": [
-            {**period_row(period), "units": units_text(units)}
+            {**period_row(period), "units": units_text(units), "first_known": first_known[period]}
             for period, (units, _) in periods.items()
         ],
         "total_amounts": [
