@@ -337,7 +337,7 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
     a period with no reading known yet is not read at all). PostgreSQL is told
     so by a LATERAL join (else it may hash-join every state of the measure); SQLite, which
     has none, seeks for the rowid of the latest such state in a correlated subquery. The
-    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL
+    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_of`` of the state's; all NULL
     in the one row of a measure with no period known then), then whether some revision was recorded
     at or after ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not
     settled, and is folded from its readings), then the measure's label and unit. No row:

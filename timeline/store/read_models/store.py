@@ -56,7 +56,12 @@ from timeline.store.read_models.tables import (
     projection_checkpoints,
     total_readings,
 )
-from timeline.store.read_models.total_rows import STATE_AT, UNITS_AT, state_from_row
+from timeline.store.read_models.total_rows import (
+    STATE_AT,
+    STATE_COLUMNS,
+    UNITS_AT,
+    decoded_states,
+)
 from timeline.store.read_models.writes import (
     LIVE,
     SqlBatch,
@@ -78,6 +83,7 @@ class SqlProjectionStore(abc.ABC):
         self._clock = clock
         self._owns_engine = owns_engine
         self._decoded = DecodedRows()
+        self._states = decoded_states()
         self._settled = SettledPages()
 
     # -- what a backend provides ------------------------------------------------------
@@ -195,7 +201,7 @@ class SqlProjectionStore(abc.ABC):
             values = {"measure": measure, **queries.as_of_values(as_of)}
             # The driver's rows as they come: the statement is compiled once, each value
             # bound as its column binds it, and no SQLAlchemy type processes a value read
-            # (``state_from_row`` takes either backend's).
+            # (``total_rows.state_of`` takes either backend's).
             result = await conn.exec_driver_sql(read.text, read.parameters(values))
             rows: Sequence[Sequence[Any]] = result.all()
         if not rows:
@@ -209,7 +215,8 @@ class SqlProjectionStore(abc.ABC):
         if any(unit not in row[UNITS_AT].split() for row in rows):
             # Some reading has no value in the unit: only the fold says which.
             return MeasureStates(found, None)
-        held = [state_from_row(row) for row in rows if row[STATE_AT] is not None]
+        decoded, last = self._states, len(STATE_COLUMNS)
+        held = [decoded(tuple(row[STATE_AT:last])) for row in rows if row[STATE_AT] is not None]
         return MeasureStates(found, held)
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:
