@@ -170,3 +170,16 @@ async def test_an_append_before_the_append_function_migration_says_so(
             await store.append("a", new_events(1), expected_version=0)
     finally:
         await store.close()
+
+
+async def test_a_running_totals_read_of_a_database_without_the_schema_says_so(
+    unmigrated_database_url: str,
+) -> None:
+    # The states' read takes the driver's rows itself (one hop to aiosqlite's thread on
+    # SQLite), and still reports the application's error, not the driver's.
+    projections = await open_projection_store(unmigrated_database_url)
+    try:
+        with pytest.raises(SchemaMissing):
+            await projections.measure_states("small-boat-arrivals", AsOf())
+    finally:
+        await projections.close()

@@ -21,7 +21,7 @@ import datetime as dt
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from uuid import UUID
@@ -109,6 +109,13 @@ class SqlProjectionStore(abc.ABC):
     @abc.abstractmethod
     def _rebuild_guard(self, name: str) -> AbstractAsyncContextManager[None]:
         """Held for a whole rebuild; raises ``ProjectionBusy`` if another one runs."""
+
+    async def _driver_rows(
+        self, conn: AsyncConnection, read: CompiledRead, values: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        """``read``'s rows for ``values`` as the driver gives them (``typed=False``)."""
+        result = await conn.exec_driver_sql(read.text, read.parameters(values))
+        return result.all()
 
     async def _prepare_swap(self, tables: Sequence[sa.Table]) -> None:
         """Work on the filled shadows that can happen before the swap's transaction."""
@@ -202,8 +209,7 @@ class SqlProjectionStore(abc.ABC):
             # The driver's rows as they come: the statement is compiled once, each value
             # bound as its column binds it, and no SQLAlchemy type processes a value read
             # (``total_rows.state_of`` takes either backend's).
-            result = await conn.exec_driver_sql(read.text, read.parameters(values))
-            rows: Sequence[Sequence[Any]] = result.all()
+            rows = await self._driver_rows(conn, read, values)
         if not rows:
             return None  # not registered (as of its recorded time)
         *_, pinned, label, unit = rows[0]
