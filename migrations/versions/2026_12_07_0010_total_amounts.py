@@ -96,7 +96,12 @@ def _fill(conn: sa.Connection) -> None:
     ]
     found = total_rows(known)
     for table in (total_readings, total_periods, total_amounts):
-        rows = found[table.name]
+        # The columns this revision made: later ones add theirs, and fill them themselves.
+        made = {column["name"] for column in sa.inspect(conn).get_columns(table.name)}
+        rows = [
+            {name: value for name, value in row.items() if name in made}
+            for row in found[table.name]
+        ]
         for start in range(0, len(rows), _BATCH):
             conn.execute(table.insert(), rows[start : start + _BATCH])
 

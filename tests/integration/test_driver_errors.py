@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -147,15 +148,32 @@ async def test_a_page_read_after_the_kept_position_connection_was_dropped_is_ans
         await store.close()
 
 
-async def test_an_append_to_a_database_without_the_schema_says_so(
-    unmigrated_database_url: str,
-) -> None:
-    store = await open_event_store(unmigrated_database_url)
+async def append_one(url: str) -> None:
+    store = await open_event_store(url)
     try:
-        with pytest.raises(SchemaMissing):
-            await store.append("a", new_events(1), expected_version=0)
+        await store.append("a", new_events(1), expected_version=0)
     finally:
         await store.close()
+
+
+async def read_a_running_totals_states(url: str) -> None:
+    # The states' read takes the driver's rows itself (one hop to aiosqlite's thread on
+    # SQLite), and must still report the application's error, not the driver's.
+    projections = await open_projection_store(url)
+    try:
+        await projections.measure_states("small-boat-arrivals", AsOf())
+    finally:
+        await projections.close()
+
+
+@pytest.mark.parametrize(
+    "call", [append_one, read_a_running_totals_states], ids=["append", "running-total"]
+)
+async def test_a_call_on_a_database_without_the_schema_says_so(
+    unmigrated_database_url: str, call: Callable[[str], Awaitable[None]]
+) -> None:
+    with pytest.raises(SchemaMissing):
+        await call(unmigrated_database_url)
 
 
 @pytest.mark.postgres

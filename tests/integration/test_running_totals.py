@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +45,8 @@ from timeline.domain.projections.visibility import AsOf
 from timeline.domain.quantities import Basis, Qualifier, Quantity, UnitKind, unit_kind
 from timeline.domain.sources import Source
 from timeline.store import codec
+from timeline.store.factory import create_engine
+from timeline.store.read_models.total_rows import PERIOD_COLUMNS
 
 __all__ = ["fresh_database"]  # the fixture, shared with the runner's tests
 
@@ -96,6 +100,34 @@ async def assert_totals_are_the_fold(
                 assert found == expected, (as_of, measure.key)
 
 
+async def assert_first_known_days(url: str) -> None:
+    """Each period's ``first_known`` is the least known_from of its readings, and no state
+    of it starts before that day: a total as known earlier may skip the period."""
+    engine = create_engine(url)
+    period = ", ".join(PERIOD_COLUMNS)
+    try:
+        async with engine.connect() as conn:
+            kept = {
+                tuple(row[:-1]): row[-1]
+                for row in await conn.execute(
+                    sa.text(f"SELECT {period}, first_known FROM total_periods")
+                )
+            }
+            least: dict[str, dict[tuple[Any, ...], Any]] = {}
+            for table in ("total_readings", "total_amounts"):
+                least[table] = {
+                    tuple(row[:-1]): row[-1]
+                    for row in await conn.execute(
+                        sa.text(f"SELECT {period}, min(known_from) FROM {table} GROUP BY {period}")
+                    )
+                }
+    finally:
+        await engine.dispose()
+    assert kept == least["total_readings"]
+    for key, first_state in least["total_amounts"].items():
+        assert kept[key] <= first_state
+
+
 async def check_after_batches_and_rebuild(
     url: str,
     log: Callable[[TimelineService, ManualClock, Callable[[], Awaitable[object]]], Awaitable[None]],
@@ -114,8 +146,10 @@ async def check_after_batches_and_rebuild(
             return
         model = fold(events)
         points = points_of_view(events, data)
+        await assert_first_known_days(url)
         await assert_totals_are_the_fold(stores, model, points)
         await runner.rebuild_all()
+        await assert_first_known_days(url)
         await assert_totals_are_the_fold(stores, model, points)
 
 

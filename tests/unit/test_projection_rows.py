@@ -16,12 +16,12 @@ from timeline.store.read_models.tables import figure_readings
 from timeline.store.read_models.total_rows import (
     STATE_READ,
     amount_row,
+    decoded_states,
     period_spans,
     reading_from_text,
     reading_text,
     revision_readings,
-    state_from_row,
-    units_text,
+    state_of,
 )
 
 
@@ -53,12 +53,17 @@ def test_each_reading_row_and_text_decodes_to_its_own_reading(log: list[LoggedEv
 @given(log=logs())
 def test_each_state_row_decodes_to_its_own_period_state(log: list[LoggedEvent]) -> None:
     # The state's period key is its first reading's, not read from the row's key columns.
+    kept, tiny = decoded_states(), decoded_states(2)
     known = revision_readings(r for stream in fold(log).revisions.values() for r in stream)
     found = period_spans((reading, start, end) for reading, _, start, end in known)
-    for period, (units, by_unit) in found.items():
+    for period, (_, by_unit) in found.items():
         for unit, spans in by_unit.items():
             for span in spans:
                 row = amount_row(period, unit, span)
                 for values in (row, as_read(row)):  # PostgreSQL's values, SQLite's text
-                    state = (units_text(units), *(values[name] for name in STATE_READ))
-                    assert state_from_row(state) == span.state
+                    state = tuple(values[name] for name in STATE_READ)
+                    assert state_of(state) == span.state
+                    assert kept(state) == span.state
+                    assert kept(state) is kept(state)  # found, not decoded again
+                    # Fewer than the states met: the least recent ones are decoded again.
+                    assert tiny(state) == span.state

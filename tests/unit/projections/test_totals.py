@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from decimal import Decimal
 
@@ -12,7 +13,12 @@ from timeline.domain.errors import NotAdditive
 from timeline.domain.measures import Measure
 from timeline.domain.projections.readings import readings_at
 from timeline.domain.projections.revisions import fold
-from timeline.domain.projections.totals import Granularity, InvalidSeries, running_total
+from timeline.domain.projections.totals import (
+    Granularity,
+    InvalidSeries,
+    running_total,
+    total_of,
+)
 from timeline.domain.projections.visibility import NOW, AsOf
 from timeline.domain.quantities import Basis, Bounds, Qualifier, cover
 
@@ -261,3 +267,50 @@ def test_totals_travel_in_time_through_the_model() -> None:
     (checkpoint,) = now.checkpoints
     assert (checkpoint.fact_id, checkpoint.difference) == (C, Decimal("97500000"))
     assert not checkpoint.consistent
+
+
+PERIODS = (
+    *("2024", "2025", "2024-06", "2024-12", "2025-01", "2025-02", "2025-03"),
+    *("2024-06/2025-03", "2024-06-01/2025-01-01", "2025-01-01/2025-01-31"),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 10**6),
+            st.sampled_from(PERIODS),
+            st.sampled_from(Basis),
+            st.sampled_from(("2025-03-28", "2025-06-30")),
+        ),
+        max_size=14,
+    ),
+    st.sampled_from(Granularity),
+)
+def test_each_point_and_checkpoint_is_the_plain_sum_of_what_it_covers(
+    drawn: list[tuple[int, str, Basis, str]], granularity: Granularity
+) -> None:
+    # The series is summed in one pass, sharing its fact ids until a term is added, and a
+    # checkpoint sorts the counted amounts in one loop: each equal to its plain definition.
+    readings = [
+        reading(value, period, number=index, basis=basis, reported=reported)
+        for index, (value, period, basis, reported) in enumerate(drawn, start=1)
+    ]
+    series = running_total(PAYMENTS, readings, granularity=granularity)
+    for point in series.points:
+        assert point == total_of(series.counted, point.date)
+        if granularity is Granularity.MONTH:
+            last = calendar.monthrange(point.date.year, point.date.month)[1]
+            assert point.date == point.date.replace(day=last)
+    for checkpoint in series.checkpoints:
+        period = checkpoint.amount.period
+        within = [a for a in series.counted if period.contains(a.period)]
+        assert checkpoint.computed == total_of(within, period.latest)
+        assert checkpoint.difference == checkpoint.amount.value - checkpoint.computed.total
+    straddling = [
+        (checkpoint, amount)
+        for checkpoint in series.checkpoints
+        for amount in series.counted
+        if amount.period.earliest < checkpoint.amount.period.earliest <= amount.period.latest
+    ]
+    assert len([w for w in series.warnings if "straddles the start" in w]) == len(straddling)

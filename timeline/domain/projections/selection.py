@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ from uuid import UUID
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.projections.readings import PeriodKey, Reading
 from timeline.domain.quantities import Basis, Bounds, Quantity, cover
+
+Recency = tuple[dt.date, dt.datetime, int, int]
+"""``Reading.recency``: publication day, recorded time, position, reading index."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +64,32 @@ class Amount:
     basis: Basis = field(init=False, compare=False, repr=False)
     covers_period: bool = field(init=False, compare=False, repr=False)
     """Over all of ``period``, not a shorter span somewhere inside it (``Figure``)."""
-    _recency: tuple[dt.date, dt.datetime, int, int] = field(init=False, compare=False, repr=False)
+    _recency: Recency = field(init=False, compare=False, repr=False)
+    _by_start: tuple[dt.date, int, bool, Recency] = field(init=False, compare=False, repr=False)
+    """How rule 3 orders flows: by start, longest first, a span after its whole window."""
+    _by_end: tuple[dt.date, dt.date, Recency] = field(init=False, compare=False, repr=False)
+    """How an answer orders amounts: by period end."""
+    _described: str | None = field(init=False, compare=False, repr=False)
+    """``describe()``, once asked (a kept state's amount is in many answers)."""
 
     def __post_init__(self) -> None:
         figure = self.readings[0].figure
-        _set_period(self, figure.period)
+        period = figure.period
+        _set_period(self, period)
         _set_basis(self, figure.basis)
-        _set_covers_period(self, figure.span_days is None)
+        covers = figure.span_days is None
+        _set_covers_period(self, covers)
         readings = self.readings
-        _set_recency(
-            self,
+        recency = (
             readings[0].recency()
             if len(readings) == 1
-            else max(reading.recency() for reading in readings),
+            else max(reading.recency() for reading in readings)
         )
+        _set_recency(self, recency)
+        earliest, latest = period.earliest, period.latest
+        _set_by_start(self, (earliest, -latest.toordinal(), not covers, recency))
+        _set_by_end(self, (latest, earliest, recency))
+        _set_described(self, None)
 
     @property
     def first(self) -> Reading:
@@ -83,20 +99,30 @@ class Amount:
     def fact_ids(self) -> tuple[UUID, ...]:
         return tuple(dict.fromkeys(reading.fact_id for reading in self.readings))
 
-    def recency(self) -> tuple[dt.date, dt.datetime, int, int]:
+    def recency(self) -> Recency:
         return self._recency
 
     def describe(self) -> str:
-        if not self.contested:
-            return self.first.describe()
-        sides = " / ".join(reading.describe() for reading in self.readings)
-        return f"contested ({sides})"
+        described = self._described
+        if described is None:
+            if not self.contested:
+                described = self.first.describe()
+            else:
+                sides = " / ".join(reading.describe() for reading in self.readings)
+                described = f"contested ({sides})"
+            _set_described(self, described)
+        return described
 
 
 _set_period = Amount.__dict__["period"].__set__
 _set_basis = Amount.__dict__["basis"].__set__
 _set_covers_period = Amount.__dict__["covers_period"].__set__
 _set_recency = Amount.__dict__["_recency"].__set__
+_set_by_start = Amount.__dict__["_by_start"].__set__
+_set_by_end = Amount.__dict__["_by_end"].__set__
+_set_described = Amount.__dict__["_described"].__set__
+_BY_START = operator.attrgetter("_by_start")
+_BY_END = operator.attrgetter("_by_end")
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,33 +328,20 @@ def selection_of(states: Iterable[PeriodState], warnings: Iterable[str] = ()) ->
     states = list(states)
     amounts = [state.amount for state in states]
     found = list(warnings)
-    flows = sorted(
-        (a for a in amounts if a.basis is Basis.FLOW),
-        # A span sorts after an amount over the same whole window, which encloses it.
-        key=lambda a: (
-            a.period.earliest,
-            -a.period.latest.toordinal(),
-            not a.covers_period,
-            a._recency,
-        ),
-    )
+    # A span sorts after an amount over the same whole window, which encloses it.
+    flows = sorted((a for a in amounts if a.basis is Basis.FLOW), key=_BY_START)
     counted, nested = _drop_nested(flows)
     found += _overlaps(counted)
     cumulative = (a for a in amounts if a.basis is Basis.CUMULATIVE)
     conflicts = [state.conflict for state in states if state.conflict is not None]
     return Selection(
-        counted=tuple(sorted(counted, key=_by_end)),
-        checkpoints=tuple(sorted(cumulative, key=_by_end)),
+        counted=tuple(sorted(counted, key=_BY_END)),
+        checkpoints=tuple(sorted(cumulative, key=_BY_END)),
         superseded=sum(state.superseded for state in states),
-        nested=tuple(sorted(nested, key=_by_end)),
-        conflicts=tuple(sorted(conflicts, key=lambda c: _by_end(c.standing))),
+        nested=tuple(sorted(nested, key=_BY_END)),
+        conflicts=tuple(sorted(conflicts, key=lambda c: c.standing._by_end)),
         warnings=tuple(found),
     )
-
-
-def _by_end(amount: Amount) -> tuple[dt.date, dt.date, tuple[dt.date, dt.datetime, int, int]]:
-    period = amount.period
-    return (period.latest, period.earliest, amount._recency)
 
 
 def _drop_nested(flows: list[Amount]) -> tuple[list[Amount], list[Amount]]:

@@ -22,7 +22,6 @@ Which readings count is ``selection``'s business. Here:
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,8 +62,8 @@ class Granularity(StrEnum):
         """The last day of the day, month or year ``day`` falls in: where its point sits."""
         if self is Granularity.DAY:
             return day
-        if self is Granularity.MONTH:
-            return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+        if self is Granularity.MONTH and day.month != 12:
+            return dt.date(day.year, day.month + 1, 1) - _DAY
         return dt.date(day.year, 12, 31)
 
 
@@ -246,16 +245,17 @@ def _series(counted: tuple[Amount, ...], days: list[dt.date]) -> Iterable[TotalP
     # One pass: counted is sorted by period end, the days ascend.
     total, bounds, index, contested = _NOTHING, _NO_BOUNDS, 0, False
     fact_ids: dict[UUID, None] = {}
+    summed: tuple[UUID, ...] = ()
     for day in days:
-        while index < len(counted) and counted[index].period.latest <= day:
-            amount = counted[index]
-            total, bounds = total + amount.value, bounds + amount.bounds
-            fact_ids.update(dict.fromkeys(amount.fact_ids))
-            contested = contested or amount.contested
-            index += 1
-        yield _new_point(
-            date=day, total=total, bounds=bounds, fact_ids=tuple(fact_ids), contested=contested
-        )
+        if index < len(counted) and counted[index].period.latest <= day:
+            while index < len(counted) and counted[index].period.latest <= day:
+                amount = counted[index]
+                total, bounds = total + amount.value, bounds + amount.bounds
+                fact_ids.update(dict.fromkeys(amount.fact_ids))
+                contested = contested or amount.contested
+                index += 1
+            summed = tuple(fact_ids)  # one tuple for every point until the next term
+        yield _new_point(date=day, total=total, bounds=bounds, fact_ids=summed, contested=contested)
 
 
 def _boundaries(first: dt.date, last: dt.date, granularity: Granularity) -> list[dt.date]:
@@ -279,10 +279,13 @@ def _checkpoint(
     period = amount.period
     earliest, latest = period.earliest, period.latest
     # Within its period (``FuzzyDate.contains``), or overlapping it from before its start.
-    within = [a for first, last, a in counted if earliest <= first and last <= latest]
-    straddling = [
-        a for first, last, a in counted if first < earliest and earliest <= last and first <= latest
-    ]
+    within, straddling = [], []
+    for first, last, other in counted:
+        if earliest <= first:
+            if last <= latest:
+                within.append(other)
+        elif earliest <= last:  # and first < earliest <= latest
+            straddling.append(other)
     computed = _point(period.latest, within)
     checkpoint = _new_checkpoint(
         date=period.latest,

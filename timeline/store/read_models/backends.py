@@ -17,7 +17,7 @@ import fcntl
 import hashlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -31,6 +31,7 @@ from timeline.application.errors import ProjectionBusy
 from timeline.application.ports import Clock
 from timeline.application.read_models import PROJECTIONS, TIMELINE
 from timeline.store.read_models.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
+from timeline.store.read_models.statements import CompiledRead
 from timeline.store.read_models.store import SqlProjectionStore
 from timeline.store.sql.failures import ASYNCPG_ERRORS
 from timeline.store.sql.held_connection import HeldConnection
@@ -203,6 +204,20 @@ class SqliteProjectionStore(SqlProjectionStore):
 
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._writer.begin()
+
+    async def _driver_rows(
+        self, conn: AsyncConnection, read: CompiledRead, values: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        # One hop to aiosqlite's thread and back: through SQLAlchemy's cursor, opening it,
+        # executing, fetching and closing are a hop each, and under load each waits for a
+        # CPU (a running total at a million events: p50 4.2-5.6 -> 3.1-4.4 ms, load 3).
+        # One statement, which sees one snapshot by itself (``_reading``).
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        try:
+            return list(await driver.execute_fetchall(read.text, read.parameters(values)))
+        except sqlite3.Error as error:
+            raise DBAPIError(None, None, error) from error
 
     async def _lock(self, conn: AsyncConnection, name: str, *, wait: bool) -> bool:
         return True  # BEGIN IMMEDIATE took the database's write lock already

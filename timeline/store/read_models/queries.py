@@ -330,14 +330,15 @@ def readings(measure: str, as_of: AsOf) -> sa.Select[Any]:
 
 def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any]:
     """Measure ``:measure`` as registered (before ``:recorded_before``, if ``pinned``) and
-    every period of it with its units and, in the measure's unit, the state it is in as
-    known at ``:known_at`` (if ``known``; else now): the row with the greatest known_from
-    up to it, one index seek per period however many states the period went through, and
-    only if that state still holds then (NULLs for a period with none). PostgreSQL is told
+    every period of it known at ``:known_at`` (if ``known``; else now: ``first_known``) with
+    its units and, in the measure's unit, the state it is in then: the row with the
+    greatest known_from up to it, one index seek per period however many states the period
+    went through, and only if that state still holds then (NULLs for a period with none;
+    a period with no reading known yet is not read at all). PostgreSQL is told
     so by a LATERAL join (else it may hash-join every state of the measure); SQLite, which
     has none, seeks for the rowid of the latest such state in a correlated subquery. The
-    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_from_row``; all NULL
-    in the one row of a measure with no period), then whether some revision was recorded
+    columns are ``STATE_COLUMNS``, in that order (``total_rows.state_of`` of the state's; all NULL
+    in the one row of a measure with no period known then), then whether some revision was recorded
     at or after ``:recorded_before`` (NULL if that is NULL: a total pinned before it is not
     settled, and is folded from its readings), then the measure's label and unit. No row:
     no such measure. One statement, so a total is one round trip to the database."""
@@ -358,7 +359,11 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
         registered = registered.where(registry.recorded_at < recorded_before)
     entry = registered.subquery("registered")
     unit = entry.c.unit
-    periods = recorded.join(entry, sa.true()).outerjoin(total_periods, period.measure == measure)
+    # A period first known after K has no state then: it is left out, not sought.
+    periods = recorded.join(entry, sa.true()).outerjoin(
+        total_periods,
+        sa.and_(period.measure == measure, *([period.first_known <= known_at] if known else [])),
+    )
 
     def holds(until: sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
         # Tested on the one state found, never inside the seek: there it would make the

@@ -21,7 +21,7 @@ import datetime as dt
 import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 from uuid import UUID
@@ -56,7 +56,12 @@ from timeline.store.read_models.tables import (
     projection_checkpoints,
     total_readings,
 )
-from timeline.store.read_models.total_rows import STATE_AT, UNITS_AT, state_from_row
+from timeline.store.read_models.total_rows import (
+    STATE_AT,
+    STATE_COLUMNS,
+    UNITS_AT,
+    decoded_states,
+)
 from timeline.store.read_models.writes import (
     LIVE,
     SqlBatch,
@@ -78,6 +83,7 @@ class SqlProjectionStore(abc.ABC):
         self._clock = clock
         self._owns_engine = owns_engine
         self._decoded = DecodedRows()
+        self._states = decoded_states()
         self._settled = SettledPages()
 
     # -- what a backend provides ------------------------------------------------------
@@ -103,6 +109,13 @@ class SqlProjectionStore(abc.ABC):
     @abc.abstractmethod
     def _rebuild_guard(self, name: str) -> AbstractAsyncContextManager[None]:
         """Held for a whole rebuild; raises ``ProjectionBusy`` if another one runs."""
+
+    async def _driver_rows(
+        self, conn: AsyncConnection, read: CompiledRead, values: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        """``read``'s rows for ``values`` as the driver gives them (``typed=False``)."""
+        result = await conn.exec_driver_sql(read.text, read.parameters(values))
+        return result.all()
 
     async def _prepare_swap(self, tables: Sequence[sa.Table]) -> None:
         """Work on the filled shadows that can happen before the swap's transaction."""
@@ -195,9 +208,8 @@ class SqlProjectionStore(abc.ABC):
             values = {"measure": measure, **queries.as_of_values(as_of)}
             # The driver's rows as they come: the statement is compiled once, each value
             # bound as its column binds it, and no SQLAlchemy type processes a value read
-            # (``state_from_row`` takes either backend's).
-            result = await conn.exec_driver_sql(read.text, read.parameters(values))
-            rows: Sequence[Sequence[Any]] = result.all()
+            # (``total_rows.state_of`` takes either backend's).
+            rows = await self._driver_rows(conn, read, values)
         if not rows:
             return None  # not registered (as of its recorded time)
         *_, pinned, label, unit = rows[0]
@@ -209,7 +221,8 @@ class SqlProjectionStore(abc.ABC):
         if any(unit not in row[UNITS_AT].split() for row in rows):
             # Some reading has no value in the unit: only the fold says which.
             return MeasureStates(found, None)
-        held = [state_from_row(row) for row in rows if row[STATE_AT] is not None]
+        decoded, last = self._states, len(STATE_COLUMNS)
+        held = [decoded(tuple(row[STATE_AT:last])) for row in rows if row[STATE_AT] is not None]
         return MeasureStates(found, held)
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:

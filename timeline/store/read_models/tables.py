@@ -226,6 +226,9 @@ total_periods = sa.Table(
     # The units every reading of the period has a value in, space-separated: the units its
     # amounts are kept in. A measure whose periods all have its unit is read from them.
     sa.Column("units", sa.Text(), nullable=False),
+    # The least known_from of the period's readings: before it the period has no state, so
+    # a total as known earlier skips the period without seeking its states.
+    sa.Column("first_known", sa.Date(), nullable=False),
 )
 
 total_amounts = sa.Table(

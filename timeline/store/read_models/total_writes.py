@@ -68,6 +68,7 @@ async def write_totals(
     readings = tables[total_readings.name]
     touched: dict[Period, dt.date] = {}
     units: dict[Period, frozenset[str]] = {}
+    first_known: dict[Period, dt.date] = {}
     rows = []
     for known in revision_readings(changes.opened):
         reading, _, known_from, _ = known
@@ -75,6 +76,7 @@ async def write_totals(
         rows.append(reading_row(known))
         touched[period] = min(touched.get(period, known_from), known_from)
         units[period] = units.get(period, reading.figure.units) & reading.figure.units
+        first_known[period] = min(first_known.get(period, known_from), known_from)
     closing = []
     for revision in changes.closed:
         until = revision.known_until
@@ -95,7 +97,7 @@ async def write_totals(
     if closing:
         await conn.execute(_close(readings), closing)
     if touched and settle:
-        kept = await _units(conn, tables[total_periods.name], touched, units)
+        kept = await _periods(conn, tables[total_periods.name], touched, units, first_known)
         await _replace_states(conn, tables, insert, touched, kept)
 
 
@@ -116,28 +118,37 @@ async def settle_totals(
         await insert(table.name, _values(table, found[table.name]))
 
 
-async def _units(
+async def _periods(
     conn: AsyncConnection,
     table: sa.Table,
     touched: Collection[Period],
     new: dict[Period, frozenset[str]],
+    first_known: dict[Period, dt.date],
 ) -> dict[Period, frozenset[str]]:
-    """Each touched period's units once the new readings are in (they only ever narrow)."""
+    """Each touched period's units once the new readings are in (they only ever narrow),
+    kept with its first knowledge day (which only ever moves earlier: readings are closed,
+    never removed); ``new`` and ``first_known`` are the new readings' own."""
     found: dict[Period, frozenset[str]] = {}
+    kept: dict[Period, dt.date] = {}
     for row in await _select(conn, table, touched):
-        found[row_period(row)] = frozenset(row["units"].split())
+        period = row_period(row)
+        found[period] = frozenset(row["units"].split())
+        kept[period] = row["first_known"]
     changed = []
     for period, units in new.items():
         narrowed = units if period not in found else found[period] & units
-        if found.get(period) != narrowed:
-            changed.append({**period_row(period), "units": units_text(narrowed)})
+        first = min(kept.get(period, first_known[period]), first_known[period])
+        if found.get(period) != narrowed or kept.get(period) != first:
+            changed.append(
+                {**period_row(period), "units": units_text(narrowed), "first_known": first}
+            )
         found[period] = narrowed
     if changed:
         insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
         await conn.execute(
             insert.on_conflict_do_update(
                 index_elements=[table.c[name] for name in PERIOD_COLUMNS],
-                set_={"units": insert.excluded.units},
+                set_={"units": insert.excluded.units, "first_known": insert.excluded.first_known},
             ),
             changed,
         )
