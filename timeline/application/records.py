@@ -129,8 +129,8 @@ class RecordedEvent(_RecordedFields, frozen=True, kw_only=True, gc=False):
     A msgspec Struct, not a dataclass: a read of the log builds one per event, and a Struct
     is built in compiled code (0.20 µs against 0.66 for a slotted dataclass's trusted
     constructor) and is not tracked by the garbage collector (it can be in no cycle: it
-    holds values, never a record), which took a decoded read of the log from 11.8 to 10.7
-    µs an event (``bench/README.md`` item 35). Copy one with ``msgspec.structs.replace``.
+    holds values, never a record): a decoded read of the log took 5-8% less CPU
+    (``bench/README.md`` item 35). Copy one with ``msgspec.structs.replace``.
     Equality and ``repr`` are the dataclass's before it: every field but ``payload_json``."""
 
     def __post_init__(self) -> None:
