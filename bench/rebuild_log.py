@@ -14,7 +14,6 @@ corpora): the databases are then made in the run's own places and dropped after 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import random
@@ -26,6 +25,7 @@ from pathlib import Path
 from uuid import UUID
 
 import asyncpg
+import msgspec
 import sqlalchemy as sa
 
 from bench.corpus import _log
@@ -76,7 +76,7 @@ def recorded_log(events: int, seed: int) -> Iterator[RecordedEvent]:
             hash="",
         )
         previous = chain_hash(previous, recorded_content(unhashed))
-        yield dataclasses.replace(unhashed, hash=previous)
+        yield msgspec.structs.replace(unhashed, hash=previous)
 
 
 def batches(records: Iterable[RecordedEvent], size: int) -> Iterator[list[RecordedEvent]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -11,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -55,7 +55,7 @@ def chained_log(count: int) -> list[RecordedEvent]:
             hash="",
         )
         previous = chain_hash(previous, recorded_content(event))
-        log.append(dataclasses.replace(event, hash=previous))
+        log.append(msgspec.structs.replace(event, hash=previous))
     return log
 
 
@@ -87,7 +87,7 @@ def test_canonical_json_refuses_what_json_cannot_hold() -> None:
 
 def test_the_content_pins_recorded_at_to_utc_with_microseconds() -> None:
     [event] = chained_log(1)
-    elsewhere = dataclasses.replace(
+    elsewhere = msgspec.structs.replace(
         event, recorded_at=event.recorded_at.astimezone(dt.timezone(dt.timedelta(hours=-5)))
     )
 
@@ -108,7 +108,7 @@ async def test_an_intact_chain_verifies() -> None:
 
 
 def _alter(log: list[RecordedEvent], index: int, **changes: Any) -> list[RecordedEvent]:
-    return [*log[:index], dataclasses.replace(log[index], **changes), *log[index + 1 :]]
+    return [*log[:index], msgspec.structs.replace(log[index], **changes), *log[index + 1 :]]
 
 
 @pytest.mark.parametrize(

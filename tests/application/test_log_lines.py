@@ -3,12 +3,12 @@ field."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from typing import Any
 from uuid import uuid4
 
+import msgspec
 import pytest
 
 from tests.factories import new_event
@@ -36,8 +36,10 @@ def recorded(**changes: Any) -> RecordedEvent:
         metadata=event.metadata,
         hash="",
     )
-    unhashed = dataclasses.replace(unhashed, **changes)
-    return dataclasses.replace(unhashed, hash=chain_hash(GENESIS_HASH, recorded_content(unhashed)))
+    unhashed = msgspec.structs.replace(unhashed, **changes)
+    return msgspec.structs.replace(
+        unhashed, hash=chain_hash(GENESIS_HASH, recorded_content(unhashed))
+    )
 
 
 def test_a_line_reads_back_as_the_very_event() -> None:

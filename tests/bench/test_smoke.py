@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,10 @@ def check(report: dict[str, Any], backend: str) -> None:
         assert result["ratio"] == pytest.approx(ratio)
         assert result["target"]["kind"] in {"ratio", "rate"}
         assert isinstance(result["met"], bool)
+    # Reading states each side's CPU beside its wall clock, which the machine's load moves.
+    assert re.search(
+        r"CPU µs an event .*: ours \d+\.\d\d, peer \d+\.\d\d$", results["read-all"]["notes"]
+    )
 
 
 def test_every_benchmark_runs_on_sqlite(tmp_path: Path) -> None:

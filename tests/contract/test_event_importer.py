@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 
+import msgspec
 import pytest
 
 from tests.factories import ManualClock, new_event
@@ -47,7 +48,7 @@ def recorded(
             hash="",
         )
         previous = chain_hash(previous, recorded_content(unhashed))
-        out.append(dataclasses.replace(unhashed, hash=previous))
+        out.append(msgspec.structs.replace(unhashed, hash=previous))
     return out
 
 
@@ -86,7 +87,7 @@ async def test_an_import_continues_a_log_that_is_not_empty_and_appends_follow_it
     await event_store.append("fact-imported", [new_event(), new_event()], expected_version=0)
     [head] = [event async for event in event_store.read_all(after_position=1)]
     more = recorded([new_event(), new_event()], after=head, version=2)
-    more = [dataclasses.replace(e, recorded_at=head.recorded_at) for e in more]
+    more = [msgspec.structs.replace(e, recorded_at=head.recorded_at) for e in more]
     more = _rechained(more, head.hash)
 
     assert await open_event_importer(event_store).import_events([more]) == 4
@@ -100,11 +101,11 @@ async def test_an_import_continues_a_log_that_is_not_empty_and_appends_follow_it
 @pytest.mark.parametrize(
     ("spoil", "reason"),
     [
-        (lambda e: dataclasses.replace(e, position=e.position + 1), "the log's head is at 3"),
-        (lambda e: dataclasses.replace(e, hash="0" * 64), "does not chain"),
-        (lambda e: dataclasses.replace(e, payload={"forged": True}), "does not chain"),
+        (lambda e: msgspec.structs.replace(e, position=e.position + 1), "the log's head is at 3"),
+        (lambda e: msgspec.structs.replace(e, hash="0" * 64), "does not chain"),
+        (lambda e: msgspec.structs.replace(e, payload={"forged": True}), "does not chain"),
         (
-            lambda e: dataclasses.replace(e, recorded_at=START - dt.timedelta(days=1)),
+            lambda e: msgspec.structs.replace(e, recorded_at=START - dt.timedelta(days=1)),
             "earlier than the head's",
         ),
     ],
@@ -157,5 +158,5 @@ def _rechained(events: list[RecordedEvent], previous: str) -> list[RecordedEvent
     out = []
     for event in events:
         previous = chain_hash(previous, recorded_content(event))
-        out.append(dataclasses.replace(event, hash=previous))
+        out.append(msgspec.structs.replace(event, hash=previous))
     return out

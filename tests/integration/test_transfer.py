@@ -3,13 +3,13 @@ same log and the same answers; a damaged or forged export is refused whole, line
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -148,7 +148,7 @@ def test_a_forgery_with_recomputed_hashes_is_stopped_by_the_domain(
             "figure": {**figure, "quantity": {**figure["quantity"], "unit": "EUR"}},
         },
     }
-    events[payments.position - 1] = dataclasses.replace(payments, payload=forged)
+    events[payments.position - 1] = msgspec.structs.replace(payments, payload=forged)
     export.write_text("".join(event_line(e) + "\n" for e in _rechained(events)), encoding="utf-8")
 
     result = on(target_url, "import", str(export), expect=1)
@@ -195,7 +195,7 @@ def _rechained(events: list[Any]) -> list[Any]:
     previous = GENESIS_HASH
     chained = []
     for event in events:
-        event = dataclasses.replace(event, hash=chain_hash(previous, recorded_content(event)))
+        event = msgspec.structs.replace(event, hash=chain_hash(previous, recorded_content(event)))
         previous = event.hash
         chained.append(event)
     return chained

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -75,7 +75,7 @@ def change_payload(log: list[RecordedEvent]) -> list[sa.Executable]:
 def change_payload_and_its_hash(log: list[RecordedEvent]) -> list[sa.Executable]:
     # A careful forger recomputes the hash of the row they changed; the next row's hash,
     # which covers this one, still gives them away.
-    forged = dataclasses.replace(log[4], payload={"n": 999})
+    forged = msgspec.structs.replace(log[4], payload={"n": 999})
     new_hash = chain_hash(log[3].hash, recorded_content(forged))
     return [events.update().where(at(5)).values(payload={"n": 999}, hash=new_hash)]
 

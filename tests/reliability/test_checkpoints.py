@@ -11,6 +11,7 @@ import os
 import stat
 from pathlib import Path
 
+import msgspec
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -55,7 +56,7 @@ def rewrite_and_rechain(log: list[RecordedEvent], position: int) -> list[sa.Exec
     previous = log[position - 2].hash if position > 1 else "0" * 64
     for event in log[position - 1 :]:
         if event.position == position:
-            event = dataclasses.replace(event, payload={"n": "forged"})
+            event = msgspec.structs.replace(event, payload={"n": "forged"})
         new_hash = chain_hash(previous, recorded_content(event))
         statements.append(
             events.update()

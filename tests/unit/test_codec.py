@@ -40,7 +40,6 @@ from timeline.domain.facts import FactContent, FactPatch
 from timeline.domain.figures import Figure
 from timeline.domain.quantities import Basis, Qualifier, Quantity
 from timeline.domain.sources import Source
-from timeline.domain.trusted import trusted
 from timeline.store import payloads
 from timeline.store.codec import (
     EVENT_TYPES,
@@ -112,9 +111,6 @@ def stored(new: NewEvent) -> RecordedEvent:
     return RecordedEvent(**_columns(new), payload=json.loads(json.dumps(new.payload)))
 
 
-_from_log = trusted(RecordedEvent, unset={"payload"})
-
-
 def read_back(new: NewEvent, payload_json: str | None = None) -> RecordedEvent:
     """The record a store reads back for ``new``: its payload left to the column's text."""
     if payload_json is None:
@@ -122,7 +118,7 @@ def read_back(new: NewEvent, payload_json: str | None = None) -> RecordedEvent:
             [new], stream_id="fact-x", expected_version=0, idempotency_key=None
         )
         payload_json = encoded.payload_column
-    return _from_log(**_columns(new), payload_json=payload_json)
+    return RecordedEvent(**_columns(new), payload=msgspec.UNSET, payload_json=payload_json)
 
 
 def floats_in(value: JSONValue) -> list[float]:

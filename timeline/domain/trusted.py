@@ -28,7 +28,7 @@ def trusted(cls: type[_T], *, unset: Collection[str] = ()) -> Callable[..., _T]:
     """A constructor of the frozen, slotted dataclass ``cls`` that does not validate.
 
     The fields named in ``unset`` are neither parameters nor set: for a class that fills
-    such a slot on first use (``RecordedEvent.payload``, parsed from its text)."""
+    such a slot on first use (``NewEvent.payload``, parsed from its text)."""
     if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
         raise TypeError(f"{cls.__name__} is not a slotted dataclass")
     fields = dataclasses.fields(cls)

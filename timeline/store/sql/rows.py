@@ -32,7 +32,6 @@ from timeline.application.records import (
     ReportedTime,
     parse_json,
 )
-from timeline.domain.trusted import trusted
 
 
 def _plain(value: object) -> JSONValue:
@@ -113,13 +112,14 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
         metadata,
         hash_,
     ) = row
-    return _new_recorded_event(
+    return RecordedEvent(
         position=position,
         event_id=_uuid(event_id, UUID) if isinstance(event_id, str) else event_id,
         stream_id=stream_id,
         stream_version=stream_version,
         event_type=event_type,
         schema_version=schema_version,
+        payload=msgspec.UNSET,  # parsed from the text on first use; replay decodes the text
         payload_json=payload,
         occurred=None
         if occurred_edtf is None
@@ -131,10 +131,6 @@ def recorded_event(row: Sequence[Any]) -> RecordedEvent:
     )
 
 
-# RecordedEvent has no checks to skip (no __post_init__), but its frozen __init__ sets each
-# of its fields through object.__setattr__; the trusted constructor sets the slots. The
-# payload is left to be parsed from its text on first use: replay decodes the text itself.
-_new_recorded_event = trusted(RecordedEvent, unset={"payload"})
 _uuid = msgspec.convert  # SQLite's 32 hex digits, parsed in compiled code
 
 
