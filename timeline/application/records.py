@@ -130,7 +130,7 @@ class RecordedEvent(_RecordedFields, frozen=True, kw_only=True, gc=False):
     is built in compiled code (0.20 µs against 0.66 for a slotted dataclass's trusted
     constructor) and is not tracked by the garbage collector (it can be in no cycle: it
     holds values, never a record): a decoded read of the log took 5-8% less CPU
-    (``bench/README.md`` item 35). Copy one with ``msgspec.structs.replace``.
+    (``bench/README.md`` item 36). Copy one with ``msgspec.structs.replace``.
     Equality and ``repr`` are the dataclass's before it: every field but ``payload_json``."""
 
     def __post_init__(self) -> None:
