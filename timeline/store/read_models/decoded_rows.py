@@ -8,20 +8,23 @@ only reads the interval, which is what turns a hot page from a few milliseconds 
 validation into a lookup. (Readings were kept here too, for running totals that read every
 reading of a measure; a settled total now reads one kept state per period instead.)
 
-The JSON columns come from the reads as text (``projection_queries.REVISION_COLUMNS``), so
-that a row found here is never even parsed. A cache belongs to one projection store, which
-is one database: keys are only unique within it.
+The JSON columns come from the reads as text (``queries.revisions``), so that a row found
+here is never even parsed, and its fact's sources are read only for the rows not found
+(``missing``). A cache belongs to one projection store, which is one database: keys are
+only unique within it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from cachetools import LRUCache
 
 from timeline.domain.projections.revisions import FactRevision
+from timeline.domain.sources import Source
 from timeline.store.read_models.rows import Row, revision_from_row
 from timeline.store.sql.rows import utc
 
@@ -35,11 +38,16 @@ class DecodedRows:
     def __init__(self, *, revisions: int = REVISIONS) -> None:
         self._revisions: LRUCache[tuple[UUID, int], FactRevision] = LRUCache(revisions)
 
-    def revision(self, row: Row) -> FactRevision:
+    def missing(self, rows: Sequence[Row]) -> list[Row]:
+        """The ``rows`` not decoded yet: ``revision`` needs their facts' sources."""
+        return [row for row in rows if (row["fact_id"], row["revision"]) not in self._revisions]
+
+    def revision(self, row: Row, sources: Mapping[UUID, Sequence[Source]]) -> FactRevision:
+        """``row`` decoded; ``sources`` holds its fact's if it was ``missing``."""
         key = (row["fact_id"], row["revision"])
         found = self._revisions.get(key)
         if found is None:
-            found = self._revisions[key] = revision_from_row(row)
+            found = self._revisions[key] = revision_from_row(row, sources[row["fact_id"]])
             return found
         current = _with_interval(found, row)
         if current is not found:  # closed since: keep the closed one

@@ -47,12 +47,13 @@ from timeline.domain.projections.revisions import FactRevision, RegisteredMeasur
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.read_models import queries as queries
 from timeline.store.read_models.decoded_rows import DecodedRows
-from timeline.store.read_models.rows import mapping, measure_from_row, reading_from_row
+from timeline.store.read_models.rows import Row, mapping, measure_from_row, reading_from_row
 from timeline.store.read_models.settled_pages import SettledPages
 from timeline.store.read_models.shadows import create_shadows, drop_shadows, shadow_of
 from timeline.store.read_models.statements import CompiledRead, compiled_read
 from timeline.store.read_models.tables import (
     PROJECTION_TABLES,
+    fact_sources,
     projection_checkpoints,
     total_readings,
 )
@@ -146,7 +147,7 @@ class SqlProjectionStore(abc.ABC):
         latest = None if head["page_latest"] is None else utc(head["page_latest"])
         found = rows if head["fact_id"] is not None else []
         page = FactPage(
-            revisions=tuple(self._decoded.revision(row) for row in found[:first]),
+            revisions=tuple(await self._decode(found[:first])),
             total=int(head["page_total"]) if count else None,
             has_more=len(found) > first,
             position=position,
@@ -278,8 +279,18 @@ class SqlProjectionStore(abc.ABC):
 
     async def _revisions(self, statement: sa.Select[Any]) -> list[FactRevision]:
         async with self._reading() as conn:
-            result = await conn.execute(statement)
-            return [self._decoded.revision(mapping(row)) for row in result]
+            rows = [mapping(row) for row in await conn.execute(statement)]
+        return await self._decode(rows)
+
+    async def _decode(self, rows: Sequence[Row]) -> list[FactRevision]:
+        """``rows`` (``queries.revisions``) decoded, with the sources of those not decoded
+        before read in one more statement (``queries.sources_of`` says why it may be)."""
+        sources = {}
+        missing = self._decoded.missing(rows)
+        if missing:
+            async with self._reading() as conn:
+                sources = await queries.sources_of(conn, fact_sources, missing)
+        return [self._decoded.revision(row, sources) for row in rows]
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:
