@@ -9,7 +9,8 @@ keeps its columns and references to what it shares with the fact's other revisio
   says which one a revision has); ``fact_labels`` are the contents' labels, not each
   revision's;
 * ``fact_sources``: each source once, by its index; a revision has the first ``sources``;
-* ``readings``: the fact's readings, their sources by index.
+* ``readings``: the fact's readings, their sources by index; ``source``, the event's, is
+  the index of the fact's last source when it is that one (the one the event brought).
 
 Existing rows are converted both ways, fact by fact, from the documents themselves (the
 same JSON the projection writes): minutes at a million events.
@@ -45,6 +46,7 @@ _revisions = sa.table(
     sa.column("title", sa.Text()),
     sa.column("summary", sa.Text()),
     sa.column("fact", sa.Text()),
+    sa.column("source", sa.Text()),
     sa.column("content_revision", sa.Integer()),
     sa.column("sources", sa.Integer()),
     sa.column("readings", sa.Text()),
@@ -123,6 +125,7 @@ def _narrow(conn: sa.Connection, facts: list[Any]) -> None:
             _revisions.c.title,
             _revisions.c.summary,
             _revisions.c.fact,
+            _revisions.c.source,
         )
         .where(_revisions.c.fact_id.in_(facts))
         .order_by(_revisions.c.fact_id, _revisions.c.revision)
@@ -151,10 +154,12 @@ def _narrow(conn: sa.Connection, facts: list[Any]) -> None:
             [reading["figure"], _index(stated, reading["source"])]
             for reading in document["readings"]
         ]
+        source = _parsed(row.source)
         updates.append(
             {
                 "b_fact_id": fact_id,
                 "b_revision": row.revision,
+                "source": _text(len(stated) - 1 if source == stated[-1] else source),
                 "content_revision": content_revision,
                 "sources": len(stated),
                 "readings": _text(readings),
@@ -167,6 +172,7 @@ def _narrow(conn: sa.Connection, facts: list[Any]) -> None:
             sa.update(_revisions)
             .where(*_this_revision(_revisions))
             .values(
+                source=sa.bindparam("source"),
                 content_revision=sa.bindparam("content_revision"),
                 sources=sa.bindparam("sources"),
                 readings=sa.bindparam("readings"),
@@ -228,6 +234,7 @@ def _widen(conn: sa.Connection, facts: list[Any]) -> None:
             _revisions.c.fact_id,
             _revisions.c.revision,
             _revisions.c.status,
+            _revisions.c.source,
             _revisions.c.content_revision,
             _revisions.c.sources,
             _revisions.c.readings,
@@ -257,7 +264,7 @@ def _widen(conn: sa.Connection, facts: list[Any]) -> None:
         conn.execute(
             sa.update(_revisions)
             .where(*_this_revision(_revisions))
-            .values(fact=sa.bindparam("fact")),
+            .values(fact=sa.bindparam("fact"), source=sa.bindparam("source")),
             updates,
         )
     _insert(conn, _labels, relabelled)

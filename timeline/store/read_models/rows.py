@@ -58,7 +58,7 @@ def revision_row(revision: FactRevision) -> RowValues:
         revision.event_type,
         list(revision.changed_fields),
         revision.reason,
-        encode_source(revision.source),
+        _event_source(revision),
         *interval(revision),
         content.kind,
         str(fact.status),
@@ -76,6 +76,17 @@ def revision_row(revision: FactRevision) -> RowValues:
             for position, recorded_at in revision.reading_origins
         ],
     )
+
+
+def _event_source(revision: FactRevision) -> Any:
+    """The source the revision's event cited: as the index of the fact's last source when
+    it is that one (the source a recording or corroboration brought: no second copy of
+    it), else whole (a revision's source keeps its own quote)."""
+    source = revision.source
+    sources = revision.fact.sources
+    if source is not None and (source is sources[-1] or source == sources[-1]):
+        return len(sources) - 1
+    return encode_source(source)
 
 
 IN_COLUMNS = ("title", "summary")
@@ -267,14 +278,18 @@ def document(value: Any) -> Any:
 def revision_from_row(row: Row, sources: Sequence[Source]) -> FactRevision:
     """The revision a ``fact_revisions`` row (with its content) stands for, given its
     fact's sources (``sources_from_rows``)."""
+    fact = fact_from_row(row, sources)
+    held = fact.sources
     return FactRevision(
-        fact=fact_from_row(row, sources),
+        fact=fact,
         revision=row["revision"],
         position=row["position"],
         event_type=row["event_type"],
         changed_fields=tuple(document(row["changed_fields"])),
         reason=row["reason"],
-        source=decode_source(document(row["source"])),
+        source=held[source]
+        if type(source := document(row["source"])) is int
+        else decode_source(source),
         known_from=row["known_from"],
         recorded_from=utc(row["recorded_from"]),
         known_until=row["known_until"],
