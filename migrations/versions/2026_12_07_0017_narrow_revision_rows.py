@@ -6,8 +6,8 @@ keeps its columns and references to what it shares with the fact's other revisio
 (``timeline.store.read_models.tables``):
 
 * ``fact_contents``: the content, once per revision that changed it (``content_revision``
-  says which one a revision has); ``fact_labels`` are the contents' labels, not each
-  revision's;
+  says which one a revision has), its title and summary in columns (no longer the
+  revisions'); ``fact_labels`` are the contents' labels, not each revision's;
 * ``fact_sources``: each source once, by its index; a revision has the first ``sources``;
 * ``readings``: the fact's readings, their sources by index; ``source``, the event's, is
   the index of the fact's last source when it is that one (the one the event brought).
@@ -55,6 +55,8 @@ _contents = sa.table(
     "fact_contents",
     sa.column("fact_id", sa.Uuid()),
     sa.column("revision", sa.Integer()),
+    sa.column("title", sa.Text()),
+    sa.column("summary", sa.Text()),
     sa.column("content", sa.Text()),
 )
 _sources = sa.table(
@@ -94,6 +96,8 @@ def upgrade() -> None:
         "fact_contents",
         sa.Column("fact_id", sa.Uuid(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False, autoincrement=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("content", _DOCUMENT, nullable=False),
         sa.PrimaryKeyConstraint("fact_id", "revision", name=op.f("pk_fact_contents")),
     )
@@ -115,6 +119,8 @@ def upgrade() -> None:
         batch.alter_column("sources", existing_type=sa.Integer(), nullable=False)
         batch.alter_column("readings", existing_type=_DOCUMENT, nullable=False)
         batch.drop_column("fact")
+        batch.drop_column("title")
+        batch.drop_column("summary")
 
 
 def _narrow(conn: sa.Connection, facts: list[Any]) -> None:
@@ -140,7 +146,13 @@ def _narrow(conn: sa.Connection, facts: list[Any]) -> None:
         if key != content_key:
             content_key, content_revision = key, row.revision
             contents.append(
-                {"fact_id": fact_id, "revision": row.revision, "content": _text(key[0])}
+                {
+                    "fact_id": fact_id,
+                    "revision": row.revision,
+                    "title": row.title,
+                    "summary": row.summary,
+                    "content": _text(key[0]),
+                }
             )
         else:
             relabelled.append({"b_fact_id": fact_id, "b_revision": row.revision})
@@ -201,11 +213,15 @@ def _insert(conn: sa.Connection, table: Any, rows: list[dict[str, Any]]) -> None
 
 def downgrade() -> None:
     op.add_column("fact_revisions", sa.Column("fact", _DOCUMENT, nullable=True))
+    op.add_column("fact_revisions", sa.Column("title", sa.Text(), nullable=True))
+    op.add_column("fact_revisions", sa.Column("summary", sa.Text(), nullable=True))
     conn = op.get_bind()
     for facts in _facts(conn):
         _widen(conn, facts)
     with op.batch_alter_table("fact_revisions") as batch:
         batch.alter_column("fact", existing_type=_DOCUMENT, nullable=False)
+        batch.alter_column("title", existing_type=sa.Text(), nullable=False)
+        batch.alter_column("summary", existing_type=sa.Text(), nullable=False)
         batch.drop_column("readings")
         batch.drop_column("sources")
         batch.drop_column("content_revision")
@@ -222,7 +238,7 @@ def _widen(conn: sa.Connection, facts: list[Any]) -> None:
     ):
         held.setdefault(row.fact_id, []).append(_parsed(row.source))
     contents = {
-        (row.fact_id, row.revision): _parsed(row.content)
+        (row.fact_id, row.revision): row
         for row in conn.execute(sa.select(_contents).where(_contents.c.fact_id.in_(facts)))
     }
     labels: dict[tuple[Any, int], list[tuple[str, str]]] = {}
@@ -241,9 +257,10 @@ def _widen(conn: sa.Connection, facts: list[Any]) -> None:
         ).where(_revisions.c.fact_id.in_(facts))
     ):
         sources = held[row.fact_id][: row.sources]
+        content = contents[(row.fact_id, row.content_revision)]
         document = {
             "fact_id": str(row.fact_id),
-            "content": contents[(row.fact_id, row.content_revision)],
+            "content": _parsed(content.content),
             "sources": sources,
             "readings": [
                 {"figure": figure, "source": sources[source] if type(source) is int else source}
@@ -252,8 +269,16 @@ def _widen(conn: sa.Connection, facts: list[Any]) -> None:
             "status": row.status,
             "revision": row.revision,
         }
+        source = _parsed(row.source)
         updates.append(
-            {"b_fact_id": row.fact_id, "b_revision": row.revision, "fact": _text(document)}
+            {
+                "b_fact_id": row.fact_id,
+                "b_revision": row.revision,
+                "fact": _text(document),
+                "title": content.title,
+                "summary": content.summary,
+                "source": _text(sources[source] if type(source) is int else source),
+            }
         )
         if row.content_revision != row.revision:
             relabelled += [
@@ -264,7 +289,12 @@ def _widen(conn: sa.Connection, facts: list[Any]) -> None:
         conn.execute(
             sa.update(_revisions)
             .where(*_this_revision(_revisions))
-            .values(fact=sa.bindparam("fact"), source=sa.bindparam("source")),
+            .values(
+                fact=sa.bindparam("fact"),
+                title=sa.bindparam("title"),
+                summary=sa.bindparam("summary"),
+                source=sa.bindparam("source"),
+            ),
             updates,
         )
     _insert(conn, _labels, relabelled)

@@ -50,7 +50,7 @@ def _revisions(log: list[LoggedEvent]) -> list[FactRevision]:
 def _stored(revisions: list[FactRevision]) -> tuple[dict[Any, Any], dict[UUID, list[Source]]]:
     """The contents by (fact id, revision) and every fact's sources, as the reads get them."""
     contents = {
-        (row["fact_id"], row["revision"]): _as_read(row)["content"]
+        (row["fact_id"], row["revision"]): _as_read(row)
         for revision in revisions
         for row in named(fact_contents, content_rows(revision))
     }
@@ -74,7 +74,8 @@ def test_each_revision_decodes_from_its_row_its_content_and_its_facts_sources(
     contents, sources = _stored(revisions)
     for revision in revisions:
         (row,) = named(fact_revisions, [revision_row(revision)])
-        read = {**_as_read(row), "content": contents[(revision.fact_id, revision.content_revision)]}
+        content = contents[(revision.fact_id, revision.content_revision)]
+        read = {**content, **_as_read(row)}  # the revision's own fact_id and revision
         assert revision_from_row(read, sources[revision.fact_id]) == revision
 
 

@@ -64,14 +64,15 @@ def revisions(
     """Revision rows with their content, as ``rows.revision_from_row`` reads them (given
     their facts' sources, ``sources_of``); ``table`` and ``contents`` may be shadows."""
     content = contents.c
-    return sa.select(*_read_columns(table), _as_text(content.content)).select_from(
-        table.join(
-            contents,
-            sa.and_(
-                content.fact_id == table.c.fact_id, content.revision == table.c.content_revision
-            ),
-        )
+    columns = (content.title, content.summary, _as_text(content.content))
+    return sa.select(*_read_columns(table), *columns).select_from(
+        table.join(contents, _content_of(table, contents))
     )
+
+
+def _content_of(table: sa.Table, contents: sa.Table) -> sa.ColumnElement[bool]:
+    content = contents.c
+    return sa.and_(content.fact_id == table.c.fact_id, content.revision == table.c.content_revision)
 
 
 async def sources_of(
@@ -175,11 +176,17 @@ def matching(shape: FilterShape) -> list[sa.ColumnElement[bool]]:
             clauses.append(_labelled(facet, labels))
     if shape.text:
         pattern = sa.bindparam("text", type_=sa.String())
+        content = fact_contents.c
         clauses.append(
-            sa.or_(
-                revision.title.ilike(pattern, escape=_LIKE_ESCAPE),
-                revision.summary.ilike(pattern, escape=_LIKE_ESCAPE),
+            sa.exists()
+            .where(
+                _content_of(fact_revisions, fact_contents),
+                sa.or_(
+                    content.title.ilike(pattern, escape=_LIKE_ESCAPE),
+                    content.summary.ilike(pattern, escape=_LIKE_ESCAPE),
+                ),
             )
+            .correlate(fact_revisions)
         )
     if shape.occurred_from:
         day = sa.bindparam("occurred_from", type_=sa.Date())

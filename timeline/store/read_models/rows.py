@@ -66,8 +66,6 @@ def revision_row(revision: FactRevision) -> RowValues:
         occurred.earliest,
         occurred.latest,
         PageKey.of(revision).precision,
-        content.title,
-        content.summary,
         revision.content_revision,
         len(fact.sources),
         reading_documents(fact),
@@ -90,18 +88,19 @@ def _event_source(revision: FactRevision) -> Any:
 
 
 IN_COLUMNS = ("title", "summary")
-"""Parts of a fact's content that its revision rows keep in columns of their own (to filter
-on), so not again in its ``fact_contents`` document (migration 0011)."""
+"""Parts of a fact's content that ``fact_contents`` keeps in columns of their own (to filter
+on), so not again in its document."""
 
 
 def content_rows(revision: FactRevision) -> list[RowValues]:
     """The ``fact_contents`` row ``revision`` writes: one if its event gave the content."""
     if revision.content_revision != revision.revision:
         return []
-    document = codec.encode_content(revision.fact.content)
+    content = revision.fact.content
+    document = codec.encode_content(content)
     for name in IN_COLUMNS:
         del document[name]
-    return [(revision.fact_id, revision.revision, document)]
+    return [(revision.fact_id, revision.revision, content.title, content.summary, document)]
 
 
 def source_rows(revision: FactRevision) -> list[RowValues]:
@@ -141,8 +140,9 @@ def reading_documents(fact: Fact) -> list[list[Any]]:
 
 
 def fact_from_row(row: Row, sources: Sequence[Source]) -> Fact:
-    """The fact a revision row stands for: its columns, its content (``content``, joined
-    from ``fact_contents``) and the first ``row["sources"]`` of ``sources``, the fact's."""
+    """The fact a revision row stands for: its columns, its content (``content``, ``title``
+    and ``summary``, joined from ``fact_contents``) and the first ``row["sources"]`` of
+    ``sources``, the fact's."""
     try:
         count = row["sources"]
         if len(sources) < count:

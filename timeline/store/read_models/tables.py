@@ -114,8 +114,6 @@ fact_revisions = sa.Table(
     # 0 YEAR, 1 MONTH, 2 DAY: a timeline lists the coarser date first on the same day, so
     # the rank, not the name, is what the page is ordered by.
     sa.Column("occurred_precision", sa.SmallInteger(), nullable=False),
-    sa.Column("title", sa.Text(), nullable=False),
-    sa.Column("summary", sa.Text(), nullable=False),
     # The fact at this revision is the columns above and references to what it shares
     # with its other revisions (migration 0017): its content is fact_contents' row of
     # (fact_id, content_revision), its sources the first ``sources`` of fact_sources'.
@@ -149,10 +147,12 @@ fact_contents = sa.Table(
     metadata,
     # A fact's content, written by the revision that gave it (FactRevision.content_revision)
     # and shared by every later revision until the next: what a corroboration or a
-    # retraction writes no more. The content as timeline.store.fact_json writes it, without
-    # the title and summary, which the revision rows keep in columns.
+    # retraction writes no more. The title and summary in columns, to filter on, and the
+    # rest as the codec writes it.
     sa.Column("fact_id", sa.Uuid(), primary_key=True),
     sa.Column("revision", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("summary", sa.Text(), nullable=False),
     sa.Column("content", RevisionJSON, nullable=False),
 )
 
