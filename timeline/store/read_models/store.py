@@ -142,12 +142,13 @@ class SqlProjectionStore(abc.ABC):
         values = queries.page_values(as_of, criteria, first, after)
         async with self._reading() as conn:
             rows = await _page_read(conn.dialect, shape).rows(conn, values)
-        head = rows[0]  # the anchor's row is there even when the page is empty
+            head = rows[0]  # the anchor's row is there even when the page is empty
+            found = rows if head["fact_id"] is not None else []
+            revisions = await self._decode(conn, found[:first])
         position = int(head["page_position"] or 0)
         latest = None if head["page_latest"] is None else utc(head["page_latest"])
-        found = rows if head["fact_id"] is not None else []
         page = FactPage(
-            revisions=tuple(await self._decode(found[:first])),
+            revisions=tuple(revisions),
             total=int(head["page_total"]) if count else None,
             has_more=len(found) > first,
             position=position,
@@ -280,16 +281,14 @@ class SqlProjectionStore(abc.ABC):
     async def _revisions(self, statement: sa.Select[Any]) -> list[FactRevision]:
         async with self._reading() as conn:
             rows = [mapping(row) for row in await conn.execute(statement)]
-        return await self._decode(rows)
+            return await self._decode(conn, rows)
 
-    async def _decode(self, rows: Sequence[Row]) -> list[FactRevision]:
+    async def _decode(self, conn: AsyncConnection, rows: Sequence[Row]) -> list[FactRevision]:
         """``rows`` (``queries.revisions``) decoded, with the sources of those not decoded
-        before read in one more statement (``queries.sources_of`` says why it may be)."""
-        sources = {}
+        before read on ``conn`` in one more statement (``queries.sources_of`` says why it
+        may be a statement of its own)."""
         missing = self._decoded.missing(rows)
-        if missing:
-            async with self._reading() as conn:
-                sources = await queries.sources_of(conn, fact_sources, missing)
+        sources = await queries.sources_of(conn, fact_sources, missing) if missing else {}
         return [self._decoded.revision(row, sources) for row in rows]
 
     @asynccontextmanager
