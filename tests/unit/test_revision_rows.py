@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
+import pytest
 from hypothesis import given
 
 from tests.unit.domain_strategies import UNHURRIED, logs
@@ -23,6 +24,7 @@ from timeline.domain.facts import FactContent, FactPatch
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.revisions import FactRevision, fold
 from timeline.domain.sources import Source
+from timeline.store.fact_json import UndecodableFact
 from timeline.store.read_models.rows import (
     content_rows,
     label_rows,
@@ -130,3 +132,23 @@ def test_a_revision_row_does_not_grow_with_its_facts_sources() -> None:
     assert sum(len(source_rows(r)) for r in revisions) == 60
     assert revisions[-1].content_revision == 61
     assert revisions[-2].content_revision == 1
+
+
+@UNHURRIED
+@given(log=logs())
+def test_a_damaged_row_is_an_integrity_violation(log: list[LoggedEvent]) -> None:
+    revisions = _revisions(log)
+    contents, sources = _stored(revisions)
+    revision = revisions[-1]
+    (row,) = named(fact_revisions, [revision_row(revision)])
+    read = {**contents[(revision.fact_id, revision.content_revision)], **_as_read(row)}
+    held = sources[revision.fact_id]
+
+    with pytest.raises(UndecodableFact, match="missing content"):
+        revision_from_row({k: v for k, v in read.items() if k != "content"}, held)
+    with pytest.raises(UndecodableFact, match="FORGOTTEN"):
+        revision_from_row({**read, "status": "FORGOTTEN"}, held)
+    with pytest.raises(UndecodableFact, match="sources"):
+        revision_from_row(read, held[:-1])
+    with pytest.raises(UndecodableFact, match="source 0 is missing"):
+        sources_from_rows([{"fact_id": revision.fact_id, "source_index": 1, "source": "{}"}])
