@@ -10,7 +10,7 @@ reading of a measure; a settled total now reads one kept state per period instea
 
 The JSON columns come from the reads as text (``queries.revisions``), so that a row found
 here is never even parsed, and its fact's sources are read only for the rows not found
-(``missing``). A cache belongs to one projection store, which is one database: keys are
+(``kept``). A cache belongs to one projection store, which is one database: keys are
 only unique within it.
 """
 
@@ -38,21 +38,27 @@ class DecodedRows:
     def __init__(self, *, revisions: int = REVISIONS) -> None:
         self._revisions: LRUCache[tuple[UUID, int], FactRevision] = LRUCache(revisions)
 
-    def missing(self, rows: Sequence[Row]) -> list[Row]:
-        """The ``rows`` not decoded yet: ``revision`` needs their facts' sources."""
-        return [row for row in rows if (row["fact_id"], row["revision"]) not in self._revisions]
+    def kept(self, rows: Sequence[Row]) -> list[FactRevision | None]:
+        """Each row's revision if it was decoded before (with the row's interval), else
+        None: ``decoded`` needs its fact's sources."""
+        found: list[FactRevision | None] = []
+        for row in rows:
+            key = (row["fact_id"], row["revision"])
+            revision = self._revisions.get(key)
+            if revision is not None:
+                current = _with_interval(revision, row)
+                if current is not revision:  # closed since: keep the closed one
+                    self._revisions[key] = current
+                revision = current
+            found.append(revision)
+        return found
 
-    def revision(self, row: Row, sources: Mapping[UUID, Sequence[Source]]) -> FactRevision:
-        """``row`` decoded; ``sources`` holds its fact's if it was ``missing``."""
-        key = (row["fact_id"], row["revision"])
-        found = self._revisions.get(key)
-        if found is None:
-            found = self._revisions[key] = revision_from_row(row, sources[row["fact_id"]])
-            return found
-        current = _with_interval(found, row)
-        if current is not found:  # closed since: keep the closed one
-            self._revisions[key] = current
-        return current
+    def decoded(self, row: Row, sources: Mapping[UUID, Sequence[Source]]) -> FactRevision:
+        """``row`` decoded with its fact's ``sources``, and kept."""
+        found = self._revisions[(row["fact_id"], row["revision"])] = revision_from_row(
+            row, sources[row["fact_id"]]
+        )
+        return found
 
 
 def _with_interval(revision: FactRevision, row: Row) -> FactRevision:

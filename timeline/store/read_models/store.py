@@ -287,9 +287,14 @@ class SqlProjectionStore(abc.ABC):
         """``rows`` (``queries.revisions``) decoded, with the sources of those not decoded
         before read on ``conn`` in one more statement (``queries.sources_of`` says why it
         may be a statement of its own)."""
-        missing = self._decoded.missing(rows)
-        sources = await queries.sources_of(conn, fact_sources, missing) if missing else {}
-        return [self._decoded.revision(row, sources) for row in rows]
+        found = self._decoded.kept(rows)
+        missing = [row for row, revision in zip(rows, found, strict=True) if revision is None]
+        if not missing:
+            return [revision for revision in found if revision is not None]
+        sources = await queries.sources_of(conn, fact_sources, missing)
+        # Decoded apart from the kept ones, which decoding these may evict.
+        fresh = iter([self._decoded.decoded(row, sources) for row in missing])
+        return [next(fresh) if revision is None else revision for revision in found]
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:
