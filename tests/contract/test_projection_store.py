@@ -42,6 +42,8 @@ from timeline.domain.projections.revisions import FactRevision
 from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec
 from timeline.store.factory import open_projection_store
+from timeline.store.read_models.decoded_rows import DecodedRows
+from timeline.store.read_models.store import SqlProjectionStore
 
 EVERYTHING = FactFilter(include_retracted=True)
 
@@ -512,3 +514,17 @@ async def test_a_rebuild_that_fails_leaves_the_live_tables(
     assert await projections.fact_page(AsOf(), EVERYTHING, first=500) == before
     async with projections.rebuild(TIMELINE):
         pass  # the guard was released and the shadows can be made again
+
+
+async def test_a_read_of_more_revisions_than_are_kept_decoded_decodes_them_all(
+    corpus: Corpus, projections: ProjectionStore
+) -> None:
+    """A read's rows decoded before may be evicted while the others are decoded: each is
+    still decoded, with its fact's sources."""
+    every = [corpus.rwanda, corpus.payments, corpus.meeting, corpus.scrapped, corpus.budget]
+    expected = await projections.fact_histories(every)
+    assert isinstance(projections, SqlProjectionStore)
+    projections._decoded = DecodedRows(revisions=2)
+    await projections.fact_histories(every[:1])  # some rows kept, the rest not
+    assert await projections.fact_histories(every) == expected
+    assert sum(len(history) for history in expected.values()) > 2

@@ -26,16 +26,20 @@ from timeline.store import codec
 from timeline.store.factory import create_engine
 from timeline.store.read_models.rows import (
     active_changes,
+    content_rows,
     label_rows,
     measure_row,
     named,
     reading_rows,
     revision_row,
+    source_rows,
 )
 from timeline.store.read_models.tables import (
     PROJECTION_TABLES,
+    fact_contents,
     fact_labels,
     fact_revisions,
+    fact_sources,
     figure_readings,
     measures,
     projection_checkpoints,
@@ -116,7 +120,9 @@ def _model_rows(model: TimelineModel, name: str, position: int) -> Snapshot:
         for stream in model.revisions.values():
             for revision in stream:
                 rows["fact_revisions"] += named(fact_revisions, [revision_row(revision)])
+                rows["fact_contents"] += named(fact_contents, content_rows(revision))
                 rows["fact_labels"] += named(fact_labels, label_rows(revision))
+                rows["fact_sources"] += named(fact_sources, source_rows(revision))
                 rows["figure_readings"] += named(figure_readings, reading_rows(revision))
         every_revision = [revision for stream in model.revisions.values() for revision in stream]
         rows["active_fact_changes"] = [

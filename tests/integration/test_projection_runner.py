@@ -51,12 +51,13 @@ from timeline.domain.events import (
     FactRetracted,
     FactRevised,
 )
+from timeline.domain.facts import Fact
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_at
 from timeline.domain.projections.revisions import facts_at, fold, replay_at
 from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec, migrations
-from timeline.store.fact_json import encode_fact
+from timeline.store.fact_json import encode_source
 from timeline.store.factory import create_engine, open_event_store, open_projection_store
 
 EVERYTHING = FactFilter(include_retracted=True)
@@ -157,6 +158,24 @@ async def test_a_migration_fills_its_table_as_the_projection_writes_it(
     assert await stored_rows(database_url, TIMELINE) == expected
 
 
+def whole_fact(fact: Fact) -> dict[str, Any]:
+    """``fact`` as a revision row's ``fact`` document before 0017 kept it (0009 with the
+    title and summary, 0011 without), parsed."""
+    document = {
+        "fact_id": str(fact.fact_id),
+        "content": codec.encode_content(fact.content),
+        "sources": [codec.encode_source(source) for source in fact.sources],
+        "readings": [
+            {"figure": codec.encode_figure(r.figure), "source": codec.encode_source(r.source)}
+            for r in fact.readings
+        ],
+        "status": str(fact.status),
+        "revision": fact.revision,
+    }
+    parsed: dict[str, Any] = json.loads(json.dumps(document))
+    return parsed
+
+
 async def fact_documents(url: str) -> dict[tuple[str, int], Any]:
     """Every revision's ``fact`` document, parsed, by (fact id, revision)."""
     engine = create_engine(url)
@@ -184,11 +203,71 @@ async def test_migration_0011_takes_the_title_and_summary_out_of_the_fact_docume
     await migrations.downgrade(database_url, "0010")
     # As 0009 kept them: the whole fact, title and summary included.
     whole = {
-        (str(r.fact_id), r.revision): json.loads(json.dumps(encode_fact(r.fact)))
+        (str(r.fact_id), r.revision): whole_fact(r.fact)
         for stream in fold(events).revisions.values()
         for r in stream
     }
     assert await fact_documents(database_url) == whole
+
+    await migrations.upgrade(database_url)
+    assert await stored_rows(database_url, TIMELINE) == expected
+
+
+async def revision_documents(url: str) -> dict[tuple[str, int], Any]:
+    """Every revision's ``fact`` and ``source`` documents and labels, by (fact id, revision)."""
+    engine = create_engine(url)
+    found: dict[tuple[str, int], Any] = {}
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(
+                sa.text(
+                    "SELECT fact_id, revision, CAST(fact AS TEXT), CAST(source AS TEXT)"
+                    " FROM fact_revisions"
+                )
+            )
+            for fact_id, revision, fact, source in result:
+                found[(str(UUID(str(fact_id))), revision)] = [json.loads(fact), json.loads(source)]
+            labels = await conn.execute(
+                sa.text("SELECT fact_id, revision, facet, label FROM fact_labels")
+            )
+            for fact_id, revision, facet, label in labels:
+                found[(str(UUID(str(fact_id))), revision)].append([facet, label])
+    finally:
+        await engine.dispose()
+    return {key: [*value[:2], sorted(value[2:])] for key, value in found.items()}
+
+
+async def test_migration_0017_puts_the_whole_facts_back_and_takes_them_out_again(
+    stores: Stores, database_url: str
+) -> None:
+    """Down to 0016, every revision row holds its whole fact, its event's whole source and
+    its own labels again, as the projection wrote them then; up again, the narrow rows the
+    projection writes now."""
+    head = await append_synthetic_log(stores.events, stores.clock, facts=60, seed=17)
+    await stores.runner(batch_size=25).catch_up()
+    events = await logged_events(stores.events)
+    expected = folded_rows(events, TIMELINE, head)
+    revisions = [revision for stream in fold(events).revisions.values() for revision in stream]
+    assert any(len(r.fact.sources) > 2 for r in revisions)
+    assert any(r.content_revision not in (1, r.revision) for r in revisions)
+
+    await migrations.downgrade(database_url, "0016")
+    whole = {}
+    for r in revisions:
+        fact = whole_fact(r.fact)
+        del fact["content"]["title"], fact["content"]["summary"]  # as 0011 keeps them
+        content = r.fact.content
+        labels = [
+            [facet, label]
+            for facet in ("actor", "place", "topic")
+            for label in getattr(content, f"{facet}s")
+        ]
+        whole[(str(r.fact_id), r.revision)] = [
+            fact,
+            json.loads(json.dumps(encode_source(r.source))),
+            sorted(labels),
+        ]
+    assert await revision_documents(database_url) == whole
 
     await migrations.upgrade(database_url)
     assert await stored_rows(database_url, TIMELINE) == expected

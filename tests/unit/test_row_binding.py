@@ -19,8 +19,20 @@ from sqlalchemy.dialects.postgresql import asyncpg
 from tests.unit.domain_strategies import UNHURRIED, logs
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.revisions import fold
-from timeline.store.read_models.rows import label_rows, reading_rows, revision_row
-from timeline.store.read_models.tables import fact_labels, fact_revisions, figure_readings
+from timeline.store.read_models.rows import (
+    content_rows,
+    label_rows,
+    reading_rows,
+    revision_row,
+    source_rows,
+)
+from timeline.store.read_models.tables import (
+    fact_contents,
+    fact_labels,
+    fact_revisions,
+    fact_sources,
+    figure_readings,
+)
 from timeline.store.read_models.writes import bound_rows, processor
 from timeline.store.sql.rows import json_serializer
 
@@ -79,7 +91,9 @@ def test_rows_bound_column_by_column_are_each_value_bound_alone(log: list[Logged
     revisions = [revision for stream in fold(log).revisions.values() for revision in stream]
     made = {
         fact_revisions: [revision_row(r) for r in revisions],
+        fact_contents: [row for r in revisions for row in content_rows(r)],
         fact_labels: [row for r in revisions for row in label_rows(r)],
+        fact_sources: [row for r in revisions for row in source_rows(r)],
         figure_readings: [row for r in revisions for row in reading_rows(r)],
     }
     for dialect in DIALECTS:

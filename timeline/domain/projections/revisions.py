@@ -39,6 +39,9 @@ class FactRevision:
     ``changed_fields`` names what the event changed: content fields by name, and
     ``sources``, ``readings`` or ``status``; a first revision changes nothing, it creates.
     ``reading_origins`` gives, for each of ``fact.readings``, where in the log it came in.
+    ``content_revision`` is the revision whose event gave the fact the content it has (this
+    one, or an earlier one that a corroboration or retraction kept it from): a read model
+    keeps a content once, not once per revision.
     """
 
     fact: Fact
@@ -53,6 +56,7 @@ class FactRevision:
     known_until: dt.date | None = None
     recorded_until: dt.datetime | None = None
     reading_origins: tuple[ReadingOrigin, ...] = ()
+    content_revision: int = 1
 
     @property
     def fact_id(self) -> UUID:
@@ -84,6 +88,7 @@ class FactRevision:
             known_until=successor.known_from,
             recorded_until=successor.recorded_from,
             reading_origins=self.reading_origins,
+            content_revision=self.content_revision,
         )
 
 
@@ -112,11 +117,20 @@ def advance(
         known_from=known_from,
         recorded_from=logged.recorded_at,
         reading_origins=_origins(previous, fact.readings, (logged.position, logged.recorded_at)),
+        content_revision=(
+            fact.revision
+            if previous is None or not _same(previous.fact.content, fact.content)
+            else previous.content_revision
+        ),
     )
     return (None if previous is None else previous.closed_by(current)), current
 
 
 _CONTENT_FIELDS = tuple(f.name for f in dataclasses.fields(FactContent))
+
+
+def _same(before: FactContent, after: FactContent) -> bool:
+    return before is after or before == after
 
 
 def _changed_fields(before: Fact | None, after: Fact) -> tuple[str, ...]:

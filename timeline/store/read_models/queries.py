@@ -10,18 +10,22 @@ and the known_from bound is a range on its index.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from timeline.application.read_models import TIMELINE, FactFilter, PageKey
 from timeline.domain.facts import FactStatus
 from timeline.domain.projections.visibility import AsOf
+from timeline.domain.sources import Source
+from timeline.store.read_models.rows import Row, sources_from_rows
 from timeline.store.read_models.tables import (
     active_fact_changes,
+    fact_contents,
     fact_labels,
     fact_revisions,
     figure_readings,
@@ -34,6 +38,9 @@ from timeline.store.read_models.total_rows import PERIOD_COLUMNS, PERIOD_READ, S
 from timeline.store.sql.rows import utc
 
 _LIKE_ESCAPE = "\\"
+MAX_IDS = 10_000
+"""Facts per statement: under the drivers' bound-parameter limits (32,766 on SQLite, 32,767 on
+asyncpg)."""
 
 EVERY_ACTIVE_FACT = FactFilter()
 
@@ -48,13 +55,53 @@ def _read_columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
     return [_as_text(column) if isinstance(column.type, sa.JSON) else column for column in table.c]
 
 
-REVISION_COLUMNS = _read_columns(fact_revisions)
 READING_COLUMNS = _read_columns(figure_readings)
 
 
-def revisions() -> sa.Select[Any]:
-    """Revision rows as ``DecodedRows.revision`` reads them."""
-    return sa.select(*REVISION_COLUMNS).select_from(fact_revisions)
+def revisions(
+    table: sa.Table = fact_revisions, contents: sa.Table = fact_contents
+) -> sa.Select[Any]:
+    """Revision rows with their content, as ``rows.revision_from_row`` reads them (given
+    their facts' sources, ``sources_of``); ``table`` and ``contents`` may be shadows."""
+    content = contents.c
+    columns = (content.title, content.summary, _as_text(content.content))
+    return sa.select(*_read_columns(table), *columns).select_from(
+        table.join(contents, _content_of(table, contents))
+    )
+
+
+def _content_of(table: sa.Table, contents: sa.Table) -> sa.ColumnElement[bool]:
+    content = contents.c
+    return sa.and_(content.fact_id == table.c.fact_id, content.revision == table.c.content_revision)
+
+
+async def sources_of(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[Row]
+) -> dict[UUID, list[Source]]:
+    """The sources the revision ``rows`` hold (``table``: ``fact_sources`` or its shadow),
+    by fact: one statement per ``MAX_IDS`` facts. They are not part of the statement
+    that read the rows, and need not be: a fact's sources are written once, in the
+    transaction that wrote the first revision to hold them, and every build of the read
+    model writes the same ones, so any later statement finds them as they were."""
+    needed: dict[UUID, int] = {}
+    for row in rows:
+        needed[row["fact_id"]] = max(needed.get(row["fact_id"], 0), row["sources"])
+    found: dict[UUID, list[Source]] = {fact_id: [] for fact_id in needed}
+    ordered = sorted(needed)
+    source = table.c
+    for start in range(0, len(ordered), MAX_IDS):
+        chunk = ordered[start : start + MAX_IDS]
+        statement = (
+            sa.select(source.fact_id, source.source_index, _as_text(source.source))
+            .where(
+                source.fact_id.in_(chunk),
+                source.source_index < max(needed[fact_id] for fact_id in chunk),
+            )
+            .order_by(source.fact_id, source.source_index)
+        )
+        result = await conn.execute(statement)
+        found.update(sources_from_rows(row._mapping for row in result))
+    return found
 
 
 def latest_recorded() -> sa.Select[Any]:
@@ -129,11 +176,17 @@ def matching(shape: FilterShape) -> list[sa.ColumnElement[bool]]:
             clauses.append(_labelled(facet, labels))
     if shape.text:
         pattern = sa.bindparam("text", type_=sa.String())
+        content = fact_contents.c
         clauses.append(
-            sa.or_(
-                revision.title.ilike(pattern, escape=_LIKE_ESCAPE),
-                revision.summary.ilike(pattern, escape=_LIKE_ESCAPE),
+            sa.exists()
+            .where(
+                _content_of(fact_revisions, fact_contents),
+                sa.or_(
+                    content.title.ilike(pattern, escape=_LIKE_ESCAPE),
+                    content.summary.ilike(pattern, escape=_LIKE_ESCAPE),
+                ),
             )
+            .correlate(fact_revisions)
         )
     if shape.occurred_from:
         day = sa.bindparam("occurred_from", type_=sa.Date())
@@ -455,7 +508,7 @@ def _labelled(facet: str, labels: int) -> sa.ColumnElement[bool]:
     label = fact_labels.c
     return sa.exists().where(
         label.fact_id == fact_revisions.c.fact_id,
-        label.revision == fact_revisions.c.revision,
+        label.revision == fact_revisions.c.content_revision,
         label.facet == facet,
         label.label.in_(_listed(facet, labels)),
     )

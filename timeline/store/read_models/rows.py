@@ -1,17 +1,21 @@
 """Read-model rows to and from the pure projections' values.
 
-A ``FactRevision`` is one ``fact_revisions`` row (the whole fact as JSON, plus the columns a
-page filters and orders on), its ``fact_labels`` rows and one ``figure_readings`` row per
-``Reading``. Reading a revision back needs its row alone, so it round-trips exactly: the
-runner advances from revisions read back from SQL as the fold advances from its own.
+A ``FactRevision`` is one ``fact_revisions`` row (the columns a page filters and orders on,
+its interval, its readings and references to the rest), the ``fact_contents`` row and
+``fact_labels`` rows of a content it gave, the ``fact_sources`` row of a source it brought,
+and one ``figure_readings`` row per ``Reading``. So an event writes a bounded number of
+rows, none of which grows with the fact's history. Reading a revision back needs its row,
+its content and its fact's sources, and it round-trips exactly: the runner advances from
+revisions read back from SQL as the fold advances from its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 import msgspec
 import orjson
@@ -19,20 +23,15 @@ import sqlalchemy as sa
 
 from timeline.application.read_models import PageKey
 from timeline.domain.errors import DomainError
-from timeline.domain.facts import Fact
+from timeline.domain.facts import Fact, FactStatus, FigureReading
 from timeline.domain.measures import Measure
 from timeline.domain.projections.readings import Reading, readings_of
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
 from timeline.domain.quantities import Basis, Qualifier
+from timeline.domain.sources import Source
 from timeline.domain.trusted import trusted
 from timeline.store import codec, payloads
-from timeline.store.fact_json import (
-    UndecodableFact,
-    decode_fact,
-    decode_source,
-    encode_fact,
-    encode_source,
-)
+from timeline.store.fact_json import UndecodableFact, decode_source, encode_source
 from timeline.store.sql.rows import utc
 
 _new_reading = trusted(Reading)
@@ -49,7 +48,8 @@ unbound: ``projection_writes.bound_rows`` turns them into what the driver gets."
 
 
 def revision_row(revision: FactRevision) -> RowValues:
-    content = revision.fact.content
+    fact = revision.fact
+    content = fact.content
     occurred = content.occurred
     return (
         revision.fact_id,
@@ -58,17 +58,17 @@ def revision_row(revision: FactRevision) -> RowValues:
         revision.event_type,
         list(revision.changed_fields),
         revision.reason,
-        encode_source(revision.source),
+        _event_source(revision),
         *interval(revision),
         content.kind,
-        str(revision.fact.status),
+        str(fact.status),
         occurred.text,
         occurred.earliest,
         occurred.latest,
         PageKey.of(revision).precision,
-        content.title,
-        content.summary,
-        fact_document(revision.fact),
+        revision.content_revision,
+        len(fact.sources),
+        reading_documents(fact),
         [
             [position, utc(recorded_at).isoformat()]
             for position, recorded_at in revision.reading_origins
@@ -76,27 +76,110 @@ def revision_row(revision: FactRevision) -> RowValues:
     )
 
 
+def _event_source(revision: FactRevision) -> Any:
+    """The source the revision's event cited: as the index of the fact's last source when
+    it is that one (the source a recording or corroboration brought: no second copy of
+    it), else whole (a revision's source keeps its own quote)."""
+    source = revision.source
+    sources = revision.fact.sources
+    if source is not None and (source is sources[-1] or source == sources[-1]):
+        return len(sources) - 1
+    return encode_source(source)
+
+
 IN_COLUMNS = ("title", "summary")
-"""Parts of a fact's content that its revision row keeps in columns of their own (to filter
-on), so not again in its document (migration 0011): 383 of its 1,599 bytes at 20,000
-corpus events."""
+"""Parts of a fact's content that ``fact_contents`` keeps in columns of their own (to filter
+on), so not again in its document."""
 
 
-def fact_document(fact: Fact) -> dict[str, Any]:
-    """``fact`` as its revision row's ``fact`` document."""
-    found = encode_fact(fact)
-    content = found["content"]
-    assert isinstance(content, dict)  # encode_content's
+def content_rows(revision: FactRevision) -> list[RowValues]:
+    """The ``fact_contents`` row ``revision`` writes: one if its event gave the content."""
+    if revision.content_revision != revision.revision:
+        return []
+    content = revision.fact.content
+    document = codec.encode_content(content)
     for name in IN_COLUMNS:
-        del content[name]
+        del document[name]
+    return [(revision.fact_id, revision.revision, content.title, content.summary, document)]
+
+
+def source_rows(revision: FactRevision) -> list[RowValues]:
+    """The ``fact_sources`` rows ``revision`` writes: the sources its event brought. A fact
+    only gains sources, one an event at most, so those are its last ``new`` ones."""
+    sources = revision.fact.sources
+    if revision.revision == 1:
+        new = len(sources)
+    else:
+        new = 1 if "sources" in revision.changed_fields else 0
+    return [
+        (revision.fact_id, index, codec.encode_source(sources[index]))
+        for index in range(len(sources) - new, len(sources))
+    ]
+
+
+def reading_documents(fact: Fact) -> list[list[Any]]:
+    """``fact.readings`` as [figure, source] each, the source by its index in
+    ``fact.sources`` (the fold shares the objects; equal ones do too), whole if none."""
+    if not fact.readings:
+        return []
+    sources = fact.sources
+    by_identity = {id(source): index for index, source in enumerate(sources)}
+    documents: list[list[Any]] = []
+    for reading in fact.readings:
+        source = reading.source
+        index = by_identity.get(id(source))
+        if index is None:
+            index = next((i for i, known in enumerate(sources) if known == source), None)
+        documents.append(
+            [
+                codec.encode_figure(reading.figure),
+                codec.encode_source(source) if index is None else index,
+            ]
+        )
+    return documents
+
+
+def fact_from_row(row: Row, sources: Sequence[Source]) -> Fact:
+    """The fact a revision row stands for: its columns, its content (``content``, ``title``
+    and ``summary``, joined from ``fact_contents``) and the first ``row["sources"]`` of
+    ``sources``, the fact's."""
+    try:
+        count = row["sources"]
+        if len(sources) < count:
+            raise ValueError(f"{count} sources, {len(sources)} stored")
+        held = tuple(sources[:count])
+        content = {**document(row["content"]), **{name: row[name] for name in IN_COLUMNS}}
+        return Fact(
+            fact_id=row["fact_id"],
+            content=codec.decode_content(content),
+            sources=held,
+            readings=tuple(
+                FigureReading(
+                    figure=codec.decode_figure(figure),
+                    source=held[source] if type(source) is int else codec.decode_source(source),
+                )
+                for figure, source in document(row["readings"])
+            ),
+            status=FactStatus(row["status"]),
+            revision=row["revision"],
+        )
+    except KeyError as error:
+        raise UndecodableFact(f"fact {row['fact_id']}: missing {error.args[0]}") from error
+    except (DomainError, IndexError, TypeError, ValueError) as error:
+        raise UndecodableFact(f"fact {row['fact_id']}: {error}") from error
+
+
+def sources_from_rows(rows: Iterable[Row]) -> dict[UUID, list[Source]]:
+    """``fact_sources`` rows, in (fact id, index) order, as each fact's sources."""
+    found: dict[UUID, list[Source]] = {}
+    for row in rows:
+        held = found.setdefault(row["fact_id"], [])
+        if row["source_index"] != len(held):
+            raise UndecodableFact(f"fact {row['fact_id']}: source {len(held)} is missing")
+        source = decode_source(document(row["source"]))
+        assert source is not None  # the column is NOT NULL
+        held.append(source)
     return found
-
-
-def fact_from_row(row: Row) -> Fact:
-    """The fact a revision row holds: its document with the columns put back."""
-    found = document(row["fact"])
-    content = {**found["content"], **{name: row[name] for name in IN_COLUMNS}}
-    return decode_fact({**found, "content": content})
 
 
 def interval(revision: FactRevision) -> tuple[Any, Any, Any, Any]:
@@ -111,6 +194,9 @@ def interval(revision: FactRevision) -> tuple[Any, Any, Any, Any]:
 
 
 def label_rows(revision: FactRevision) -> list[RowValues]:
+    """The ``fact_labels`` rows of the content ``revision`` gave, if it gave one."""
+    if revision.content_revision != revision.revision:
+        return []
     content = revision.fact.content
     fact_id, number = revision.fact_id, revision.revision
     return [
@@ -189,15 +275,21 @@ def document(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str) else value
 
 
-def revision_from_row(row: Row) -> FactRevision:
+def revision_from_row(row: Row, sources: Sequence[Source]) -> FactRevision:
+    """The revision a ``fact_revisions`` row (with its content) stands for, given its
+    fact's sources (``sources_from_rows``)."""
+    fact = fact_from_row(row, sources)
+    held = fact.sources
     return FactRevision(
-        fact=fact_from_row(row),
+        fact=fact,
         revision=row["revision"],
         position=row["position"],
         event_type=row["event_type"],
         changed_fields=tuple(document(row["changed_fields"])),
         reason=row["reason"],
-        source=decode_source(document(row["source"])),
+        source=held[source]
+        if type(source := document(row["source"])) is int
+        else decode_source(source),
         known_from=row["known_from"],
         recorded_from=utc(row["recorded_from"]),
         known_until=row["known_until"],
@@ -206,6 +298,7 @@ def revision_from_row(row: Row) -> FactRevision:
             (int(position), utc(dt.datetime.fromisoformat(recorded_at)))
             for position, recorded_at in document(row["reading_origins"])
         ),
+        content_revision=row["content_revision"],
     )
 
 

@@ -47,12 +47,13 @@ from timeline.domain.projections.revisions import FactRevision, RegisteredMeasur
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.read_models import queries as queries
 from timeline.store.read_models.decoded_rows import DecodedRows
-from timeline.store.read_models.rows import mapping, measure_from_row, reading_from_row
+from timeline.store.read_models.rows import Row, mapping, measure_from_row, reading_from_row
 from timeline.store.read_models.settled_pages import SettledPages
 from timeline.store.read_models.shadows import create_shadows, drop_shadows, shadow_of
 from timeline.store.read_models.statements import CompiledRead, compiled_read
 from timeline.store.read_models.tables import (
     PROJECTION_TABLES,
+    fact_sources,
     projection_checkpoints,
     total_readings,
 )
@@ -154,12 +155,13 @@ class SqlProjectionStore(abc.ABC):
         values = queries.page_values(as_of, criteria, first, after)
         async with self._reading() as conn:
             rows = await _page_read(conn.dialect, shape).rows(conn, values)
-        head = rows[0]  # the anchor's row is there even when the page is empty
+            head = rows[0]  # the anchor's row is there even when the page is empty
+            found = rows if head["fact_id"] is not None else []
+            revisions = await self._decode(conn, found[:first])
         position = int(head["page_position"] or 0)
         latest = None if head["page_latest"] is None else utc(head["page_latest"])
-        found = rows if head["fact_id"] is not None else []
         page = FactPage(
-            revisions=tuple(self._decoded.revision(row) for row in found[:first]),
+            revisions=tuple(revisions),
             total=int(head["page_total"]) if count else None,
             has_more=len(found) > first,
             position=position,
@@ -291,8 +293,21 @@ class SqlProjectionStore(abc.ABC):
 
     async def _revisions(self, statement: sa.Select[Any]) -> list[FactRevision]:
         async with self._reading() as conn:
-            result = await conn.execute(statement)
-            return [self._decoded.revision(mapping(row)) for row in result]
+            rows = [mapping(row) for row in await conn.execute(statement)]
+            return await self._decode(conn, rows)
+
+    async def _decode(self, conn: AsyncConnection, rows: Sequence[Row]) -> list[FactRevision]:
+        """``rows`` (``queries.revisions``) decoded, with the sources of those not decoded
+        before read on ``conn`` in one more statement (``queries.sources_of`` says why it
+        may be a statement of its own)."""
+        found = self._decoded.kept(rows)
+        missing = [row for row, revision in zip(rows, found, strict=True) if revision is None]
+        if not missing:
+            return [revision for revision in found if revision is not None]
+        sources = await queries.sources_of(conn, fact_sources, missing)
+        # Decoded apart from the kept ones, which decoding these may evict.
+        fresh = iter([self._decoded.decoded(row, sources) for row in missing])
+        return [next(fresh) if revision is None else revision for revision in found]
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:

@@ -5,7 +5,9 @@ database gets them from migration 0002 only. Two projections own them:
 
 * ``timeline``: ``fact_revisions`` (one row per revision of a fact, current on the half-open
   interval [known_from, known_until) x [recorded_from, recorded_until); a NULL until means
-  still current), its ``fact_labels`` (topics, actors and places, to filter on) and
+  still current), the ``fact_contents`` and ``fact_sources`` its rows refer to (each
+  written once, when it comes in), the contents' ``fact_labels`` (topics, actors and
+  places, to filter on) and
   ``figure_readings`` (one row per reading per revision, with the revision's interval),
   and ``active_fact_changes`` (by how much the number of active facts changes on each
   knowledge day, which a page's unfiltered total is the running sum of); for running
@@ -14,8 +16,8 @@ database gets them from migration 0002 only. Two projections own them:
 * ``measures``: the measure registry.
 
 Revision and reading rows are written once and only ever updated to close their interval
-when the next revision of the fact arrives; labels never change; a day's change is added
-to as revisions open and close.
+when the next revision of the fact arrives; contents, sources and labels never change; a
+day's change is added to as revisions open and close.
 """
 
 from __future__ import annotations
@@ -112,11 +114,14 @@ fact_revisions = sa.Table(
     # 0 YEAR, 1 MONTH, 2 DAY: a timeline lists the coarser date first on the same day, so
     # the rank, not the name, is what the page is ordered by.
     sa.Column("occurred_precision", sa.SmallInteger(), nullable=False),
-    sa.Column("title", sa.Text(), nullable=False),
-    sa.Column("summary", sa.Text(), nullable=False),
-    # The whole Fact (timeline.store.fact_json): what a reader decodes; the columns above
-    # are only there to filter and order on.
-    sa.Column("fact", RevisionJSON, nullable=False),
+    # The fact at this revision is the columns above and references to what it shares
+    # with its other revisions (migration 0017): its content is fact_contents' row of
+    # (fact_id, content_revision), its sources the first ``sources`` of fact_sources'.
+    sa.Column("content_revision", sa.Integer(), nullable=False),
+    sa.Column("sources", sa.Integer(), nullable=False),
+    # [[figure, source], ...] per reading of the fact, the source by its index in the
+    # fact's sources (or whole, if it is none of them): a few per revision at most.
+    sa.Column("readings", RevisionJSON, nullable=False),
     # [[position, recorded_at], ...] per reading of the fact: where each came into the log,
     # which the next revision carries over (FactRevision.reading_origins).
     sa.Column("reading_origins", RevisionJSON, nullable=False),
@@ -137,9 +142,34 @@ fact_revisions = sa.Table(
     sa.Index("ix_fact_revisions_recorded_from", "recorded_from"),
 )
 
+fact_contents = sa.Table(
+    "fact_contents",
+    metadata,
+    # A fact's content, written by the revision that gave it (FactRevision.content_revision)
+    # and shared by every later revision until the next: what a corroboration or a
+    # retraction writes no more. The title and summary in columns, to filter on, and the
+    # rest as the codec writes it.
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("revision", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("summary", sa.Text(), nullable=False),
+    sa.Column("content", RevisionJSON, nullable=False),
+)
+
+fact_sources = sa.Table(
+    "fact_sources",
+    metadata,
+    # A fact's sources, each written once by the event that brought it: a fact only ever
+    # gains sources, one an event at most, so a revision's are the first of them.
+    sa.Column("fact_id", sa.Uuid(), primary_key=True),
+    sa.Column("source_index", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("source", RevisionJSON, nullable=False),
+)
+
 fact_labels = sa.Table(
     "fact_labels",
     metadata,
+    # Per content (``revision`` is fact_contents' revision), not per fact revision.
     sa.Column("fact_id", sa.Uuid(), primary_key=True),
     sa.Column("revision", sa.Integer(), primary_key=True, autoincrement=False),
     sa.Column("facet", sa.Text(), primary_key=True),
@@ -276,7 +306,9 @@ projection_checkpoints = sa.Table(
 PROJECTION_TABLES: dict[str, tuple[sa.Table, ...]] = {
     "timeline": (
         fact_revisions,
+        fact_contents,
         fact_labels,
+        fact_sources,
         figure_readings,
         active_fact_changes,
         total_readings,

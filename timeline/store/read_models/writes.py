@@ -26,9 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from timeline.application.ports import Clock
 from timeline.application.read_models import ProjectionChanges
 from timeline.domain.projections.revisions import FactRevision
+from timeline.store.read_models import queries
 from timeline.store.read_models.rows import (
     RowValues,
     active_changes,
+    content_rows,
     interval,
     label_rows,
     mapping,
@@ -36,12 +38,15 @@ from timeline.store.read_models.rows import (
     reading_rows,
     revision_from_row,
     revision_row,
+    source_rows,
 )
 from timeline.store.read_models.tables import (
     JSONText,
     active_fact_changes,
+    fact_contents,
     fact_labels,
     fact_revisions,
+    fact_sources,
     figure_readings,
     measures,
     projection_checkpoints,
@@ -54,8 +59,6 @@ from timeline.store.sql.rows import utc
 
 TableSet = Mapping[str, sa.Table]
 """A projection's tables by their live names: the live tables, or their shadows."""
-
-_MAX_IDS = 10_000
 
 
 class BulkInsert(Protocol):
@@ -96,7 +99,9 @@ LIVE: TableSet = {
     table.name: table
     for table in (
         fact_revisions,
+        fact_contents,
         fact_labels,
+        fact_sources,
         figure_readings,
         active_fact_changes,
         total_readings,
@@ -192,26 +197,32 @@ class SqlBatch:
         return self._position if self.saved is None else self.saved
 
     async def open_revisions(self, fact_ids: Collection[UUID]) -> dict[UUID, FactRevision]:
-        table = self._tables[fact_revisions.name]
+        tables = self._tables
+        table = tables[fact_revisions.name]
+        read = queries.revisions(table, tables[fact_contents.name])
         ordered = sorted(fact_ids)
         revisions: dict[UUID, FactRevision] = {}
-        # One statement for any batch up to _MAX_IDS facts; beyond, stay under the drivers'
-        # bound-parameter limits (32,766 on SQLite, 32,767 on asyncpg).
-        for start in range(0, len(ordered), _MAX_IDS):
-            chunk = ordered[start : start + _MAX_IDS]
+        # One statement for any batch up to MAX_IDS facts.
+        for start in range(0, len(ordered), queries.MAX_IDS):
+            chunk = ordered[start : start + queries.MAX_IDS]
             result = await self._conn.execute(
-                sa.select(table).where(table.c.fact_id.in_(chunk), table.c.known_until.is_(None))
+                read.where(table.c.fact_id.in_(chunk), table.c.known_until.is_(None))
             )
-            for row in result:
-                revision = revision_from_row(mapping(row))
+            rows = [mapping(row) for row in result]
+            sources = await queries.sources_of(self._conn, tables[fact_sources.name], rows)
+            for row in rows:
+                revision = revision_from_row(row, sources[row["fact_id"]])
                 revisions[revision.fact_id] = revision
         return revisions
 
     async def save(self, changes: ProjectionChanges, position: int) -> None:
         if position < self.position:
             raise ValueError(f"checkpoint {position} would go back from {self.position}")
-        await self._insert(fact_revisions.name, [revision_row(r) for r in changes.opened])
-        await self._insert(fact_labels.name, [row for r in changes.opened for row in label_rows(r)])
+        opened = changes.opened
+        await self._insert(fact_revisions.name, [revision_row(r) for r in opened])
+        await self._insert(fact_contents.name, [row for r in opened for row in content_rows(r)])
+        await self._insert(fact_labels.name, [row for r in opened for row in label_rows(r)])
+        await self._insert(fact_sources.name, [row for r in opened for row in source_rows(r)])
         await self._insert(
             figure_readings.name, [row for r in changes.opened for row in reading_rows(r)]
         )
