@@ -138,7 +138,7 @@ async def test_a_rebuild_equals_the_fold_whatever_it_keeps_in_memory(
     [
         pytest.param("0006", "active_fact_changes", 50, 7, id="0007-day-changes"),
         pytest.param("0009", "total_amounts", 10, 8, id="0010-period-states"),
-        pytest.param("0016", "total_periods", 10, 9, id="0018-first-known-days"),
+        pytest.param("0017", "total_periods", 10, 9, id="0018-first-known-days"),
     ],
 )
 async def test_a_migration_fills_its_table_as_the_projection_writes_it(
