@@ -59,6 +59,7 @@ from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec, migrations
 from timeline.store.fact_json import encode_source
 from timeline.store.factory import create_engine, open_event_store, open_projection_store
+from timeline.store.read_models import total_writes
 
 EVERYTHING = FactFilter(include_retracted=True)
 
@@ -131,6 +132,22 @@ async def test_a_rebuild_equals_the_fold_whatever_it_keeps_in_memory(
         assert await stored_rows(database_url, name) == folded_rows(events, name, head)
         assert await runner.rebuild(name) == head
         assert await stored_rows(database_url, name) == folded_rows(events, name, head)
+
+
+@pytest.mark.parametrize("held", [1, 5])
+async def test_a_rebuild_settles_the_totals_a_few_periods_at_a_time(
+    stores: Stores, database_url: str, monkeypatch: pytest.MonkeyPatch, held: int
+) -> None:
+    """The rebuild's settling writes the states of the periods it has worked out while it
+    still reads the later periods' readings (so that a million events' readings are never
+    held at once): written in many pieces, every row is still the fold's."""
+    monkeypatch.setattr(total_writes, "SETTLE_ROWS", held)
+    head = await append_synthetic_log(stores.events, stores.clock, facts=150, seed=11)
+    events = await logged_events(stores.events)
+    assert await stores.runner(batch_size=40).rebuild(TIMELINE) == head
+    rows = await stored_rows(database_url, TIMELINE)
+    assert rows == folded_rows(events, TIMELINE, head)
+    assert len(rows["total_amounts"]) > 10 * held  # settled in many writes
 
 
 @pytest.mark.parametrize(

@@ -292,35 +292,50 @@ def period_spans(
 ) -> dict[Period, tuple[frozenset[str], dict[str, list[Span]]]]:
     """Every period of ``known``, its units and its spans in each: what the tables hold
     for those readings, worked out from scratch (a migration's fill, the tests' fold)."""
+    return {period: _spans_of(period, rows) for period, rows in _by_period(known).items()}
+
+
+def _by_period(known: Iterable[KnownReading]) -> dict[Period, list[KnownReading]]:
     by_period: defaultdict[Period, list[KnownReading]] = defaultdict(list)
     for row in known:
         by_period[period_of(row[0])].append(row)
-    found = {}
-    for period, rows in by_period.items():
-        units = units_of(reading for reading, _, _ in rows)
-        key = period_key(period)
-        found[period] = (units, {unit: spans(key, rows, unit) for unit in sorted(units)})
-    return found
+    return by_period
+
+
+def _spans_of(
+    period: Period, rows: list[KnownReading]
+) -> tuple[frozenset[str], dict[str, list[Span]]]:
+    units = units_of(reading for reading, _, _ in rows)
+    key = period_key(period)
+    return units, {unit: spans(key, rows, unit) for unit in sorted(units)}
+
+
+def settled_rows(
+    period: Period, known: list[KnownReading]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``total_periods`` row and the ``total_amounts`` rows of one period, worked out
+    from scratch from every reading of it (``known``, all of that period): periods are
+    independent of each other, so a rebuild settles them one at a time."""
+    units, by_unit = _spans_of(period, known)
+    first_known = min(known_from for _, known_from, _ in known)
+    return (
+        {**period_row(period), "units": units_text(units), "first_known": first_known},
+        [amount_row(period, unit, span) for unit, found in by_unit.items() for span in found],
+    )
 
 
 def total_rows(known: Iterable[RevisionReading]) -> dict[str, list[dict[str, Any]]]:
     """The rows of the totals' tables for ``known``, every reading of every revision."""
     known = list(known)
-    periods = period_spans((reading, start, end) for reading, _, start, end in known)
-    first_known: dict[Period, dt.date] = {}
-    for reading, _, known_from, _ in known:
-        period = period_of(reading)
-        first_known[period] = min(first_known.get(period, known_from), known_from)
+    periods: list[dict[str, Any]] = []
+    amounts: list[dict[str, Any]] = []
+    by_period = _by_period((reading, start, end) for reading, _, start, end in known)
+    for period, rows in by_period.items():
+        period_found, amounts_found = settled_rows(period, rows)
+        periods.append(period_found)
+        amounts.extend(amounts_found)
     return {
         "total_readings": [reading_row(row) for row in known],
-        "total_periods": [
-            {**period_row(period), "units": units_text(units), "first_known": first_known[period]}
-            for period, (units, _) in periods.items()
-        ],
-        "total_amounts": [
-            amount_row(period, unit, span)
-            for period, (_, by_unit) in periods.items()
-            for unit, found in by_unit.items()
-            for span in found
-        ],
+        "total_periods": periods,
+        "total_amounts": amounts,
     }

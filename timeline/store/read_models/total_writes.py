@@ -37,7 +37,7 @@ from timeline.store.read_models.total_rows import (
     reading_row,
     revision_readings,
     row_period,
-    total_rows,
+    settled_rows,
     units_text,
 )
 
@@ -101,21 +101,54 @@ async def write_totals(
         await _replace_states(conn, tables, insert, touched, kept)
 
 
+SETTLE_ROWS = 2_000
+"""Amount rows a rebuild's settling holds before it writes them."""
+
+
 async def settle_totals(
     conn: AsyncConnection, tables: Mapping[str, sa.Table], insert: Insert
 ) -> None:
     """Fill a rebuild's empty ``total_periods`` and ``total_amounts`` from its readings, as
-    a fold of them from scratch (``total_rows``) would."""
+    a fold of them from scratch (``total_rows``) would.
+
+    One period at a time, streamed in key order: at a million events the readings are some
+    130,000 documents (110 MB of text) and their states 60,000 rows, and holding them all
+    at once made the rebuild's peak memory 700 MB."""
     readings = tables[total_readings.name].c
-    result = await conn.execute(
-        sa.select(readings.reading, readings.revision, readings.known_from, readings.known_until)
+    result = await conn.stream(
+        sa.select(readings.reading, readings.known_from, readings.known_until).order_by(
+            *(readings[name] for name in PERIOD_COLUMNS)
+        )
     )
-    found = total_rows(
-        (reading_from_text(text), revision, known_from, known_until)
-        for text, revision, known_from, known_until in result
-    )
-    for table in (total_periods, total_amounts):
-        await insert(table.name, _values(table, found[table.name]))
+    periods: list[dict[str, Any]] = []
+    amounts: list[dict[str, Any]] = []
+
+    async def write() -> None:
+        await insert(total_periods.name, _values(tables[total_periods.name], periods))
+        await insert(total_amounts.name, _values(tables[total_amounts.name], amounts))
+        periods.clear()
+        amounts.clear()
+
+    def settle(period: Period, held: list[KnownReading]) -> None:
+        period_found, amounts_found = settled_rows(period, held)
+        periods.append(period_found)
+        amounts.extend(amounts_found)
+
+    current: Period | None = None
+    held: list[KnownReading] = []
+    async for text, known_from, known_until in result:
+        reading = reading_from_text(text)
+        period = period_of(reading)
+        if period != current:
+            if current is not None:
+                settle(current, held)
+                if len(amounts) >= SETTLE_ROWS:
+                    await write()
+            current, held = period, []
+        held.append((reading, known_from, known_until))
+    if current is not None:
+        settle(current, held)
+    await write()
 
 
 async def _periods(
