@@ -9,7 +9,7 @@ trusts the log (``codec``), since only the projection ever wrote it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
@@ -18,6 +18,7 @@ from uuid import UUID
 
 import msgspec
 import orjson
+from cachetools import LRUCache
 
 from timeline.domain.projections.readings import PeriodKey, Reading, readings_of
 from timeline.domain.projections.revisions import FactRevision
@@ -215,16 +216,25 @@ def _read_side(data: _StoredSide) -> Side:
     )
 
 
-STATES_KEPT = 4_096
-"""Decoded states a store keeps: about 5 KB each with their row's own text (20 MB). At a
-million events a total reads ~250 states, and 200 totals at random K and measure met about
-4,100 different ones (92% of the reads found, 97% over the next 800)."""
+STATE_TEXT_KEPT = 2 * 2**20
+"""How much of their rows' JSON text the decoded states a store keeps may stand for: 2 MB,
+some 10 MB of objects. At a million events a state's readings are about 1 KB of text, so
+this keeps some 2,000 states; a total there reads ~250, at random K and measure. Measured
+at a million events (SQLite, the bench's totals at random K): p50 4.4 ms with 2 MB, 7.2
+with 1 MB, 4.0-4.4 with 4 MB, 9-10 ms with none (item 35). Counted by text, not by number: a period
+that keeps gaining readings (the soak writes every fact into one) has a new state, as large
+as all its readings, after each batch, and 4,096 states held by number grew each API worker
+by 70-120% in the soak's minute; 4 MB grew them 13-15%, 2 MB 6%, none 5%. A state over a
+64th of the budget is not kept at all: so large a state is such a period's, replaced by the
+next batch, and it would push out dozens of small ones that stay."""
 
 DecodeState = Callable[[tuple[Any, ...]], PeriodState]
 
 
-def decoded_states(kept: int = STATES_KEPT) -> DecodeState:
-    """``state_of``, remembering the ``kept`` states last decoded by their values.
+def decoded_states(kept_text: int = STATE_TEXT_KEPT) -> DecodeState:
+    """``state_of``, remembering the states last decoded, by their values, for as long as
+    their rows' JSON text adds up to at most ``kept_text`` characters; none over a 64th of
+    that.
 
     A state is a pure function of its row's ``STATE_READ`` values (a state row is never
     changed: a batch deletes it and writes another), and a period that stopped changing
@@ -232,7 +242,25 @@ def decoded_states(kept: int = STATES_KEPT) -> DecodeState:
     The values are the key: they are the row's whole content, so no stale state can be
     found (the row's key columns would not do: a batch replaces a period's states from a
     day on, same keys, other content)."""
-    return functools.lru_cache(maxsize=kept)(state_of)
+    kept: LRUCache[tuple[Any, ...], tuple[PeriodState, int]] = LRUCache(
+        kept_text, getsizeof=operator.itemgetter(1)
+    )
+
+    def decoded(values: tuple[Any, ...]) -> PeriodState:
+        found = kept.get(values)
+        if found is not None:
+            return found[0]
+        state = state_of(values)
+        text = len(values[_READINGS_AT]) + len(values[_CONFLICT_AT] or "")
+        if text <= kept_text // 64:
+            kept[values] = (state, text)
+        return state
+
+    return decoded
+
+
+_READINGS_AT = STATE_READ.index("readings")
+_CONFLICT_AT = STATE_READ.index("conflict")
 
 
 def state_of(values: tuple[Any, ...]) -> PeriodState:
