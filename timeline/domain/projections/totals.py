@@ -247,13 +247,14 @@ def _series(counted: tuple[Amount, ...], days: list[dt.date]) -> Iterable[TotalP
     fact_ids: dict[UUID, None] = {}
     summed: tuple[UUID, ...] = ()
     for day in days:
-        if index < len(counted) and counted[index].period.latest <= day:
-            while index < len(counted) and counted[index].period.latest <= day:
-                amount = counted[index]
-                total, bounds = total + amount.value, bounds + amount.bounds
-                fact_ids.update(dict.fromkeys(amount.fact_ids))
-                contested = contested or amount.contested
-                index += 1
+        start = index
+        while index < len(counted) and counted[index].period.latest <= day:
+            amount = counted[index]
+            total, bounds = total + amount.value, bounds + amount.bounds
+            fact_ids.update(dict.fromkeys(amount.fact_ids))
+            contested = contested or amount.contested
+            index += 1
+        if index != start:
             summed = tuple(fact_ids)  # one tuple for every point until the next term
         yield _new_point(date=day, total=total, bounds=bounds, fact_ids=summed, contested=contested)
 

@@ -68,7 +68,6 @@ async def write_totals(
     readings = tables[total_readings.name]
     touched: dict[Period, dt.date] = {}
     units: dict[Period, frozenset[str]] = {}
-    first_known: dict[Period, dt.date] = {}
     rows = []
     for known in revision_readings(changes.opened):
         reading, _, known_from, _ = known
@@ -76,7 +75,7 @@ async def write_totals(
         rows.append(reading_row(known))
         touched[period] = min(touched.get(period, known_from), known_from)
         units[period] = units.get(period, reading.figure.units) & reading.figure.units
-        first_known[period] = min(first_known.get(period, known_from), known_from)
+    first_known = dict(touched)  # the new readings' own; closings only move touched on
     closing = []
     for revision in changes.closed:
         until = revision.known_until
