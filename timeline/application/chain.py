@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -304,6 +304,32 @@ def content_tail(
         f'"reported":{_reported_text(reported)},"schema_version":{int(schema_version)},'
         f'"stream_id":{_string(stream_id)},"stream_version":{int(stream_version)}}}'
     )
+
+
+def chained_hashes(
+    previous_hash: str,
+    first_position: int,
+    recorded_at: str,
+    befores: Sequence[str],
+    payloads: Sequence[str],
+    tails: Sequence[str],
+) -> list[str]:
+    """The hashes of consecutive events at ``first_position`` onwards, all recorded at
+    ``recorded_at`` (as ``utc_iso`` gives it), each given as ``content_before_payload``,
+    its payload's canonical text and ``content_tail``: for each, ``chain_hash`` of the one
+    before and ``spliced(head_with_payload(before, payload), position, recorded_at,
+    tail)``, in one text and one digest per event (the append path's loop)."""
+    sha256 = hashlib.sha256
+    at = f',"recorded_at":"{recorded_at}",'
+    previous = previous_hash
+    hashes = []
+    for position, (before, payload, tail) in enumerate(
+        zip(befores, payloads, tails, strict=True), first_position
+    ):
+        text = f"{previous}\n{before}{payload}{AFTER_PAYLOAD}{position}{at}{tail}"
+        previous = sha256(text.encode("utf-8")).hexdigest()
+        hashes.append(previous)
+    return hashes
 
 
 def _occurred_text(occurred: OccurredTime | None) -> str:

@@ -185,7 +185,9 @@ def _arguments(
     now: dt.datetime,
 ) -> tuple[Any, ...]:
     """``timeline_append``'s arguments: each column as an array, and each event's
-    canonical content around its position and time, its payload given once."""
+    canonical content around its position and time, its payload given once; the four JSON
+    texts joined into one text each (asyncpg grows an array's buffer 1 KiB at a time past
+    64 KiB, a reallocation per payload of a batch; migration 0020)."""
     events = [item.event for item in encoded]
     occurred = [event.occurred for event in events]
     reported = [event.reported for event in events]
@@ -203,11 +205,16 @@ def _arguments(
         [None if o is None else o.latest for o in occurred],
         [None if r is None else r.edtf for r in reported],
         [None if r is None else r.latest for r in reported],
-        [item.payload_column for item in encoded],
-        [item.metadata_text for item in encoded],
-        [_head(item) for item in encoded],
-        [item.tail for item in encoded],
+        _SEPARATOR.join([item.payload_column for item in encoded]),
+        _SEPARATOR.join([item.metadata_text for item in encoded]),
+        _SEPARATOR.join([_head(item) for item in encoded]),
+        _SEPARATOR.join([item.tail for item in encoded]),
     )
+
+
+_SEPARATOR = "\x1f"
+"""Between the events' texts in ``timeline_append``'s four text arguments (migration
+0020): JSON escapes every control character, so none of these texts holds one."""
 
 
 def _head(item: EncodedEvent) -> str:

@@ -16,11 +16,9 @@ import msgspec
 from timeline.application.chain import (
     GENESIS_HASH,
     canonical_form,
-    chain_hash,
+    chained_hashes,
     content_before_payload,
     content_tail,
-    head_with_payload,
-    spliced,
 )
 from timeline.application.chain import utc_iso as _utc_iso
 from timeline.application.records import (
@@ -168,37 +166,6 @@ def sqlite_datetime_text(moment: dt.datetime) -> str:
     return utc(moment).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def sqlite_event_rows(placed: Placed) -> list[tuple[Any, ...]]:
-    """The ``events`` rows of ``placed`` for the raw ``sqlite3`` driver, each column in the
-    form SQLAlchemy's types give it (UUID as 32 hex digits, dates and times as ISO text)."""
-    recorded_at = sqlite_datetime_text(placed.recorded_at)
-    position, version, stream_id = placed.head.position, placed.version, placed.stream_id
-    rows = []
-    for offset, (item, hash_) in enumerate(zip(placed.events, placed.hashes, strict=True), 1):
-        event = item.event
-        occurred, reported = event.occurred, event.reported
-        rows.append(
-            (
-                position + offset,
-                event.event_id.hex,
-                stream_id,
-                version + offset,
-                event.event_type,
-                event.schema_version,
-                None if occurred is None else occurred.edtf,
-                None if occurred is None else occurred.earliest.isoformat(),
-                None if occurred is None else occurred.latest.isoformat(),
-                None if reported is None else reported.edtf,
-                None if reported is None else reported.latest.isoformat(),
-                recorded_at,
-                item.payload_column,
-                item.metadata_text,
-                hash_,
-            )
-        )
-    return rows
-
-
 @functools.lru_cache(maxsize=4096)
 def metadata_from_text(text: str) -> EventMetadata:
     """The metadata in a column's JSON; memoised, as most events repeat their writer's."""
@@ -297,48 +264,57 @@ def _metadata_text(metadata: EventMetadata) -> str:
     return canonical_form(metadata.to_json())[0]
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
-    """Encoded events given their positions after ``head``, their time and their hashes."""
-
-    stream_id: str
-    head: Head
-    version: int
-    """The stream's version before these events."""
-    recorded_at: dt.datetime
-    events: Sequence[EncodedEvent]
-    hashes: list[str]
-
-
-def place(
+def sqlite_event_rows(
     events: Sequence[EncodedEvent],
     *,
     stream_id: str,
     head: Head,
     version: int,
     now: dt.datetime,
-) -> Placed:
-    """Chain ``events`` after ``head``; ``recorded_at`` is ``now`` held to the head's time,
-    so that it never decreases along the log. ``version`` must be the one the events were
-    encoded after (their tails hold their versions). SQLite's append does this in Python;
-    PostgreSQL's ``timeline_append`` does the same on the server (migration 0009), on the
-    same canonical bytes (``chain.content_parts``)."""
+) -> tuple[list[tuple[Any, ...]], dt.datetime]:
+    """``events`` chained after ``head`` as the ``events`` rows of the raw ``sqlite3``
+    driver, and the time they are recorded at: ``now`` held to the head's time, so that it
+    never decreases along the log. ``version`` is the stream's before them, the one they
+    were encoded after (their tails hold their versions). Each column is in the form
+    SQLAlchemy's types give it (UUID as 32 hex digits, dates and times as ISO text).
+
+    SQLite's append hashes here, in Python; PostgreSQL's ``timeline_append`` does the same
+    on the server (migration 0009), on the same canonical bytes (``chain.content_parts``)."""
     recorded_at = utc(now)
     if head.recorded_at is not None and recorded_at < head.recorded_at:
         recorded_at = head.recorded_at
-    recorded_iso = _utc_iso(recorded_at)
-    previous = head.hash
-    hashes = []
-    for position, encoded in enumerate(events, head.position + 1):
-        before_position = head_with_payload(encoded.before, encoded.payload_text)
-        content = spliced(before_position, position, recorded_iso, encoded.tail)
-        previous = chain_hash(previous, content.encode("utf-8"))
-        hashes.append(previous)
-    return Placed(
-        stream_id=stream_id,
-        head=head,
-        version=version,
-        recorded_at=recorded_at,
-        events=events,
-        hashes=hashes,
+    hashes = chained_hashes(
+        head.hash,
+        head.position + 1,
+        _utc_iso(recorded_at),
+        [item.before for item in events],
+        [item.payload_text for item in events],
+        [item.tail for item in events],
     )
+    at = sqlite_datetime_text(recorded_at)
+    rows = []
+    position, version_after = head.position, version - head.position
+    for item, hash_ in zip(events, hashes, strict=True):
+        position += 1
+        event = item.event
+        occurred, reported = event.occurred, event.reported
+        rows.append(
+            (
+                position,
+                event.event_id.hex,
+                stream_id,
+                version_after + position,
+                event.event_type,
+                event.schema_version,
+                None if occurred is None else occurred.edtf,
+                None if occurred is None else occurred.earliest.isoformat(),
+                None if occurred is None else occurred.latest.isoformat(),
+                None if reported is None else reported.edtf,
+                None if reported is None else reported.latest.isoformat(),
+                at,
+                item.payload_column,
+                item.metadata_text,
+                hash_,
+            )
+        )
+    return rows, recorded_at

@@ -41,7 +41,6 @@ from timeline.store.sql.rows import (
     EncodedEvent,
     Head,
     json_serializer,
-    place,
     sqlite_datetime,
     sqlite_datetime_text,
     sqlite_event_rows,
@@ -205,8 +204,9 @@ def _append_locked(
             )
     if version != expected_version:
         raise ConcurrencyError(stream_id, expected_version, version)
-    placed = place(encoded, stream_id=stream_id, head=head, version=version, now=now)
-    rows = sqlite_event_rows(placed)
+    rows, recorded_at = sqlite_event_rows(
+        encoded, stream_id=stream_id, head=head, version=version, now=now
+    )
     if len(rows) == 1:
         connection.execute(_INSERT, rows[0])
     else:
@@ -216,7 +216,7 @@ def _append_locked(
         first_position=head.position + 1,
         last_position=head.position + len(rows),
         stream_version=version + len(rows),
-        recorded_at=placed.recorded_at,
+        recorded_at=recorded_at,
     )
     if idempotency_key is not None:
         connection.execute(
