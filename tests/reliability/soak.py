@@ -56,6 +56,14 @@ WORKERS = 2
 MAX_GROWTH = 0.10
 
 
+class SoakFailed(AssertionError):
+    """A check of the run failed; ``figures`` are what it measured all the same."""
+
+    def __init__(self, reason: str, figures: SoakFigures) -> None:
+        super().__init__(reason)
+        self.figures = figures
+
+
 @dataclass(frozen=True)
 class SoakSize:
     seconds: float
@@ -342,12 +350,22 @@ def judge(
     )
     # About thirty samples are enough to show the curve.
     figures.rss_samples_mb = [round(mb, 1) for _, mb in megabytes[:: max(1, len(megabytes) // 30)]]
-    assert not failed, f"{len(failed)} requests failed, e.g. {failed[:3]}"
-    assert visibility.seconds, "no probe ran"
-    assert not visibility.stale, f"{visibility.stale} reads missed the write they asked for"
-    assert figures.rss_growth_after_warm_up < MAX_GROWTH, (
-        f"memory grew {figures.rss_growth_after_warm_up:.1%} after the warm-up"
-    )
+    broken = [
+        *([f"{len(failed)} requests failed, e.g. {failed[:3]}"] if failed else []),
+        *([] if visibility.seconds else ["no probe ran"]),
+        *(
+            [f"{visibility.stale} reads missed the write they asked for"]
+            if visibility.stale
+            else []
+        ),
+        *(
+            [f"memory grew {figures.rss_growth_after_warm_up:.1%} after the warm-up"]
+            if figures.rss_growth_after_warm_up >= MAX_GROWTH
+            else []
+        ),
+    ]
+    if broken:
+        raise SoakFailed("; ".join(broken), figures)
     return figures
 
 
@@ -410,12 +428,17 @@ async def _main() -> None:
     if options.seconds:
         size = SoakSize(seconds=options.seconds, warm_up_seconds=options.seconds / 5)
     async with throwaway_postgres("soak") as url:
-        figures = await soak(
-            url,
-            size,
-            embedded_projector=options.embedded_projector,
-            failovers=int(options.failover or 0),
-        )
+        try:
+            figures = await soak(
+                url,
+                size,
+                embedded_projector=options.embedded_projector,
+                failovers=int(options.failover or 0),
+            )
+        except SoakFailed as failure:
+            # What a failed run measured is still worth reading beside the reason.
+            publish({**asdict(size), **asdict(failure.figures)}, options.json, load_before)
+            raise
     publish({**asdict(size), **asdict(figures)}, options.json, load_before)
 
 
