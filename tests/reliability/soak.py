@@ -167,8 +167,9 @@ CLI = [sys.executable, "-c", "from timeline.cli import main; main()"]
 class Projectors:
     """Named ``timeline projector`` processes on ``url``; stopped (SIGTERM) on close."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, log: Path | None = None) -> None:
         self._url = url
+        self._log = log
         self.running: dict[str, subprocess.Popen[bytes]] = {}
         self._started = 0
 
@@ -176,9 +177,15 @@ class Projectors:
         name = f"soak-p{self._started}"
         self._started += 1
         env = {**os.environ, "TIMELINE_DATABASE_URL": self._url}
-        self.running[name] = subprocess.Popen(
-            [*CLI, "projector", "--name", name], env=env, stderr=subprocess.DEVNULL
-        )
+        if self._log is None:
+            self.running[name] = subprocess.Popen(
+                [*CLI, "projector", "--name", name], env=env, stderr=subprocess.DEVNULL
+            )
+        else:  # every batch, with how long it took
+            with self._log.open("ab") as log:
+                self.running[name] = subprocess.Popen(
+                    [*CLI, "projector", "--name", name, "--verbose"], env=env, stderr=log
+                )
         return name
 
     def kill(self, name: str) -> None:
@@ -194,8 +201,8 @@ class Projectors:
 
 
 @contextmanager
-def projector_processes(url: str, count: int) -> Iterator[Projectors]:
-    projectors = Projectors(url)
+def projector_processes(url: str, count: int, log: Path | None = None) -> Iterator[Projectors]:
+    projectors = Projectors(url, log)
     try:
         for _ in range(count):
             projectors.start()
@@ -233,7 +240,12 @@ async def fail_over(http: str, projectors: Projectors, times: int, deadline: flo
 
 
 async def soak(
-    url: str, size: SoakSize, *, embedded_projector: bool = False, failovers: int = 0
+    url: str,
+    size: SoakSize,
+    *,
+    embedded_projector: bool = False,
+    failovers: int = 0,
+    projector_log: Path | None = None,
 ) -> SoakFigures:
     """Run the soak on the migrated, empty PostgreSQL database at ``url``;
     ``AssertionError`` if any request failed, a read missed its write, memory grew, or a
@@ -246,7 +258,7 @@ async def soak(
         projectors = None
         if not embedded_projector:
             count = 2 if failovers else 1
-            projectors = stack.enter_context(projector_processes(url, count))
+            projectors = stack.enter_context(projector_processes(url, count, projector_log))
         server = stack.enter_context(serving(url, workers=WORKERS, environ=environ))
         workers = uvicorn_workers(server.port)
         assert len(workers) == WORKERS, f"found workers {workers}"
@@ -422,6 +434,7 @@ async def _main() -> None:
             ("--seconds", "the run's length (a fifth of it is warm-up)"),
             ("--failover", "kill -9 the leading projector this many times during the run"),
         ),
+        paths=(("--projector-log", "the projectors' logs, every batch timed, to this file"),),
     )
     load_before = os.getloadavg()
     size = FULL if options.full else SHORT
@@ -434,6 +447,7 @@ async def _main() -> None:
                 size,
                 embedded_projector=options.embedded_projector,
                 failovers=int(options.failover or 0),
+                projector_log=options.projector_log,
             )
         except SoakFailed as failure:
             # What a failed run measured is still worth reading beside the reason.
