@@ -297,8 +297,8 @@ def decoded_states(
 ) -> DecodeState:
     """``state_of``, remembering the states last decoded, by their values, for as long as
     their rows' JSON text adds up to at most ``kept_text`` characters; none over a 64th of
-    that. The states not kept are decoded from the last ``kept_reading_count`` readings
-    decoded (``kept_readings``).
+    that. The states too large to keep are decoded from the last ``kept_reading_count``
+    readings decoded from such states (``kept_readings``).
 
     A state is a pure function of its row's ``STATE_READ`` values (a state row is never
     changed: a batch deletes it and writes another), and a period that stopped changing
@@ -315,10 +315,15 @@ def decoded_states(
         found = kept.get(values)
         if found is not None:
             return found[0]
-        state = state_of(values, readings_of)
         text = len(values[_READINGS_AT]) + len(values[_CONFLICT_AT] or "")
-        if text <= kept_text // 64:
-            kept[values] = (state, text)
+        if text > kept_text // 64:
+            # Too large to keep, and likely to be followed by a state of the same readings
+            # and a few more. The states kept whole (a total at a million events misses a
+            # few dozen of them, of a reading or two each) are decoded without the kept
+            # readings, whose lookups would only add to each miss.
+            return state_of(values, readings_of)
+        state = state_of(values)
+        kept[values] = (state, text)
         return state
 
     return decoded
