@@ -291,14 +291,18 @@ async def soak(
         if killing is not None:
             handovers = await killing
             equal_to_rebuild = await matches_a_rebuild(url, server.http)
-    figures = judge(outcomes, samples, size, elapsed, visibility)
+    figures, broken = judge(outcomes, samples, size, elapsed, visibility)
     figures.generator_cpu_ms_per_request = round(cpu_seconds * 1000 / len(outcomes), 2)
     figures.failovers = len(handovers)
     figures.handover_seconds = [round(seconds, 3) for seconds in handovers]
     figures.handover_max_s = round(max(handovers, default=0.0), 3)
     figures.equal_to_rebuild = equal_to_rebuild
-    assert figures.handover_max_s < HANDOVER_SECONDS, f"slow handovers: {handovers}"
-    assert equal_to_rebuild in {None, True}, "the read models differ from a clean rebuild"
+    if figures.handover_max_s >= HANDOVER_SECONDS:
+        broken.append(f"slow handovers: {handovers}")
+    if equal_to_rebuild is False:
+        broken.append("the read models differ from a clean rebuild")
+    if broken:
+        raise SoakFailed("; ".join(broken), figures)
     return figures
 
 
@@ -328,7 +332,8 @@ def judge(
     size: SoakSize,
     elapsed: float,
     visibility: Visibility,
-) -> SoakFigures:
+) -> tuple[SoakFigures, list[str]]:
+    """The run's figures, and what of it broke a rule (nothing, for a good run)."""
     figures = SoakFigures(seconds=round(elapsed, 1), requests=len(outcomes))
     figures.visible_probes = len(visibility.seconds)
     figures.visible_p50_ms = round(percentile(visibility.seconds, 0.50) * 1000, 1)
@@ -376,9 +381,7 @@ def judge(
             else []
         ),
     ]
-    if broken:
-        raise SoakFailed("; ".join(broken), figures)
-    return figures
+    return figures, broken
 
 
 def uvicorn_workers(port: int) -> list[int]:
