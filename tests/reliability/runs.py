@@ -38,10 +38,13 @@ async def throwaway_postgres(prefix: str) -> AsyncIterator[str]:
 
 
 def arguments(
-    description: str, *flags: tuple[str, str], numbers: tuple[tuple[str, str], ...] = ()
+    description: str,
+    *flags: tuple[str, str],
+    numbers: tuple[tuple[str, str], ...] = (),
+    paths: tuple[tuple[str, str], ...] = (),
 ) -> argparse.Namespace:
-    """``--full`` and ``--json FILE``, each of ``flags`` (name, help) as a switch and each
-    of ``numbers`` (name, help) as an optional number."""
+    """``--full`` and ``--json FILE``, each of ``flags`` (name, help) as a switch, each of
+    ``numbers`` (name, help) as an optional number and each of ``paths`` as a file."""
     parser = argparse.ArgumentParser(
         description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -51,6 +54,8 @@ def arguments(
         parser.add_argument(name, action="store_true", help=text)
     for name, text in numbers:
         parser.add_argument(name, type=float, help=text)
+    for name, text in paths:
+        parser.add_argument(name, type=Path, help=text)
     return parser.parse_args()
 
 

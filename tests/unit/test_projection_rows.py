@@ -15,8 +15,11 @@ from timeline.store.read_models.rows import named, reading_from_row, reading_row
 from timeline.store.read_models.tables import figure_readings
 from timeline.store.read_models.total_rows import (
     STATE_READ,
+    DecodedTexts,
     amount_row,
+    decoded_readings,
     decoded_states,
+    kept_readings,
     period_spans,
     reading_from_text,
     reading_text,
@@ -74,3 +77,46 @@ def test_each_state_row_decodes_to_its_own_period_state(log: list[LoggedEvent]) 
                     assert tiny(state) == span.state
                     text = len(values["readings"]) + len(values["conflict"] or "")
                     assert (tiny(state) is tiny(state)) == (text <= TINY // 64)
+
+
+@UNHURRIED
+@given(log=logs())
+def test_kept_readings_decode_a_state_as_decoding_it_afresh_does(log: list[LoggedEvent]) -> None:
+    # One reading kept: every other one is decoded again, most of them evicted in between.
+    kept, one = kept_readings(), kept_readings(kept=1)
+    none_whole = decoded_states(kept_text=0)
+    known = revision_readings(r for stream in fold(log).revisions.values() for r in stream)
+    found = period_spans((reading, start, end) for reading, _, start, end in known)
+    for period, (_, by_unit) in found.items():
+        for unit, spans in by_unit.items():
+            for span in spans:
+                text = amount_row(period, unit, span)["readings"]
+                assert decoded_readings(text) == span.state.amount.readings
+                assert kept(text) == span.state.amount.readings
+                assert all(a is b for a, b in zip(kept(text), kept(text), strict=True))
+                assert one(text) == span.state.amount.readings
+                # No state kept whole: each is decoded from the readings kept.
+                row = amount_row(period, unit, span)
+                state = tuple(row[name] for name in STATE_READ)
+                assert none_whole(state) == span.state
+
+
+@UNHURRIED
+@given(log=logs())
+def test_a_state_row_of_readings_decoded_from_their_texts_reuses_those_texts(
+    log: list[LoggedEvent],
+) -> None:
+    # The incremental path writes a state's readings back as the texts it read them from.
+    texts = DecodedTexts()
+    known = [
+        (texts.decode(reading_text(reading)), start, end)
+        for reading, _, start, end in revision_readings(
+            r for stream in fold(log).revisions.values() for r in stream
+        )
+    ]
+    for period, (_, by_unit) in period_spans(known).items():
+        for unit, spans in by_unit.items():
+            for span in spans:
+                assert amount_row(period, unit, span, texts.text_of) == amount_row(
+                    period, unit, span
+                )

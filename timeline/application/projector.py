@@ -188,12 +188,18 @@ class Projector:
         head = await self._store.head_position()
         if head <= self.position:
             return  # nothing new: no batch (on SQLite, no write lock) for a poll
+        started = asyncio.get_running_loop().time()
         positions = await self._runner.catch_up()
         reached = min((p for p in positions.values() if p is not None), default=self.position)
         if reached > self.position:
-            self.position = reached
-            logger.debug("projected up to %d", reached)
             now = asyncio.get_running_loop().time()
+            logger.debug(
+                "projected %d events up to %d in %.1f ms",
+                reached - self.position,
+                reached,
+                (now - started) * 1000,
+            )
+            self.position = reached
             if now - self._reported >= REPORT_SECONDS:
                 self._reported = now
                 logger.info("projected up to position %d (the log's head: %d)", reached, head)

@@ -28,6 +28,7 @@ from timeline.store.read_models.rows import RowValues
 from timeline.store.read_models.tables import total_amounts, total_periods, total_readings
 from timeline.store.read_models.total_rows import (
     PERIOD_COLUMNS,
+    DecodedTexts,
     Period,
     amount_row,
     period_key,
@@ -214,12 +215,13 @@ async def _replace_states(
     for (period, _), day in since.items():
         earliest[period] = min(earliest.get(period, day), day)
     known: defaultdict[Period, list[KnownReading]] = defaultdict(list)
+    texts = DecodedTexts()
     for row in await _select(conn, tables[total_readings.name], earliest):
         period, until = row_period(row), row["known_until"]
         if until is None or until > earliest[period]:
-            known[period].append((reading_from_text(row["reading"]), row["known_from"], until))
+            known[period].append((texts.decode(row["reading"]), row["known_from"], until))
     inserts = [
-        amount_row(period, unit, span)
+        amount_row(period, unit, span, texts.text_of)
         for (period, unit), day in since.items()
         for span in spans(period_key(period), known[period], unit, since=day)
     ]
