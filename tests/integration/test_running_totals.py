@@ -20,7 +20,6 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import ManualClock
 from tests.integration.projection_snapshots import logged_events
@@ -47,7 +46,6 @@ from timeline.domain.quantities import Basis, Qualifier, Quantity, UnitKind, uni
 from timeline.domain.sources import Source
 from timeline.store import codec
 from timeline.store.factory import create_engine
-from timeline.store.read_models.backends import TOTALS_CACHE_KIB, SqliteProjectionStore
 from timeline.store.read_models.total_rows import PERIOD_COLUMNS
 
 __all__ = ["fresh_database"]  # the fixture, shared with the runner's tests
@@ -260,26 +258,3 @@ async def test_totals_equal_the_fold_when_many_readings_share_few_periods(
                 continue
 
     await check_after_batches_and_rebuild(await fresh_database(), write, start, batch_size, data)
-
-
-async def page_cache_kib(engine: AsyncEngine) -> int:
-    """The page cache size, in KiB, of the connection the engine's pool hands out next
-    (the pool keeps one idle connection here, so it is the last one used)."""
-    async with engine.connect() as conn:
-        return -int((await conn.exec_driver_sql("PRAGMA cache_size")).scalar_one())
-
-
-async def test_a_sqlite_connection_keeps_a_larger_page_cache_once_it_answers_a_total(
-    sqlite_database_url: str,
-) -> None:
-    engine = create_engine(sqlite_database_url)
-    store = SqliteProjectionStore(engine, ManualClock(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
-    try:
-        default = await page_cache_kib(engine)
-        assert await store.measures(AsOf()) == []  # a read of another kind leaves it
-        assert await page_cache_kib(engine) == default
-        assert await store.measure_states(MEASURE, AsOf()) is None  # not registered
-        assert await page_cache_kib(engine) == TOTALS_CACHE_KIB > default
-    finally:
-        await store.close()
-        await engine.dispose()

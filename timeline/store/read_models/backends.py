@@ -17,7 +17,6 @@ import fcntl
 import hashlib
 import os
 import sqlite3
-import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -167,14 +166,6 @@ _PROJECTED_SQLITE = (
 ).format(", ".join("?" for _ in PROJECTIONS))
 
 
-# The page cache of a connection that has answered a running total. A total at a million
-# events seeks about 260 states through `total_amounts`' key, whose index (3.7 MB there)
-# outgrows SQLite's default 2 MB cache, so without it the seeks grow with the log. Only
-# those connections get it, because the cache fills with whatever its connection reads:
-# on every connection it took a rebuild's peak from 207 to 276 MB at 100,000 events.
-TOTALS_CACHE_KIB = 16_384
-
-
 class SqliteProjectionStore(SqlProjectionStore):
     """The read models in a SQLite file. ``wait=False`` waits anyway: the write lock is
     held for one batch at a time, and SQLite has no way to try it without waiting."""
@@ -185,7 +176,6 @@ class SqliteProjectionStore(SqlProjectionStore):
         self._position_reader: HeldConnection[aiosqlite.Connection] = HeldConnection(
             engine, survives=lambda _: False
         )
-        self._totals_readers: weakref.WeakSet[aiosqlite.Connection] = weakref.WeakSet()
 
     async def close(self) -> None:
         await self._position_reader.close()
@@ -225,9 +215,6 @@ class SqliteProjectionStore(SqlProjectionStore):
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
         try:
-            if driver not in self._totals_readers:
-                await driver.execute_fetchall(f"PRAGMA cache_size = -{TOTALS_CACHE_KIB}")
-                self._totals_readers.add(driver)
             return list(await driver.execute_fetchall(read.text, read.parameters(values)))
         except sqlite3.Error as error:
             raise DBAPIError(None, None, error) from error
