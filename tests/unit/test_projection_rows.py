@@ -59,7 +59,7 @@ def test_each_reading_row_and_text_decodes_to_its_own_reading(log: list[LoggedEv
 @given(log=logs())
 def test_each_state_row_decodes_to_its_own_period_state(log: list[LoggedEvent]) -> None:
     # The state's period key is its first reading's, not read from the row's key columns.
-    kept, tiny = decoded_states(), decoded_states(kept_text=TINY)
+    kept, tiny = decoded_states(), decoded_states(kept_text=TINY, kept_alone=TINY // 64)
     known = revision_readings(r for stream in fold(log).revisions.values() for r in stream)
     found = period_spans((reading, start, end) for reading, _, start, end in known)
     for period, (_, by_unit) in found.items():
@@ -72,8 +72,8 @@ def test_each_state_row_decodes_to_its_own_period_state(log: list[LoggedEvent]) 
                     assert kept(state) == span.state
                     assert kept(state) is kept(state)  # found, not decoded again
                     # Less text than the states met: the least recent ones are decoded
-                    # again, and one whose rows' text is over a 64th of the budget is never
-                    # kept.
+                    # again, and one whose rows' text is over the most one state may have
+                    # is never kept.
                     assert tiny(state) == span.state
                     text = len(values["readings"]) + len(values["conflict"] or "")
                     assert (tiny(state) is tiny(state)) == (text <= TINY // 64)

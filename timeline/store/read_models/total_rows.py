@@ -243,17 +243,24 @@ def _read_side(data: _StoredSide) -> Side:
     )
 
 
-STATE_TEXT_KEPT = 2 * 2**20
-"""How much of their rows' JSON text the decoded states a store keeps may stand for: 2 MB,
-some 10 MB of objects. At a million events a state's readings are about 1 KB of text, so
-this keeps some 2,000 states; a total there reads ~250, at random K and measure. Measured
-at a million events (SQLite, the bench's totals at random K): p50 4.4 ms with 2 MB, 7.2
-with 1 MB, 4.0-4.4 with 4 MB, 9-10 ms with none (item 35). Counted by text, not by number: a period
-that keeps gaining readings (the soak writes every fact into one) has a new state, as large
-as all its readings, after each batch, and 4,096 states held by number grew each API worker
-by 70-120% in the soak's minute; 4 MB grew them 13-15%, 2 MB 6%, none 5%. A state over a
-64th of the budget is not kept at all: so large a state is such a period's, replaced by the
-next batch, and it would push out dozens of small ones that stay."""
+STATE_TEXT_KEPT = 8 * 2**20
+"""How much of their rows' JSON text the decoded states a store keeps may stand for: 8 MB,
+some 40 MB of objects. At a million events a state's readings are about 1 KB of text, so
+this keeps some 8,000 states; a total there reads ~260, at random K and measure, of some
+62,000 states in all. Measured at a million events (SQLite, the bench's totals at random K):
+p50 9-10 ms with none, 7.2 with 1 MB, 4.1-4.4 with 2 MB, 3.1-3.2 with 8 MB (bench items 35,
+38 and 42); at 100,000 events 2.3 ms with 2 MB and 2.1-2.3 with 8 MB, so the more kept,
+the less a total grows with the log. Counted by text, not by number: a period that keeps
+gaining readings (the soak writes every fact into one) has a new state, as large as all its
+readings, after each batch, and 4,096 states held by number grew each API worker by
+70-120% in the soak's minute."""
+
+STATE_TEXT_ALONE = 2**15
+"""The most text one state kept whole may have: 32 KB. A larger state is a period that keeps
+gaining readings, replaced by its next batch's, and keeping its successive states is what
+grew the soak's workers (4 MB with a 64th of it, 64 KB, as the bound: 13-15%; 2 MB and 32
+KB: 6%; 8 MB and 32 KB: 5%, as with none). Such states are decoded from the readings kept
+(``READINGS_KEPT``)."""
 
 READINGS_KEPT = 4_096
 """How many decoded readings a store keeps, by their text, for the states too large to keep
@@ -293,12 +300,14 @@ def kept_readings(kept: int = READINGS_KEPT) -> DecodeReadings:
 
 
 def decoded_states(
-    kept_text: int = STATE_TEXT_KEPT, kept_reading_count: int = READINGS_KEPT
+    kept_text: int = STATE_TEXT_KEPT,
+    kept_alone: int = STATE_TEXT_ALONE,
+    kept_reading_count: int = READINGS_KEPT,
 ) -> DecodeState:
     """``state_of``, remembering the states last decoded, by their values, for as long as
-    their rows' JSON text adds up to at most ``kept_text`` characters; none over a 64th of
-    that. The states too large to keep are decoded from the last ``kept_reading_count``
-    readings decoded from such states (``kept_readings``).
+    their rows' JSON text adds up to at most ``kept_text`` characters; none over
+    ``kept_alone`` (nor over ``kept_text``). The states too large to keep are decoded from
+    the last ``kept_reading_count`` readings decoded from such states (``kept_readings``).
 
     A state is a pure function of its row's ``STATE_READ`` values (a state row is never
     changed: a batch deletes it and writes another), and a period that stopped changing
@@ -310,13 +319,14 @@ def decoded_states(
         kept_text, getsizeof=operator.itemgetter(1)
     )
     readings_of = kept_readings(kept_reading_count)
+    largest = min(kept_alone, kept_text)
 
     def decoded(values: tuple[Any, ...]) -> PeriodState:
         found = kept.get(values)
         if found is not None:
             return found[0]
         text = len(values[_READINGS_AT]) + len(values[_CONFLICT_AT] or "")
-        if text > kept_text // 64:
+        if text > largest:
             # Too large to keep, and likely to be followed by a state of the same readings
             # and a few more. The states kept whole (a total at a million events misses a
             # few dozen of them, of a reading or two each) are decoded without the kept
