@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from tests.factories import new_event, new_events
 from tests.integration.synthetic import append_synthetic_log, synthetic_clock
 from timeline.application.chain import verify_chain
-from timeline.application.ports import EventStore
+from timeline.application.ports import Clock, EventStore
 from timeline.application.records import RecordedEvent
 from timeline.store import migrations
 from timeline.store.factory import create_engine, open_event_store
@@ -106,6 +106,16 @@ async def _log(store: EventStore) -> list[RecordedEvent]:
     return [event async for event in store.read_all()]
 
 
+async def _assert_the_log_is(url: str, clock: Clock, written: list[RecordedEvent]) -> None:
+    """The log at ``url`` reads back as ``written``, event for event, and its chain verifies."""
+    store = await open_event_store(url, clock=clock)
+    try:
+        assert await _log(store) == written
+        assert (await verify_chain(store.read_all())).intact
+    finally:
+        await store.close()
+
+
 async def test_migration_0013_keeps_the_log_as_json_text_and_back(
     database_url: str, backend: str
 ) -> None:
@@ -159,12 +169,7 @@ async def test_migration_0016_splices_payloads_and_downgrades_to_whole_heads(
     finally:
         await store.close()
     await migrations.downgrade(url, "0013")
-    store = await open_event_store(url, clock=clock)
-    try:
-        assert await _log(store) == written
-        assert (await verify_chain(store.read_all())).intact
-    finally:
-        await store.close()
+    await _assert_the_log_is(url, clock, written)
     await migrations.upgrade(url)
     store = await open_event_store(url, clock=clock)
     try:
@@ -198,12 +203,7 @@ async def test_migration_0020_joins_the_append_texts_and_downgrades_to_arrays(
     await migrations.downgrade(url, "0018")
     if backend == "postgres":
         assert str(await scalar(url, signature)).endswith("p_befores text[], p_afters text[]")
-    store = await open_event_store(url, clock=clock)
-    try:
-        assert await _log(store) == written
-        assert (await verify_chain(store.read_all())).intact
-    finally:
-        await store.close()
+    await _assert_the_log_is(url, clock, written)
     await migrations.upgrade(url)
     if backend == "postgres":
         assert str(await scalar(url, signature)).endswith("p_befores text, p_afters text")
