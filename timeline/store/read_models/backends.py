@@ -35,7 +35,7 @@ from timeline.store.read_models.statements import CompiledRead
 from timeline.store.read_models.store import SqlProjectionStore
 from timeline.store.sql.failures import ASYNCPG_ERRORS
 from timeline.store.sql.held_connection import HeldConnection
-from timeline.store.sql.sqlite import writing
+from timeline.store.sql.sqlite import driver_rows, fetch_on_driver, writing
 
 
 def advisory_key(purpose: str, name: str) -> int:
@@ -184,22 +184,12 @@ class SqliteProjectionStore(SqlProjectionStore):
     async def _position_now(self) -> int:
         # Autocommit (the driver's own transactions are off): the latest commit, alone.
         async with self._translated(), self._position_reader.driver() as driver:
-            try:
-                rows = list(await driver.execute_fetchall(_POSITION_SQLITE, (TIMELINE,)))
-            except sqlite3.Error as error:
-                raise DBAPIError(None, None, error) from error
+            rows = await driver_rows(driver, _POSITION_SQLITE, (TIMELINE,))
         return int(rows[0][0]) if rows else 0
 
     async def projected_position(self) -> int:
         async with self._translated(), self._position_reader.driver() as driver:
-            try:
-                rows = list(
-                    await driver.execute_fetchall(
-                        _PROJECTED_SQLITE, (len(PROJECTIONS), *PROJECTIONS)
-                    )
-                )
-            except sqlite3.Error as error:
-                raise DBAPIError(None, None, error) from error
+            rows = await driver_rows(driver, _PROJECTED_SQLITE, (len(PROJECTIONS), *PROJECTIONS))
         return int(rows[0][0] or 0) if rows else 0
 
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
@@ -208,16 +198,10 @@ class SqliteProjectionStore(SqlProjectionStore):
     async def _driver_rows(
         self, conn: AsyncConnection, read: CompiledRead, values: Mapping[str, Any]
     ) -> Sequence[Sequence[Any]]:
-        # One hop to aiosqlite's thread and back: through SQLAlchemy's cursor, opening it,
-        # executing, fetching and closing are a hop each, and under load each waits for a
-        # CPU (a running total at a million events: p50 4.2-5.6 -> 3.1-4.4 ms, load 3).
-        # One statement, which sees one snapshot by itself (``_reading``).
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        try:
-            return list(await driver.execute_fetchall(read.text, read.parameters(values)))
-        except sqlite3.Error as error:
-            raise DBAPIError(None, None, error) from error
+        # One hop to aiosqlite's thread and back: under load each hop waits for a CPU (a
+        # running total at a million events: p50 4.2-5.6 -> 3.1-4.4 ms, load 3). One
+        # statement, which sees one snapshot by itself (``_reading``).
+        return await fetch_on_driver(conn, read.text, read.parameters(values))
 
     async def _lock(self, conn: AsyncConnection, name: str, *, wait: bool) -> bool:
         return True  # BEGIN IMMEDIATE took the database's write lock already

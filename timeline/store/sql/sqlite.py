@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiosqlite
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -74,6 +75,27 @@ def create_sqlite_engine(url: str) -> AsyncEngine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+async def driver_rows(
+    driver: aiosqlite.Connection, statement: str, arguments: Sequence[Any]
+) -> list[Sequence[Any]]:
+    """``statement``'s rows on aiosqlite's own connection, in one hop to its thread and
+    back (through SQLAlchemy's cursor, opening it, executing, fetching and closing are a
+    hop each); a driver error is raised as SQLAlchemy would raise it."""
+    try:
+        return list(await driver.execute_fetchall(statement, arguments))
+    except sqlite3.Error as error:
+        raise DBAPIError(None, None, error) from error
+
+
+async def fetch_on_driver(
+    conn: AsyncConnection, statement: str, arguments: Sequence[Any]
+) -> list[Sequence[Any]]:
+    """``driver_rows`` on the aiosqlite connection under ``conn``."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    return await driver_rows(driver, statement, arguments)
 
 
 def writing(engine: AsyncEngine) -> AsyncEngine:
@@ -146,12 +168,7 @@ class SqliteEventStore(SqlEventStore):
     async def _fetch(
         self, conn: AsyncConnection, statement: str, *arguments: Any
     ) -> Sequence[Sequence[Any]]:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        try:
-            return list(await driver.execute_fetchall(statement, arguments))
-        except sqlite3.Error as error:
-            raise DBAPIError(None, None, error) from error
+        return await fetch_on_driver(conn, statement, arguments)
 
     @asynccontextmanager
     async def _write_transaction(self) -> AsyncIterator[AsyncConnection]:
