@@ -316,18 +316,17 @@ def chained_hashes(
 ) -> list[str]:
     """The hashes of consecutive events at ``first_position`` onwards, all recorded at
     ``recorded_at`` (as ``utc_iso`` gives it), each given as ``content_before_payload``,
-    its payload's canonical text and ``content_tail``: for each, ``chain_hash`` of the one
-    before and ``spliced(head_with_payload(before, payload), position, recorded_at,
-    tail)``, in one text and one digest per event (the append path's loop)."""
-    sha256 = hashlib.sha256
-    at = f',"recorded_at":"{recorded_at}",'
+    its payload's canonical text and ``content_tail``: each event's content is spliced and
+    chained by the same functions that define them (spelling the splice out inline saved
+    0.25 µs an event, about 1% of a batched append: not worth a second spelling of the
+    hashed bytes)."""
     previous = previous_hash
     hashes = []
     for position, (before, payload, tail) in enumerate(
         zip(befores, payloads, tails, strict=True), first_position
     ):
-        text = f"{previous}\n{before}{payload}{AFTER_PAYLOAD}{position}{at}{tail}"
-        previous = sha256(text.encode("utf-8")).hexdigest()
+        content = spliced(head_with_payload(before, payload), position, recorded_at, tail)
+        previous = chain_hash(previous, content.encode("utf-8"))
         hashes.append(previous)
     return hashes
 
