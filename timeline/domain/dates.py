@@ -233,32 +233,11 @@ def _parse_with_edtf(text: str) -> _Parsed:
         upper = _point(canonical, parsed.upper)
         if lower is not None and upper is not None and lower.earliest > upper.latest:
             raise InvalidFuzzyDate("date", f"{canonical!r} ends before it starts")
-        bounded = [p for p in (lower, upper) if p is not None]
-        return _Parsed(
-            text=canonical,
-            earliest=lower.earliest if lower else dt.date.min,
-            latest=upper.latest if upper else dt.date.max,
-            precision=min((p.precision for p in bounded), key=_COARSENESS.__getitem__),
-            uncertain=any(p.uncertain for p in bounded),
-            approximate=any(p.approximate for p in bounded),
-            is_interval=True,
-            open_start=lower is None,
-            open_end=upper is None,
-        )
+        return _interval(canonical, lower, upper)
     point = _point(canonical, parsed)
     if point is None:  # pragma: no cover - edtf never yields a bare open section
         raise InvalidFuzzyDate("date", f"{canonical!r} is not a date")
-    return _Parsed(
-        text=canonical,
-        earliest=point.earliest,
-        latest=point.latest,
-        precision=point.precision,
-        uncertain=point.uncertain,
-        approximate=point.approximate,
-        is_interval=False,
-        open_start=False,
-        open_end=False,
-    )
+    return _single(canonical, point)
 
 
 def _point(text: str, node: object) -> _Point | None:
@@ -316,17 +295,7 @@ def _parse_simple(text: str) -> _Parsed | None:
         point = _simple_point(text)
         if point is None:
             return None
-        return _Parsed(
-            text=text,
-            earliest=point.earliest,
-            latest=point.latest,
-            precision=point.precision,
-            uncertain=point.uncertain,
-            approximate=point.approximate,
-            is_interval=False,
-            open_start=False,
-            open_end=False,
-        )
+        return _single(text, point)
     start, _, end = text.partition("/")
     if "/" in end or (start in _UNBOUNDED and end in _UNBOUNDED):
         return None
@@ -336,6 +305,27 @@ def _parse_simple(text: str) -> _Parsed | None:
         return None
     if lower is not None and upper is not None and lower.earliest > upper.latest:
         return None
+    return _interval(text, lower, upper)
+
+
+def _single(text: str, point: _Point) -> _Parsed:
+    """A date that is one point, as both parsers read it."""
+    return _Parsed(
+        text=text,
+        earliest=point.earliest,
+        latest=point.latest,
+        precision=point.precision,
+        uncertain=point.uncertain,
+        approximate=point.approximate,
+        is_interval=False,
+        open_start=False,
+        open_end=False,
+    )
+
+
+def _interval(text: str, lower: _Point | None, upper: _Point | None) -> _Parsed:
+    """An interval between two points, either end maybe open or unknown (not both): its
+    precision is its coarser end's, and it is uncertain or approximate if an end is."""
     bounded = [p for p in (lower, upper) if p is not None]
     return _Parsed(
         text=text,
