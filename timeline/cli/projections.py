@@ -7,22 +7,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
 from timeline.application.errors import ProjectionBusy
 from timeline.application.read_models import PROJECTIONS, Checkpoint, UnknownProjection
 from timeline.bootstrap import open_services
+from timeline.cli.progress import event_progress
 
 app = typer.Typer(
     help="Rebuild the read models from the log, or show how far behind the log they are.",
@@ -78,30 +70,13 @@ def status() -> None:
     console.print(table)
 
 
-class _RateColumn(ProgressColumn):
-    """Events per second (rich's own speed column counts bytes)."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        if speed is None and task.elapsed:  # too few updates for rich's estimate
-            speed = task.completed / task.elapsed
-        return Text("- events/s" if speed is None else f"{speed:,.0f} events/s", style="cyan")
-
-
 async def _rebuild(names: tuple[str, ...]) -> dict[str, int]:
     for name in names:
         if name not in PROJECTIONS:
             raise UnknownProjection(name)
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeRemainingColumn(),
-    )
     positions: dict[str, int] = {}
     async with open_services() as services:
-        with Progress(*columns, console=errors) as progress:
+        with event_progress(errors) as progress:
             for name in names:
                 task = progress.add_task(name, total=None)
 
