@@ -13,9 +13,7 @@ kernel drops when the process dies.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -34,6 +32,7 @@ from timeline.store.read_models.shadows import index_shadows, shadow_of, swap_po
 from timeline.store.read_models.statements import CompiledRead
 from timeline.store.read_models.store import SqlProjectionStore
 from timeline.store.sql.failures import ASYNCPG_ERRORS
+from timeline.store.sql.file_lock import FileLock
 from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.sqlite import driver_rows, fetch_on_driver, writing
 
@@ -209,7 +208,7 @@ class SqliteProjectionStore(SqlProjectionStore):
     @asynccontextmanager
     async def _rebuild_guard(self, name: str) -> AsyncIterator[None]:
         # Named like SQLite's own -wal and -shm files, so it sits (and is ignored) beside them.
-        lock = _FileLock(f"{self._engine.url.database}-rebuild-{name}.lock")
+        lock = FileLock(f"{self._engine.url.database}-rebuild-{name}.lock")
         if not lock.acquire():
             raise ProjectionBusy(name)
         try:
@@ -236,26 +235,3 @@ class SqliteProjectionStore(SqlProjectionStore):
             await driver.executemany(statement, rows)
         except sqlite3.Error as error:
             raise DBAPIError(None, None, error) from error
-
-
-class _FileLock:
-    """An exclusive, non-blocking ``flock``; released on close or when the process dies."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> bool:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        self._fd = fd
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor releases the flock
-            self._fd = None

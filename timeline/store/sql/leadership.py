@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from timeline.store.read_models.backends import advisory_key
+from timeline.store.sql.file_lock import FileLock
 
 logger = logging.getLogger("timeline.projector")
 
@@ -145,30 +146,23 @@ class FileLeadership:
     writes its name into the file."""
 
     def __init__(self, path: str, name: str) -> None:
-        self._path = path
+        self._lock = FileLock(path)
         self._name = name
-        self._fd: int | None = None
 
     async def acquire(self) -> bool:
-        if self._fd is not None:
+        if self._lock.held:
             return True
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        if not self._lock.acquire():
             return False
-        self._fd = fd
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, self._name.encode(), 0)
+        self._lock.write(self._name)
         return True
 
     async def held(self) -> bool:
-        return self._fd is not None
+        return self._lock.held
 
     async def leader(self) -> str | None:
         try:
-            fd = os.open(self._path, os.O_RDONLY)
+            fd = os.open(self._lock.path, os.O_RDONLY)
         except FileNotFoundError:
             return None
         try:
@@ -185,9 +179,7 @@ class FileLeadership:
         return None
 
     async def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor releases the flock
-            self._fd = None
+        self._lock.release()
 
     async def close(self) -> None:
         await self.release()
