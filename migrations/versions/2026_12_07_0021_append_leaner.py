@@ -4,7 +4,7 @@ What an append does is as in 0020, step for step; what changes is how much of PL
 and the executor's machinery each step goes through. Counted in instructions of the server
 (callgrind on a single-user backend, 300 single appends and 5 of 1,000 corpus events, the
 same database each time; 0020's function spent about 950,000 an append of one event and
-160,000 an event in a batch):
+158,000 an event in a batch):
 
 * *The lock and the notification as expressions.* ``PERFORM f(...)`` runs ``SELECT
   f(...)`` as a query, starting and ending an executor (``SPI_execute_plan_with_paramlist``);

@@ -8,6 +8,9 @@ canonical content around the position and time, which only the head decides), in
 events and the key, and sends ``NOTIFY timeline_events, '<last position>'``, which
 PostgreSQL delivers on commit only, so listeners can wake up and ``read_all`` from their
 checkpoint instead of polling. One round trip, whatever other processes write meanwhile.
+Around its insert the function runs only the queries it must (the version, the head, and
+the key's when there is one), with its answer in OUT parameters (migration 0021): each
+query a PL/pgSQL function runs starts an executor of its own.
 
 The advisory lock is released only when the transaction has ended, after its commit became
 visible to new snapshots. At READ COMMITTED every statement takes a fresh snapshot, so the
