@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from tests.factories import new_event, new_events
 from tests.integration.synthetic import append_synthetic_log, synthetic_clock
 from timeline.application.chain import verify_chain
+from timeline.application.errors import ConcurrencyError
 from timeline.application.ports import Clock, EventStore
 from timeline.application.records import RecordedEvent
 from timeline.store import migrations
@@ -204,9 +205,10 @@ async def test_migration_0020_joins_the_append_texts_and_downgrades_to_arrays(
     if backend == "postgres":
         assert str(await scalar(url, signature)).endswith("p_befores text[], p_afters text[]")
     await _assert_the_log_is(url, clock, written)
-    await migrations.upgrade(url)
+    await migrations.upgrade(url, "0020")
     if backend == "postgres":
         assert str(await scalar(url, signature)).endswith("p_befores text, p_afters text")
+    await migrations.upgrade(url)
     store = await open_event_store(url, clock=clock)
     try:
         again = await store.append("odd", odd, expected_version=0, idempotency_key="k")
@@ -214,6 +216,51 @@ async def test_migration_0020_joins_the_append_texts_and_downgrades_to_arrays(
         assert again.last_position == written[-1].position
         await store.append("odd", new_events(3), expected_version=2)
         await store.append("odd", [new_event(payload={"y": 2})], expected_version=5)
+        assert (await _log(store))[: len(written)] == written
+        assert len(await _log(store)) == len(written) + 4
+        assert (await verify_chain(store.read_all())).intact
+    finally:
+        await store.close()
+    await migrations.check(url)
+
+
+async def test_migration_0021_answers_in_out_parameters_and_downgrades_to_0020(
+    database_url: str, backend: str
+) -> None:
+    """Appends written by 0021's function (whole heads behind their mark among them) read
+    back equal and verify at 0020, whose function (a set of rows, whole heads told by
+    their suffix) is back, and at head again, where a key is replayed, a stale version is
+    refused and appends go on, one event or several, with a key or without."""
+    url, clock = database_url, synthetic_clock()
+    odd = [new_event(payload={"x": 1.5, "é": ["\x1e", None]}), new_event()]
+    store = await open_event_store(url, clock=clock)
+    try:
+        await append_synthetic_log(store, clock, facts=6, seed=21)  # the codec's texts
+        await store.append("odd", odd, expected_version=0, idempotency_key="k")
+        await store.append("odd", [new_event(payload={"big": 1e20})], expected_version=2)
+        written = await _log(store)
+    finally:
+        await store.close()
+    returns_a_set = "SELECT proretset FROM pg_proc WHERE proname = 'timeline_append'"
+    if backend == "postgres":
+        assert await scalar(url, returns_a_set) is False
+    await migrations.downgrade(url, "0020")
+    if backend == "postgres":
+        assert await scalar(url, returns_a_set) is True
+    await _assert_the_log_is(url, clock, written)
+    await migrations.upgrade(url)
+    store = await open_event_store(url, clock=clock)
+    try:
+        again = await store.append("odd", odd, expected_version=0, idempotency_key="k")
+        assert again.replayed
+        assert (again.first_position, again.last_position) == (
+            written[-3].position,
+            written[-2].position,
+        )
+        with pytest.raises(ConcurrencyError):
+            await store.append("odd", [new_event()], expected_version=2)
+        await store.append("odd", new_events(3), expected_version=3, idempotency_key="k3")
+        await store.append("odd", [new_event(payload={"y": 2.0})], expected_version=6)
         assert (await _log(store))[: len(written)] == written
         assert len(await _log(store)) == len(written) + 4
         assert (await verify_chain(store.read_all())).intact

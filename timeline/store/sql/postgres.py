@@ -8,6 +8,9 @@ canonical content around the position and time, which only the head decides), in
 events and the key, and sends ``NOTIFY timeline_events, '<last position>'``, which
 PostgreSQL delivers on commit only, so listeners can wake up and ``read_all`` from their
 checkpoint instead of polling. One round trip, whatever other processes write meanwhile.
+Around its insert the function runs only the queries it must (the version, the head, and
+the key's when there is one), with its answer in OUT parameters (migration 0021): each
+query a PL/pgSQL function runs starts an executor of its own.
 
 The advisory lock is released only when the transaction has ended, after its commit became
 visible to new snapshots. At READ COMMITTED every statement takes a fresh snapshot, so the
@@ -220,7 +223,12 @@ _SEPARATOR = "\x1f"
 def _head(item: EncodedEvent) -> str:
     """The event's content head up to its payload, when the payload column holds the very
     text hashed: ``timeline_append`` splices the column and the position's key back in
-    (migration 0016), so each payload crosses once. Else the whole head."""
+    (migration 0016), so each payload crosses once. Else the whole head, marked by a
+    leading U+001E (migration 0021: JSON escapes every control character, so no head
+    starts with one, and the function tests one byte where a suffix cost a scan)."""
     if item.payload_text is item.payload_column:  # the codec's payloads, and most others
         return item.before
-    return head_with_payload(item.before, item.payload_text)
+    return _WHOLE_HEAD + head_with_payload(item.before, item.payload_text)
+
+
+_WHOLE_HEAD = "\x1e"
