@@ -116,6 +116,28 @@ async def test_incremental_catch_up_equals_a_rebuild_and_the_fold(
     assert len(incremental[TIMELINE]["fact_revisions"]) > 400
 
 
+@pytest.mark.parametrize("batch_size", [7, 1000])
+async def test_projections_at_different_checkpoints_catch_up_together(
+    stores: Stores, database_url: str, batch_size: int
+) -> None:
+    """A catch-up moves every projection in one transaction, reading the log once from the
+    checkpoint furthest behind: each projection still applies exactly the events after its
+    own checkpoint, to the fold's rows."""
+    runner = stores.runner(batch_size=batch_size)
+    await append_synthetic_log(stores.events, stores.clock, facts=40, seed=12)
+    await runner.catch_up([MEASURES])  # the measures ahead
+    await append_synthetic_log(stores.events, stores.clock, facts=40, seed=13)
+    await runner.catch_up([TIMELINE])  # now the timeline ahead
+    head = await append_synthetic_log(stores.events, stores.clock, facts=40, seed=14)
+    checkpoints = {c.name: c.position for c in await stores.projections.checkpoints()}
+    assert 0 < checkpoints[MEASURES] < checkpoints[TIMELINE] < head
+
+    assert await runner.catch_up() == dict.fromkeys(PROJECTIONS, head)
+    events = await logged_events(stores.events)
+    for name in PROJECTIONS:
+        assert await stored_rows(database_url, name) == folded_rows(events, name, head)
+
+
 @pytest.mark.parametrize(("batch_size", "cache"), [(50, 0), (50, 1), (7, 9), (1000, 40)])
 async def test_a_rebuild_equals_the_fold_whatever_it_keeps_in_memory(
     stores: Stores, database_url: str, batch_size: int, cache: int
@@ -315,6 +337,14 @@ async def test_a_batch_costs_the_same_statements_whatever_its_size(
     # checkpoint: new facts only. The totals: their readings' insert, the periods' units
     # read and upserted, the states' starts, the readings since, the states replaced.
     assert costs[0] == costs[1] <= 16, statements
+
+    # Every projection in the timeline's transaction: the measures' checkpoint is read and
+    # written by the timeline's statements, so they cost none of their own.
+    await stores.runner().catch_up()
+    await append_synthetic_log(stores.events, stores.clock, facts=40, seed=41)
+    statements.clear()
+    await stores.runner(batch_size=1000).catch_up()
+    assert len(statements) == costs[0], statements
 
 
 # -- the key proof --------------------------------------------------------------------

@@ -94,7 +94,25 @@ class ProjectionRunner:
         """Apply everything after each projection's checkpoint; return the positions
         reached. With ``wait=False`` a projection another process is advancing is left to
         it (its position is reported as None)."""
-        return {name: await self._catch_up(check_projection(name), wait) for name in names}
+        chosen = [check_projection(name) for name in names]
+        reached: dict[str, int | None] = dict.fromkeys(chosen)
+        while True:
+            # Every projection in one transaction, the log's next batch read once for all
+            # of them: the projector's batch is a few events, and each statement a round
+            # trip that waits for the server and a CPU.
+            async with self._projections.batches(chosen, wait=wait) as batches:
+                if not batches:
+                    return reached
+                after = min(batch.position for batch in batches.values())
+                records = await self._next(after)
+                events = self._decoded(records)
+                for name, batch in batches.items():
+                    mine = events.after(batch.position)
+                    if mine.records:
+                        await self._apply(name, batch, mine)
+            reached.update((name, batch.position) for name, batch in batches.items())
+            if len(records) < self._batch_size:
+                return reached
 
     async def rebuild(self, name: str, progress: Progress | None = None) -> int:
         """Replay the whole log into shadow tables and swap them in; return the position.
@@ -179,18 +197,6 @@ class ProjectionRunner:
         for name, rebuild in rebuilds.items():
             async with rebuild.batch() as batch:
                 await self._apply(name, batch, events, latest[name])
-
-    async def _catch_up(self, name: str, wait: bool) -> int | None:
-        while True:
-            async with self._projections.batch(name, wait=wait) as batch:
-                if batch is None:
-                    return None
-                records = await self._next(batch.position)
-                if records:
-                    await self._apply(name, batch, self._decoded(records))
-                position = batch.position
-            if len(records) < self._batch_size:
-                return position
 
     async def _next(self, after: int) -> list[RecordedEvent]:
         """Up to one batch of events after ``after`` (one query)."""
@@ -277,6 +283,16 @@ class _Events:
 
     records: Sequence[RecordedEvent]
     facts: list[LoggedEvent]
+
+    def after(self, position: int) -> _Events:
+        """The events after ``position``: all of them unless a projection is behind the
+        others."""
+        if not self.records or self.records[0].position > position:
+            return self
+        return _Events(
+            [record for record in self.records if record.position > position],
+            [event for event in self.facts if event.position > position],
+        )
 
 
 class _Collections:
