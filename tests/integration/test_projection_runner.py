@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import json
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +60,7 @@ from timeline.store import codec, migrations
 from timeline.store.fact_json import encode_source
 from timeline.store.factory import create_engine, open_event_store, open_projection_store
 from timeline.store.read_models import total_writes
+from timeline.store.read_models.writes import SqlBatch
 
 EVERYTHING = FactFilter(include_retracted=True)
 
@@ -134,6 +135,38 @@ async def test_projections_at_different_checkpoints_catch_up_together(
 
     assert await runner.catch_up() == dict.fromkeys(PROJECTIONS, head)
     events = await logged_events(stores.events)
+    for name in PROJECTIONS:
+        assert await stored_rows(database_url, name) == folded_rows(events, name, head)
+
+
+async def test_a_batch_reads_back_only_the_facts_begun_before_it(
+    stores: Stores, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fact whose stream begins in a batch has no stored revision yet, so the batch does
+    not ask for one (a batch of new facts reads none back); the rows are the fold's."""
+    asked: list[tuple[int, set[UUID]]] = []
+    original = SqlBatch.open_revisions
+
+    async def recording(batch: SqlBatch, fact_ids: Collection[UUID]) -> dict[UUID, Any]:
+        asked.append((batch.position, set(fact_ids)))
+        return await original(batch, fact_ids)
+
+    monkeypatch.setattr(SqlBatch, "open_revisions", recording)
+    head = await append_synthetic_log(stores.events, stores.clock, facts=40, seed=15)
+    await stores.runner(batch_size=1000).catch_up()
+    assert all(not fact_ids for _, fact_ids in asked)  # every fact began in the one batch
+
+    asked.clear()
+    head = await append_synthetic_log(stores.events, stores.clock, facts=40, seed=16)
+    await stores.runner(batch_size=7).catch_up()
+    events = await logged_events(stores.events)
+    began: dict[UUID, int] = {}
+    for event in events:
+        if event.fact_id is not None:
+            began.setdefault(event.fact_id, event.position)
+    assert any(fact_ids for _, fact_ids in asked)
+    for position, fact_ids in asked:
+        assert all(began[fact_id] <= position for fact_id in fact_ids)
     for name in PROJECTIONS:
         assert await stored_rows(database_url, name) == folded_rows(events, name, head)
 

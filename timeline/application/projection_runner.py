@@ -220,7 +220,7 @@ class ProjectionRunner:
         latest: _Latest | None = None,
     ) -> None:
         if name == TIMELINE:
-            changes = await self._timeline_changes(batch, events.facts, latest or _Latest(0))
+            changes = await self._timeline_changes(batch, events, latest or _Latest(0))
         elif name == MEASURES:
             changes = self._measure_changes(events.records)
         else:  # pragma: no cover - check_projection() refuses other names
@@ -228,13 +228,28 @@ class ProjectionRunner:
         await batch.save(changes, events.records[-1].position)
 
     def _decoded(self, records: Sequence[RecordedEvent]) -> _Events:
-        facts = [self._logged(r) for r in records if r.stream_id.startswith(FACT_STREAM_PREFIX)]
-        return _Events(records, facts)
+        facts = []
+        begun: dict[UUID, int] = {}
+        for record in records:
+            if record.stream_id.startswith(FACT_STREAM_PREFIX):
+                event = self._logged(record)
+                facts.append(event)
+                if record.stream_version == 1 and event.fact_id is not None:
+                    begun[event.fact_id] = record.position
+        return _Events(records, facts, begun)
 
     async def _timeline_changes(
-        self, batch: ProjectionBatch, logged: Sequence[LoggedEvent], latest: _Latest
+        self, batch: ProjectionBatch, events: _Events, latest: _Latest
     ) -> ProjectionChanges:
-        fact_ids = {event.fact_id for event in logged if event.fact_id is not None}
+        logged = events.facts
+        # A fact whose stream begins in this batch has no stored revision to read back
+        # (its rows come from events past the checkpoint): a projector's batch of new
+        # facts, as most are, reads none, a round trip saved.
+        fact_ids = {
+            event.fact_id
+            for event in logged
+            if event.fact_id is not None and event.fact_id not in events.begun
+        }
         latest.load(await batch.open_revisions(latest.missing(fact_ids)))
         opened: dict[tuple[UUID, int], FactRevision] = {}
         closed: dict[tuple[UUID, int], FactRevision] = {}
@@ -283,6 +298,8 @@ class _Events:
 
     records: Sequence[RecordedEvent]
     facts: list[LoggedEvent]
+    begun: dict[UUID, int]
+    """The facts whose streams begin in the batch, with the position of their first event."""
 
     def after(self, position: int) -> _Events:
         """The events after ``position``: all of them unless a projection is behind the
@@ -292,6 +309,7 @@ class _Events:
         return _Events(
             [record for record in self.records if record.position > position],
             [event for event in self.facts if event.position > position],
+            {fact_id: first for fact_id, first in self.begun.items() if first > position},
         )
 
 
