@@ -1,11 +1,12 @@
 """The ``ProjectionStore`` port over SQL, shared by the SQLite and PostgreSQL backends.
 
-Writes: a batch is one transaction that first takes the projection's lock (PostgreSQL: a
-transaction advisory lock per projection; SQLite: the database's single write lock, held
-from ``BEGIN IMMEDIATE``), then reads the checkpoint, then writes rows and checkpoint
-together. The lock ends with the transaction, so a process killed mid-batch leaves the rows
-and checkpoint of the last committed batch, and the next batch (in any process) resumes
-from there. A rebuild fills shadow tables and swaps them in (``read_models.shadows``).
+Writes: a batch is one transaction that first takes its projections' locks (PostgreSQL: a
+transaction advisory lock per projection, all in one statement; SQLite: the database's
+single write lock, held from ``BEGIN IMMEDIATE``), then reads their checkpoints, then writes
+rows and checkpoints together. The locks end with the transaction, so a process killed
+mid-batch leaves the rows and checkpoints of the last committed batch, and the next batch
+(in any process) resumes from there. A rebuild fills shadow tables and swaps them in
+(``read_models.shadows``).
 
 Reads: every read is one statement, which sees one snapshot by itself, so a page's rows,
 its total and the checkpoint it reports agree with each other (``queries.page_read``); on
