@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from uuid import uuid4
 
@@ -45,12 +45,15 @@ class RecordingStore(PostgresProjectionStore):
         self._spans = spans
 
     @asynccontextmanager
-    async def batch(self, name: str, *, wait: bool = True) -> AsyncIterator[SqlBatch | None]:
-        async with super().batch(name, wait=wait) as batch:
-            start = None if batch is None else batch.position
-            yield batch
-        if batch is not None and start is not None and batch.saved is not None:
-            self._spans.append((self._label, start, batch.saved))
+    async def batches(
+        self, names: Collection[str], *, wait: bool = True
+    ) -> AsyncIterator[dict[str, SqlBatch]]:
+        async with super().batches(names, wait=wait) as held:
+            starts = {name: batch.position for name, batch in held.items()}
+            yield held
+        for name, batch in held.items():
+            if name == TIMELINE and batch.saved is not None:
+                self._spans.append((self._label, starts[name], batch.saved))
 
 
 async def test_one_process_at_a_time_holds_a_projection(postgres_database_url: str) -> None:

@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import json
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +60,7 @@ from timeline.store import codec, migrations
 from timeline.store.fact_json import encode_source
 from timeline.store.factory import create_engine, open_event_store, open_projection_store
 from timeline.store.read_models import total_writes
+from timeline.store.read_models.writes import SqlBatch
 
 EVERYTHING = FactFilter(include_retracted=True)
 
@@ -114,6 +115,60 @@ async def test_incremental_catch_up_equals_a_rebuild_and_the_fold(
 
     assert rebuilt == {name: content_hash(rows) for name, rows in incremental.items()}
     assert len(incremental[TIMELINE]["fact_revisions"]) > 400
+
+
+@pytest.mark.parametrize("batch_size", [7, 1000])
+async def test_projections_at_different_checkpoints_catch_up_together(
+    stores: Stores, database_url: str, batch_size: int
+) -> None:
+    """A catch-up moves every projection in one transaction, reading the log once from the
+    checkpoint furthest behind: each projection still applies exactly the events after its
+    own checkpoint, to the fold's rows."""
+    runner = stores.runner(batch_size=batch_size)
+    await append_synthetic_log(stores.events, stores.clock, facts=40, seed=12)
+    await runner.catch_up([MEASURES])  # the measures ahead
+    await append_synthetic_log(stores.events, stores.clock, facts=40, seed=13)
+    await runner.catch_up([TIMELINE])  # now the timeline ahead
+    head = await append_synthetic_log(stores.events, stores.clock, facts=40, seed=14)
+    checkpoints = {c.name: c.position for c in await stores.projections.checkpoints()}
+    assert 0 < checkpoints[MEASURES] < checkpoints[TIMELINE] < head
+
+    assert await runner.catch_up() == dict.fromkeys(PROJECTIONS, head)
+    events = await logged_events(stores.events)
+    for name in PROJECTIONS:
+        assert await stored_rows(database_url, name) == folded_rows(events, name, head)
+
+
+async def test_a_batch_reads_back_only_the_facts_begun_before_it(
+    stores: Stores, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fact whose stream begins in a batch has no stored revision yet, so the batch does
+    not ask for one (a batch of new facts reads none back); the rows are the fold's."""
+    asked: list[tuple[int, set[UUID]]] = []
+    original = SqlBatch.open_revisions
+
+    async def recording(batch: SqlBatch, fact_ids: Collection[UUID]) -> dict[UUID, Any]:
+        asked.append((batch.position, set(fact_ids)))
+        return await original(batch, fact_ids)
+
+    monkeypatch.setattr(SqlBatch, "open_revisions", recording)
+    head = await append_synthetic_log(stores.events, stores.clock, facts=40, seed=15)
+    await stores.runner(batch_size=1000).catch_up()
+    assert all(not fact_ids for _, fact_ids in asked)  # every fact began in the one batch
+
+    asked.clear()
+    head = await append_synthetic_log(stores.events, stores.clock, facts=40, seed=16)
+    await stores.runner(batch_size=7).catch_up()
+    events = await logged_events(stores.events)
+    began: dict[UUID, int] = {}
+    for event in events:
+        if event.fact_id is not None:
+            began.setdefault(event.fact_id, event.position)
+    assert any(fact_ids for _, fact_ids in asked)
+    for position, fact_ids in asked:
+        assert all(began[fact_id] <= position for fact_id in fact_ids)
+    for name in PROJECTIONS:
+        assert await stored_rows(database_url, name) == folded_rows(events, name, head)
 
 
 @pytest.mark.parametrize(("batch_size", "cache"), [(50, 0), (50, 1), (7, 9), (1000, 40)])
@@ -315,6 +370,14 @@ async def test_a_batch_costs_the_same_statements_whatever_its_size(
     # checkpoint: new facts only. The totals: their readings' insert, the periods' units
     # read and upserted, the states' starts, the readings since, the states replaced.
     assert costs[0] == costs[1] <= 16, statements
+
+    # Every projection in the timeline's transaction: the measures' checkpoint is read and
+    # written by the timeline's statements, so they cost none of their own.
+    await stores.runner().catch_up()
+    await append_synthetic_log(stores.events, stores.clock, facts=40, seed=41)
+    statements.clear()
+    await stores.runner(batch_size=1000).catch_up()
+    assert len(statements) == costs[0], statements
 
 
 # -- the key proof --------------------------------------------------------------------

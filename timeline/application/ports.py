@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 from uuid import UUID
@@ -109,7 +109,8 @@ class EventCodec(Protocol):
 
 
 class ProjectionBatch(Protocol):
-    """One transaction on one projection's tables, holding that projection's lock.
+    """One projection's part of a transaction that holds that projection's lock (and, for
+    ``ProjectionStore.batches``, the other projections' parts and locks too).
 
     Leaving the ``async with`` block commits the rows and the checkpoint together; an
     exception rolls both back, so the tables never run ahead of or behind the checkpoint.
@@ -232,6 +233,15 @@ class ProjectionStore(Protocol):
     ) -> AbstractAsyncContextManager[ProjectionBatch | None]:
         """A transaction on projection ``name``'s live tables holding its lock. With
         ``wait=False`` it yields None at once when another process holds the lock."""
+        ...
+
+    def batches(
+        self, names: Collection[str], *, wait: bool = True
+    ) -> AbstractAsyncContextManager[Mapping[str, ProjectionBatch]]:
+        """One transaction on the live tables of every projection in ``names``, holding
+        their locks, with a batch for each: the projector's, which moves them all at once
+        (one lock statement, one checkpoint read and write, one commit for all). With
+        ``wait=False`` a projection whose lock another process holds is left out."""
         ...
 
     def rebuild(self, name: str) -> AbstractAsyncContextManager[ProjectionRebuild]:

@@ -91,14 +91,17 @@ class PostgresProjectionStore(SqlProjectionStore):
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._engine.begin()
 
-    async def _lock(self, conn: AsyncConnection, name: str, *, wait: bool) -> bool:
-        key = sa.literal(advisory_key("projection", name), sa.BigInteger)
+    async def _lock(self, conn: AsyncConnection, names: Sequence[str], *, wait: bool) -> list[str]:
+        # In the order given (sorted), so two processes waiting for the same locks never
+        # wait for each other in a cycle.
+        keys = [sa.literal(advisory_key("projection", name), sa.BigInteger) for name in names]
         if wait:
-            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
-            return True
-        return bool(
-            (await conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(key)))).scalar()
-        )
+            await conn.execute(sa.select(*(sa.func.pg_advisory_xact_lock(key) for key in keys)))
+            return list(names)
+        taken = (
+            await conn.execute(sa.select(*(sa.func.pg_try_advisory_xact_lock(key) for key in keys)))
+        ).one()
+        return [name for name, won in zip(names, taken, strict=True) if won]
 
     async def _begin_read(self, conn: AsyncConnection) -> AsyncConnection:
         # One statement, outside any transaction (no BEGIN, no COMMIT: one round trip), in
@@ -202,8 +205,8 @@ class SqliteProjectionStore(SqlProjectionStore):
         # statement, which sees one snapshot by itself (``_reading``).
         return await fetch_on_driver(conn, read.text, read.parameters(values))
 
-    async def _lock(self, conn: AsyncConnection, name: str, *, wait: bool) -> bool:
-        return True  # BEGIN IMMEDIATE took the database's write lock already
+    async def _lock(self, conn: AsyncConnection, names: Sequence[str], *, wait: bool) -> list[str]:
+        return list(names)  # BEGIN IMMEDIATE took the database's write lock already
 
     @asynccontextmanager
     async def _rebuild_guard(self, name: str) -> AsyncIterator[None]:

@@ -1,11 +1,12 @@
 """The ``ProjectionStore`` port over SQL, shared by the SQLite and PostgreSQL backends.
 
-Writes: a batch is one transaction that first takes the projection's lock (PostgreSQL: a
-transaction advisory lock per projection; SQLite: the database's single write lock, held
-from ``BEGIN IMMEDIATE``), then reads the checkpoint, then writes rows and checkpoint
-together. The lock ends with the transaction, so a process killed mid-batch leaves the rows
-and checkpoint of the last committed batch, and the next batch (in any process) resumes
-from there. A rebuild fills shadow tables and swaps them in (``read_models.shadows``).
+Writes: a batch is one transaction that first takes its projections' locks (PostgreSQL: a
+transaction advisory lock per projection, all in one statement; SQLite: the database's
+single write lock, held from ``BEGIN IMMEDIATE``), then reads their checkpoints, then writes
+rows and checkpoints together. The locks end with the transaction, so a process killed
+mid-batch leaves the rows and checkpoints of the last committed batch, and the next batch
+(in any process) resumes from there. A rebuild fills shadow tables and swaps them in
+(``read_models.shadows``).
 
 Reads: every read is one statement, which sees one snapshot by itself, so a page's rows,
 its total and the checkpoint it reports agree with each other (``queries.page_read``); on
@@ -66,8 +67,8 @@ from timeline.store.read_models.total_rows import (
 from timeline.store.read_models.writes import (
     LIVE,
     SqlBatch,
-    read_checkpoint,
-    write_checkpoint,
+    read_checkpoints,
+    write_checkpoints,
 )
 from timeline.store.sql.failures import translated
 from timeline.store.sql.rows import utc
@@ -94,9 +95,10 @@ class SqlProjectionStore(abc.ABC):
         """A transaction that may write the read models."""
 
     @abc.abstractmethod
-    async def _lock(self, conn: AsyncConnection, name: str, *, wait: bool) -> bool:
-        """Take projection ``name``'s lock until ``conn``'s transaction ends; False when
-        ``wait`` is False and another process holds it."""
+    async def _lock(self, conn: AsyncConnection, names: Sequence[str], *, wait: bool) -> list[str]:
+        """Take the locks of projections ``names`` (sorted) until ``conn``'s transaction
+        ends, in one statement; those taken (all when ``wait``: with ``wait`` False, those
+        another process holds are left out)."""
 
     async def _begin_read(self, conn: AsyncConnection) -> AsyncConnection:
         """Prepare ``conn`` for a read of one statement."""
@@ -262,15 +264,34 @@ class SqlProjectionStore(abc.ABC):
 
     @asynccontextmanager
     async def batch(self, name: str, *, wait: bool = True) -> AsyncIterator[SqlBatch | None]:
-        check_projection(name)
+        async with self.batches((name,), wait=wait) as held:
+            yield held.get(name)
+
+    @asynccontextmanager
+    async def batches(
+        self, names: Collection[str], *, wait: bool = True
+    ) -> AsyncIterator[dict[str, SqlBatch]]:
+        # Every statement here is a round trip that waits for the server and then for a
+        # CPU: the projector's batches were some 30 of them, half of it the measures'
+        # transaction of its own. So the locks are one statement, the checkpoints one read
+        # (after the locks, or it could see a checkpoint from before another process's
+        # last batch) and one write for all, then one commit.
+        chosen = sorted({check_projection(name) for name in names})
         async with self._translated(), self._write_transaction() as conn:
-            if not await self._lock(conn, name, wait=wait):
-                yield None
+            locked = await self._lock(conn, chosen, wait=wait)
+            if not locked:
+                yield {}
                 return
-            position = await read_checkpoint(conn, name)
-            yield SqlBatch(
-                conn, LIVE, position, checkpoint=name, clock=self._clock, bulk=self._bulk_insert
-            )
+            positions = await read_checkpoints(conn, locked)
+            held = {
+                name: SqlBatch(
+                    conn, LIVE, positions[name], clock=self._clock, bulk=self._bulk_insert
+                )
+                for name in locked
+            }
+            yield held
+            saved = {name: batch.saved for name, batch in held.items() if batch.saved is not None}
+            await write_checkpoints(conn, saved, self._clock)
 
     @asynccontextmanager
     async def rebuild(self, name: str) -> AsyncIterator[SqlRebuild]:
@@ -376,7 +397,6 @@ class SqlRebuild:
             conn,
             self._shadows,
             self.position,
-            checkpoint=None,
             clock=store._clock,
             bulk=store._bulk_insert,
             active_days=active_days,
@@ -392,11 +412,11 @@ class SqlRebuild:
                 self._active_days = Counter()
             await store._prepare_swap(self._tables)
             async with store._write_transaction() as conn:
-                await store._lock(conn, self._name, wait=True)
+                await store._lock(conn, [self._name], wait=True)
                 batch = self._shadow_batch(conn)
                 yield batch
                 await store._swap(conn, self._tables)
-                await write_checkpoint(conn, self._name, batch.position, store._clock)
+                await write_checkpoints(conn, {self._name: batch.position}, store._clock)
         self.position = batch.position
         self.swapped = True
         logger.info("projection %s rebuilt up to position %d", self._name, self.position)

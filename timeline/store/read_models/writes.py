@@ -168,8 +168,9 @@ def _sqlite_date(standard: Processor) -> Processor:
 class SqlBatch:
     """The ``ProjectionBatch`` port on one open transaction.
 
-    ``checkpoint`` names the checkpoint row that ``save`` moves; a shadow batch has none,
-    because a rebuild's position only becomes a checkpoint when it is swapped in.
+    ``save`` notes the position it reached (``saved``); whoever opened the transaction
+    writes the checkpoints of all its batches at once before it commits (a shadow batch's
+    never: a rebuild's position only becomes a checkpoint when it is swapped in).
     """
 
     def __init__(
@@ -178,7 +179,6 @@ class SqlBatch:
         tables: TableSet,
         position: int,
         *,
-        checkpoint: str | None,
         clock: Clock,
         bulk: BulkInsert,
         active_days: Counter[dt.date] | None = None,
@@ -186,7 +186,6 @@ class SqlBatch:
         self._conn = conn
         self._tables = tables
         self._position = position
-        self._checkpoint = checkpoint
         self._clock = clock
         self._bulk = bulk
         self._active_days = active_days
@@ -235,8 +234,6 @@ class SqlBatch:
         await write_totals(
             self._conn, self._tables, self._insert, changes, settle=self._active_days is None
         )
-        if self._checkpoint is not None:
-            await write_checkpoint(self._conn, self._checkpoint, position, self._clock)
         self.saved = position
 
     async def _add_active_changes(self, changes: ProjectionChanges) -> None:
@@ -275,21 +272,36 @@ class SqlBatch:
         await self._bulk(self._conn, table, columns, bound_rows(table, self._conn.dialect, rows))
 
 
-async def read_checkpoint(conn: AsyncConnection, name: str) -> int:
-    result = await conn.execute(
-        sa.select(projection_checkpoints.c.position).where(projection_checkpoints.c.name == name)
-    )
-    return int(result.scalar_one_or_none() or 0)
-
-
-async def write_checkpoint(conn: AsyncConnection, name: str, position: int, clock: Clock) -> None:
-    # Under the projection's lock nobody else writes this row, so update-else-insert is safe
-    # and portable (no dialect-specific upsert).
+async def read_checkpoints(conn: AsyncConnection, names: Collection[str]) -> dict[str, int]:
+    """Each of ``names``' checkpoint (0 for one never written), in one statement."""
     table = projection_checkpoints
-    values = {"position": position, "updated_at": utc(clock.now())}
-    updated = await conn.execute(sa.update(table).where(table.c.name == name).values(**values))
-    if updated.rowcount == 0:
-        await conn.execute(sa.insert(table).values(name=name, **values))
+    result = await conn.execute(
+        sa.select(table.c.name, table.c.position).where(table.c.name.in_(sorted(names)))
+    )
+    found = {name: int(position) for name, position in result}
+    return {name: found.get(name, 0) for name in names}
+
+
+async def write_checkpoints(
+    conn: AsyncConnection, positions: Mapping[str, int], clock: Clock
+) -> None:
+    """Move each checkpoint of ``positions`` there, in one statement (an upsert: the row
+    of a projection that never ran is not there yet)."""
+    if not positions:
+        return
+    table = projection_checkpoints
+    now = utc(clock.now())
+    rows = [
+        {"name": name, "position": position, "updated_at": now}
+        for name, position in sorted(positions.items())
+    ]
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    await conn.execute(
+        insert.values(rows).on_conflict_do_update(
+            index_elements=[table.c.name],
+            set_={"position": insert.excluded.position, "updated_at": insert.excluded.updated_at},
+        )
+    )
 
 
 def _close(table: sa.Table) -> sa.Update:
