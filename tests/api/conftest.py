@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import aiosqlite
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -177,8 +179,10 @@ async def admin(database_url: str) -> str:
 
 
 @pytest.fixture
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine executes while the test runs."""
+def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every SQL statement any engine executes while the test runs: through SQLAlchemy,
+    and the reads the stores run on the driver's own connection (``fetch_on_driver``),
+    which SQLAlchemy never sees (each driver's call is wrapped to note its statement)."""
     executed: list[str] = []
 
     def record(
@@ -186,6 +190,17 @@ def statements() -> Iterator[list[str]]:
     ) -> None:
         executed.append(statement)
 
+    def noted(method: Any) -> Any:
+        async def call(self: object, statement: str, *args: Any, **kwargs: Any) -> Any:
+            executed.append(statement)
+            return await method(self, statement, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(
+        aiosqlite.Connection, "execute_fetchall", noted(aiosqlite.Connection.execute_fetchall)
+    )
+    monkeypatch.setattr(asyncpg.Connection, "fetch", noted(asyncpg.Connection.fetch))
     event.listen(Engine, "before_cursor_execute", record)
     yield executed
     event.remove(Engine, "before_cursor_execute", record)

@@ -434,8 +434,7 @@ async def test_a_timeline_counts_its_matches_only_when_total_count_is_selected(
 async def test_a_page_read_again_with_nothing_written_is_not_read_again(
     quiet_api: Api, database_url: str, statements: list[str]
 ) -> None:
-    # Kept by read-model position (settled_pages): only the position is read again, on a
-    # kept raw connection (held_connection) that SQLAlchemy's events do not see.
+    # Kept by read-model position (settled_pages): only the position is read again.
     writer = await make_token(database_url, "kept", Role.WRITER)
     for n in range(3):
         await record(quiet_api, writer, n)
@@ -445,4 +444,4 @@ async def test_a_page_read_again_with_nothing_written_is_not_read_again(
     again = await quiet_api.data(COUNTED)
     assert again == first
     assert first["timeline"]["totalCount"] == 3
-    assert statements == []
+    assert [s for s in statements if "projection_checkpoints" not in s] == []

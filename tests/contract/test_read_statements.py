@@ -97,7 +97,7 @@ async def test_a_compiled_page_reads_the_rows_sqlalchemy_reads(
         shapes.add(shape)
         async with engine.connect() as conn:
             read = compiled_read(conn.dialect, queries.page_read(shape))
-            rows = await read.rows(conn, values)
+            rows = read.mapped(await store._driver_rows(conn, read, values))
 
         assert rows == await _reference(engine, shape, values), (as_of, criteria, after)
     assert len(shapes) > 60
@@ -113,7 +113,8 @@ async def test_the_compiled_measures_read_reads_the_rows_sqlalchemy_reads(
         statement = queries.registered(pinned=recorded_before is not None)
         values = queries.as_of_values(as_of)
         async with engine.connect() as conn:
-            rows = await compiled_read(conn.dialect, statement).rows(conn, values)
+            read = compiled_read(conn.dialect, statement)
+            rows = read.mapped(await store._driver_rows(conn, read, values))
             reference = await conn.execute(statement.params(values))
 
         assert rows == [dict(row._mapping) for row in reference]

@@ -31,6 +31,7 @@ from timeline.application.read_models import PROJECTIONS, TIMELINE
 from timeline.store.read_models.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
 from timeline.store.read_models.statements import CompiledRead
 from timeline.store.read_models.store import SqlProjectionStore
+from timeline.store.sql import postgres
 from timeline.store.sql.failures import ASYNCPG_ERRORS
 from timeline.store.sql.file_lock import FileLock
 from timeline.store.sql.held_connection import HeldConnection
@@ -102,6 +103,11 @@ class PostgresProjectionStore(SqlProjectionStore):
             await conn.execute(sa.select(*(sa.func.pg_try_advisory_xact_lock(key) for key in keys)))
         ).one()
         return [name for name, won in zip(names, taken, strict=True) if won]
+
+    async def _driver_rows(
+        self, conn: AsyncConnection, read: CompiledRead, values: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        return await postgres.fetch_on_driver(conn, read.text, read.parameters(values))
 
     async def _begin_read(self, conn: AsyncConnection) -> AsyncConnection:
         # One statement, outside any transaction (no BEGIN, no COMMIT: one round trip), in

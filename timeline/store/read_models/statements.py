@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 Process = Callable[[Any], Any]
 
@@ -42,10 +41,9 @@ class CompiledRead:
         """``values`` by name as the driver takes them, in the text's order."""
         return tuple(self.binds[name](values.get(name)) for name in self.names)
 
-    async def rows(self, conn: AsyncConnection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """The statement's rows for ``values``, each a mapping by column name."""
-        result = await conn.exec_driver_sql(self.text, self.parameters(values))
-        raw: Sequence[Sequence[Any]] = result.all()
+    def mapped(self, raw: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        """The statement's rows as the driver read them (the store's ``_driver_rows``),
+        each a mapping by column name with every value as its type reads it."""
         columns, processed = self.columns, self.processed
         rows = []
         for found in raw:

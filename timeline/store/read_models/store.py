@@ -113,12 +113,12 @@ class SqlProjectionStore(abc.ABC):
     def _rebuild_guard(self, name: str) -> AbstractAsyncContextManager[None]:
         """Held for a whole rebuild; raises ``ProjectionBusy`` if another one runs."""
 
+    @abc.abstractmethod
     async def _driver_rows(
         self, conn: AsyncConnection, read: CompiledRead, values: Mapping[str, Any]
     ) -> Sequence[Sequence[Any]]:
-        """``read``'s rows for ``values`` as the driver gives them (``typed=False``)."""
-        result = await conn.exec_driver_sql(read.text, read.parameters(values))
-        return result.all()
+        """``read``'s rows for ``values`` as the driver gives them, on the driver's own
+        connection under ``conn``: one statement, which sees one snapshot by itself."""
 
     async def _prepare_swap(self, tables: Sequence[sa.Table]) -> None:
         """Work on the filled shadows that can happen before the swap's transaction."""
@@ -156,7 +156,8 @@ class SqlProjectionStore(abc.ABC):
         shape = queries.PageShape.of(as_of, criteria, after, count=count)
         values = queries.page_values(as_of, criteria, first, after)
         async with self._reading() as conn:
-            rows = await _page_read(conn.dialect, shape).rows(conn, values)
+            read = _page_read(conn.dialect, shape)
+            rows = read.mapped(await self._driver_rows(conn, read, values))
             head = rows[0]  # the anchor's row is there even when the page is empty
             found = rows if head["fact_id"] is not None else []
             revisions = await self._decode(conn, found[:first])
@@ -240,7 +241,8 @@ class SqlProjectionStore(abc.ABC):
     async def measures(self, as_of: AsOf) -> list[RegisteredMeasure]:
         pinned = as_of.recorded_before is not None
         async with self._reading() as conn:
-            rows = await _registered(conn.dialect, pinned).rows(conn, queries.as_of_values(as_of))
+            read = _registered(conn.dialect, pinned)
+            rows = read.mapped(await self._driver_rows(conn, read, queries.as_of_values(as_of)))
         return [measure_from_row(row) for row in rows]
 
     async def checkpoints(self) -> list[Checkpoint]:
