@@ -59,7 +59,7 @@ def compiled_read(
 ) -> CompiledRead:
     """``statement`` (every value a bind parameter, or a constant it fixes itself) compiled
     for ``dialect``; ``typed=False`` for a caller that reads the driver's values itself
-    (none is processed, and ``rows`` is not for it)."""
+    (none is processed, and ``mapped`` is not for it)."""
     compiled = statement.compile(dialect=dialect)
     binds: dict[str, Process] = {}
     for name, bind in compiled.binds.items():
