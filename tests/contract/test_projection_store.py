@@ -444,8 +444,8 @@ async def test_a_batch_that_fails_leaves_rows_and_checkpoint_as_they_were(
     checkpoints = await projections.checkpoints()
 
     async def save_then_fail() -> None:
-        async with projections.batch(TIMELINE) as batch:
-            assert batch is not None
+        async with projections.batches((TIMELINE,)) as batches:
+            batch = batches[TIMELINE]
             current = await batch.open_revisions([corpus.rwanda])
             closed = current[corpus.rwanda].closed_by(current[corpus.rwanda])
             await batch.save(ProjectionChanges(closed=[closed]), batch.position + 100)
@@ -463,8 +463,8 @@ async def test_a_batch_cannot_move_the_checkpoint_back(
     corpus: Corpus, projections: ProjectionStore
 ) -> None:
     async def go_back() -> None:
-        async with projections.batch(TIMELINE) as batch:
-            assert batch is not None
+        async with projections.batches((TIMELINE,)) as batches:
+            batch = batches[TIMELINE]
             await batch.save(ProjectionChanges(), batch.position - 1)
 
     with pytest.raises(ValueError, match="back"):
@@ -473,7 +473,7 @@ async def test_a_batch_cannot_move_the_checkpoint_back(
 
 async def test_unknown_projections_are_refused(projections: ProjectionStore) -> None:
     with pytest.raises(UnknownProjection):
-        async with projections.batch("nope"):
+        async with projections.batches(("nope",)):
             pass
     with pytest.raises(UnknownProjection):
         async with projections.rebuild("nope"):

@@ -60,14 +60,16 @@ async def test_one_process_at_a_time_holds_a_projection(postgres_database_url: s
     first = await open_projection_store(postgres_database_url)
     second = await open_projection_store(postgres_database_url)
     try:
-        async with first.batch(TIMELINE) as held:
-            assert held is not None
-            async with second.batch(TIMELINE, wait=False) as skipped:
-                assert skipped is None
-            async with second.batch("measures", wait=False) as other:
-                assert other is not None  # each projection has a lock of its own
-        async with second.batch(TIMELINE, wait=False) as free:
-            assert free is not None
+        async with first.batches((TIMELINE,)) as held:
+            assert list(held) == [TIMELINE]
+            async with second.batches((TIMELINE,), wait=False) as skipped:
+                assert skipped == {}
+            async with second.batches(("measures",), wait=False) as other:
+                assert list(other) == ["measures"]  # each projection has a lock of its own
+            async with second.batches((TIMELINE, "measures"), wait=False) as some:
+                assert list(some) == ["measures"]  # the one another process holds left out
+        async with second.batches((TIMELINE,), wait=False) as free:
+            assert list(free) == [TIMELINE]
     finally:
         await first.close()
         await second.close()

@@ -228,13 +228,6 @@ class ProjectionStore(Protocol):
         after every batch the projector commits."""
         ...
 
-    def batch(
-        self, name: str, *, wait: bool = True
-    ) -> AbstractAsyncContextManager[ProjectionBatch | None]:
-        """A transaction on projection ``name``'s live tables holding its lock. With
-        ``wait=False`` it yields None at once when another process holds the lock."""
-        ...
-
     def batches(
         self, names: Collection[str], *, wait: bool = True
     ) -> AbstractAsyncContextManager[Mapping[str, ProjectionBatch]]:

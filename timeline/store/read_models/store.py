@@ -265,11 +265,6 @@ class SqlProjectionStore(abc.ABC):
     # -- writes -----------------------------------------------------------------------
 
     @asynccontextmanager
-    async def batch(self, name: str, *, wait: bool = True) -> AsyncIterator[SqlBatch | None]:
-        async with self.batches((name,), wait=wait) as held:
-            yield held.get(name)
-
-    @asynccontextmanager
     async def batches(
         self, names: Collection[str], *, wait: bool = True
     ) -> AsyncIterator[dict[str, SqlBatch]]:
