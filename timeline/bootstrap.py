@@ -23,7 +23,8 @@ from timeline.store import codec
 from timeline.store.clock import SystemClock
 from timeline.store.factory import create_engine, event_store, projection_store
 from timeline.store.sql.importer import open_event_importer
-from timeline.store.sql.leadership import PROJECTED_CHANNEL, open_leadership
+from timeline.store.sql.leadership import open_leadership
+from timeline.store.sql.postgres import PROJECTED_CHANNEL
 from timeline.store.sql.signals import open_append_signal
 from timeline.store.sql.tokens import SqlTokenStore
 

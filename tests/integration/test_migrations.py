@@ -23,6 +23,7 @@ from timeline.store import migrations
 from timeline.store.factory import create_engine, open_event_store
 from timeline.store.sql import tables
 from timeline.store.sql.failures import Failure, classify
+from timeline.store.sql.postgres import PROJECTED_CHANNEL
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -266,6 +267,46 @@ async def test_migration_0021_answers_in_out_parameters_and_downgrades_to_0020(
         assert (await verify_chain(store.read_all())).intact
     finally:
         await store.close()
+    await migrations.check(url)
+
+
+@pytest.mark.postgres
+async def test_migration_0024_announces_checkpoint_moves_and_downgrades_to_none(
+    postgres_database_url: str,
+) -> None:
+    """At 0024 an upsert of checkpoints NOTIFYs ``timeline_projected`` with the least
+    position it wrote, once per statement, on commit; at 0021 nothing does (the leader
+    announced), and at head again it does."""
+    url = postgres_database_url
+    upsert = (
+        "INSERT INTO projection_checkpoints (name, position, updated_at) "
+        "VALUES ('timeline', {0}, now()), ('measures', {1}, now()) "
+        "ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+    )
+
+    async def announced(*positions: int) -> list[str]:
+        received: asyncio.Queue[str] = asyncio.Queue()
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                await driver.add_listener(
+                    PROJECTED_CHANNEL, lambda *args: received.put_nowait(args[-1])
+                )
+                await conn.commit()
+                await driver.execute(upsert.format(*positions))
+                await asyncio.sleep(0.2)
+        finally:
+            await engine.dispose()
+        return [received.get_nowait() for _ in range(received.qsize())]
+
+    assert await announced(7, 5) == ["5"]  # inserted
+    assert await announced(9, 8) == ["8"]  # updated
+    await migrations.downgrade(url, "0021")
+    assert await announced(10, 10) == []
+    await migrations.upgrade(url)
+    assert await announced(12, 11) == ["11"]
     await migrations.check(url)
 
 

@@ -28,6 +28,7 @@ from timeline.store.factory import create_engine, open_event_store, open_project
 from timeline.store.read_models.backends import PostgresProjectionStore
 from timeline.store.read_models.writes import SqlBatch
 from timeline.store.sql.leadership import open_leadership
+from timeline.store.sql.postgres import PROJECTED_CHANNEL
 from timeline.store.sql.signals import open_append_signal
 
 pytestmark = pytest.mark.postgres
@@ -167,3 +168,38 @@ def _source(number: int) -> Source:
         published=FuzzyDate("2025-10-20"),
         quote="They met.",
     )
+
+
+async def test_each_committed_batch_notifies_the_position_it_reached(
+    postgres_database_url: str,
+) -> None:
+    """The batch's own commit wakes the readers (``timeline_projected``, from the
+    checkpoints' trigger), with no projector to announce it; a catch-up that moves no
+    checkpoint wakes nobody."""
+    url = postgres_database_url
+    writer = await open_event_store(url)
+    projections = await open_projection_store(url)
+    runner = ProjectionRunner(writer, codec, projections)
+    listener_engine = create_engine(url)
+    received: asyncio.Queue[str] = asyncio.Queue()
+    try:
+        async with listener_engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.add_listener(
+                PROJECTED_CHANNEL, lambda *args: received.put_nowait(args[-1])
+            )
+            await conn.commit()  # LISTEN takes effect when its transaction ends
+
+            await append_synthetic_log(writer, synthetic_clock(), facts=3, seed=5)
+            head = await writer.head_position()
+            await runner.catch_up()
+            assert await asyncio.wait_for(received.get(), timeout=5) == str(head)
+
+            await runner.catch_up()  # nothing new: no checkpoint moves, nobody is woken
+            await asyncio.sleep(0.2)
+            assert received.empty()
+    finally:
+        await listener_engine.dispose()
+        await projections.close()
+        await writer.close()

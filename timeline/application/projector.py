@@ -3,11 +3,13 @@
 Any number of projectors may run (``timeline projector``, and one in every ``timeline
 serve`` worker by default); a ``Leadership`` elects one. The leader catches the read models
 up whenever the ``AppendSignal`` says the log grew (PostgreSQL's NOTIFY on
-``timeline_events``, or an append in this process) and every ``poll_seconds`` anyway, and
-announces each position it reaches (``timeline_projected``) so that readers waiting for their
-writes wake up. The others retry the election every ``retry_seconds``: the leader's lock goes
-with its connection (or its process), so a standby leads within about that time after the
-leader dies.
+``timeline_events``, or an append in this process) and every ``poll_seconds`` anyway. Each
+batch's commit announces the position it reached (on PostgreSQL ``timeline_projected``, from
+the checkpoints' own trigger, so no round trip of the projector's), which wakes the readers
+waiting for their writes; this process's own readers are told at once (``reached``). The
+others retry the election every ``retry_seconds``: the leader's lock goes with its
+connection (or its process), so a standby leads within about that time after the leader
+dies.
 
 The leadership is for efficiency, not for safety: every batch still takes its projection's
 lock and moves the checkpoint in its own transaction (``ProjectionRunner``), so a leader that
@@ -46,10 +48,6 @@ class Leadership(Protocol):
 
     async def held(self) -> bool:
         """Whether this process still leads (False once its lock went with its connection)."""
-        ...
-
-    async def announce(self, position: int) -> None:
-        """Tell every process that the read models reached ``position``."""
         ...
 
     async def release(self) -> None:
@@ -143,7 +141,6 @@ class Projector:
             try:
                 reached = await self._runner.catch_up()
                 self.position = min(p for p in reached.values() if p is not None)
-                await self._leadership.announce(self.position)
                 positions.observed(self.position)
                 return self.position
             finally:
@@ -203,7 +200,6 @@ class Projector:
             if now - self._reported >= REPORT_SECONDS:
                 self._reported = now
                 logger.info("projected up to position %d (the log's head: %d)", reached, head)
-            await self._leadership.announce(reached)
             if self._reached is not None:
                 self._reached(reached)
 

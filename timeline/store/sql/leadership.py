@@ -2,12 +2,11 @@
 
 PostgreSQL: a session advisory lock (``pg_try_advisory_lock``) held on a dedicated
 connection. The server drops it the moment that connection ends (its process died, the
-network went, an operator terminated the backend), so a standby's next try wins. The same
-connection announces each position the leader reaches: ``NOTIFY timeline_projected``.
+network went, an operator terminated the backend), so a standby's next try wins. The
+leader announces nothing itself: each batch's commit does (``postgres.PROJECTED_CHANNEL``).
 
 SQLite: an exclusive ``flock`` on a file beside the database, which the kernel drops when
-the process dies: one host, one leader. Readers there poll the checkpoint, so announcing is
-nothing.
+the process dies: one host, one leader. Readers there poll the checkpoint.
 """
 
 from __future__ import annotations
@@ -27,9 +26,6 @@ from timeline.store.read_models.backends import advisory_key
 from timeline.store.sql.file_lock import FileLock
 
 logger = logging.getLogger("timeline.projector")
-
-PROJECTED_CHANNEL = "timeline_projected"
-"""NOTIFYed with the read models' position after every batch the leader commits."""
 
 _LEADER_KEY = advisory_key("projector", "leader")
 
@@ -119,10 +115,6 @@ class PostgresLeadership:
             name = found.scalar()
         return None if name is None else str(name).removeprefix(f"{APPLICATION_NAME} ")
 
-    async def announce(self, position: int) -> None:
-        if self._driver is not None:
-            await self._driver.execute(f"NOTIFY {PROJECTED_CHANNEL}, '{int(position)}'")
-
     async def release(self) -> None:
         if self._driver is not None and not self._driver.is_closed():
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
@@ -174,9 +166,6 @@ class FileLeadership:
             return None  # closing the descriptor below lets the shared lock go
         finally:
             os.close(fd)
-
-    async def announce(self, position: int) -> None:
-        return None
 
     async def release(self) -> None:
         self._lock.release()

@@ -50,6 +50,11 @@ APPEND_LOCK_KEY = 0x74696D656C696E65
 NOTIFY_CHANNEL = "timeline_events"
 """The channel on which each append announces its last position."""
 
+PROJECTED_CHANNEL = "timeline_projected"
+"""The channel on which every committed move of the read models' checkpoints announces the
+least position it wrote: a trigger on ``projection_checkpoints`` (migration 0024), so the
+batch's own commit wakes the readers waiting for it."""
+
 _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(APPEND_LOCK_KEY, sa.BigInteger)))
 _NOTIFY = sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.bindparam("position", type_=sa.Text)))
 _APPEND = "SELECT * FROM timeline_append(" + ", ".join(f"${n}" for n in range(1, 18)) + ")"

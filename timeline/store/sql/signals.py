@@ -2,10 +2,10 @@
 
 On PostgreSQL every append NOTIFYs ``timeline_events`` with its last position (see
 ``timeline.store.sql.postgres``), so one LISTEN connection per process wakes the log feed and
-the projector within milliseconds of a commit by any process; the projector's leader NOTIFYs
-``timeline_projected`` after each batch (``timeline.store.sql.leadership``), which wakes the
-process's readers waiting for a position. SQLite has no notifications: the periodic look at
-the log or the checkpoint is the signal.
+the projector within milliseconds of a commit by any process; every commit that moves the
+read models' checkpoints NOTIFYs ``timeline_projected`` (a trigger, migration 0024), which
+wakes the process's readers waiting for a position. SQLite has no notifications: the
+periodic look at the log or the checkpoint is the signal.
 """
 
 from __future__ import annotations
