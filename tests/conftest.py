@@ -20,12 +20,16 @@ import asyncio
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
+import asyncpg
 import pytest
 import pytest_asyncio
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -221,3 +225,31 @@ async def event_store(database_url: str, clock: ManualClock) -> AsyncIterator[Ev
     store = await open_event_store(database_url, clock)
     yield store
     await store.close()
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every SQL statement any engine executes while the test runs: through SQLAlchemy,
+    and the reads the stores run on the driver's own connection (``fetch_on_driver``),
+    which SQLAlchemy never sees (each driver's call is wrapped to note its statement)."""
+    executed: list[str] = []
+
+    def record(
+        conn: object, cursor: object, statement: str, *args: object, **kwargs: object
+    ) -> None:
+        executed.append(statement)
+
+    def noted(method: Any) -> Any:
+        async def call(self: object, statement: str, *args: Any, **kwargs: Any) -> Any:
+            executed.append(statement)
+            return await method(self, statement, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(
+        aiosqlite.Connection, "execute_fetchall", noted(aiosqlite.Connection.execute_fetchall)
+    )
+    monkeypatch.setattr(asyncpg.Connection, "fetch", noted(asyncpg.Connection.fetch))
+    event.listen(Engine, "before_cursor_execute", record)
+    yield executed
+    event.remove(Engine, "before_cursor_execute", record)

@@ -12,17 +12,14 @@ every request carries ``Timeline-Min-Position`` with the log's head.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
-from sqlalchemy import Engine, event
 from starlette.applications import Starlette
 
 from timeline.api.app import create_app
@@ -176,31 +173,3 @@ async def reader(database_url: str) -> str:
 @pytest_asyncio.fixture
 async def admin(database_url: str) -> str:
     return await make_token(database_url, "test-admin", Role.ADMIN)
-
-
-@pytest.fixture
-def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every SQL statement any engine executes while the test runs: through SQLAlchemy,
-    and the reads the stores run on the driver's own connection (``fetch_on_driver``),
-    which SQLAlchemy never sees (each driver's call is wrapped to note its statement)."""
-    executed: list[str] = []
-
-    def record(
-        conn: object, cursor: object, statement: str, *args: object, **kwargs: object
-    ) -> None:
-        executed.append(statement)
-
-    def noted(method: Any) -> Any:
-        async def call(self: object, statement: str, *args: Any, **kwargs: Any) -> Any:
-            executed.append(statement)
-            return await method(self, statement, *args, **kwargs)
-
-        return call
-
-    monkeypatch.setattr(
-        aiosqlite.Connection, "execute_fetchall", noted(aiosqlite.Connection.execute_fetchall)
-    )
-    monkeypatch.setattr(asyncpg.Connection, "fetch", noted(asyncpg.Connection.fetch))
-    event.listen(Engine, "before_cursor_execute", record)
-    yield executed
-    event.remove(Engine, "before_cursor_execute", record)

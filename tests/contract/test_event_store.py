@@ -356,6 +356,52 @@ async def test_read_all_fetches_lazily_in_batches(event_store: EventStore) -> No
     assert [e.position for e in first + rest] == [1, 2, 3, 4, 5, 6]
 
 
+def log_reads(statements: list[str]) -> int:
+    return sum("FROM events WHERE position >" in statement for statement in statements)
+
+
+async def test_a_reader_that_stops_in_its_first_batch_costs_one_statement(
+    event_store: EventStore, statements: list[str]
+) -> None:
+    await event_store.append("a", new_events(6), expected_version=0)
+    statements.clear()
+    reader = event_store.read_all(batch_size=2)
+    taken = [await anext(reader), await anext(reader)]
+    await reader.aclose()  # type: ignore[attr-defined]
+
+    assert [e.position for e in taken] == [1, 2]
+    assert log_reads(statements) == 1
+
+
+async def test_a_bulk_reader_has_the_next_batch_fetched_while_it_works(
+    event_store: EventStore, statements: list[str]
+) -> None:
+    await event_store.append("a", new_events(7), expected_version=0)
+    statements.clear()
+    reader = event_store.read_all(batch_size=2)
+    taken = [await anext(reader) for _ in range(3)]  # into the second batch
+
+    # Back for a second batch, the reader reads in bulk: the third is asked for already.
+    assert log_reads(statements) == 3
+    taken += [event async for event in reader]
+    assert [e.position for e in taken] == [1, 2, 3, 4, 5, 6, 7]
+    assert log_reads(statements) == 4  # batches of 2, 2, 2 and the last 1
+
+
+async def test_a_bulk_reader_stopped_early_leaves_no_fetch_running(
+    event_store: EventStore,
+) -> None:
+    await event_store.append("a", new_events(9), expected_version=0)
+    reader = event_store.read_all(batch_size=2)
+    taken = [await anext(reader) for _ in range(3)]
+    await reader.aclose()  # type: ignore[attr-defined]
+
+    assert [e.position for e in taken] == [1, 2, 3]
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    assert not [task for task in others if not task.done()]
+    assert [e.position for e in await read_all(event_store)] == list(range(1, 10))
+
+
 async def test_read_all_refuses_a_batch_size_below_one(event_store: EventStore) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         await read_all(event_store, batch_size=0)

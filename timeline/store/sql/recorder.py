@@ -36,6 +36,8 @@ way in: it takes the same lock in a transaction of its own (``_write_transaction
 from __future__ import annotations
 
 import abc
+import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -164,18 +166,40 @@ class SqlEventStore(abc.ABC):
         """The log after ``after_position`` in global order, in keyset batches.
 
         No connection is held while the caller consumes a batch, so a slow or abandoned
-        consumer pins nothing in the pool and memory stays at one batch.
+        consumer pins nothing in the pool and memory stays at two batches. A caller back
+        for a second batch reads in bulk (a rebuild, an export, ``verify``): from then on
+        the next batch is fetched while it works on this one, so the database's part of a
+        fetch overlaps ours. A caller that takes one batch and stops (a page, the head's
+        event) costs one statement, as before.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        position = after_position
+        batch = await self._select(self._READ_AFTER, after_position, batch_size)
+        batches = 1
         while True:
-            batch = await self._select(self._READ_AFTER, position, batch_size)
-            for event in batch:
-                yield event
+            upcoming: asyncio.Future[list[RecordedEvent]] | None = None
+            if len(batch) == batch_size and batches > 1:
+                upcoming = asyncio.ensure_future(
+                    self._select(self._READ_AFTER, batch[-1].position, batch_size)
+                )
+                await asyncio.sleep(0)  # let it send its statement before the caller works
+            try:
+                for event in batch:
+                    yield event
+            except BaseException:
+                if upcoming is not None:
+                    # Stopped early: the fetch in flight ends rather than being cancelled
+                    # half way through a driver call, and its rows go unread.
+                    with contextlib.suppress(Exception):
+                        await upcoming
+                raise
             if len(batch) < batch_size:
                 return
-            position = batch[-1].position
+            batches += 1
+            if upcoming is None:
+                batch = await self._select(self._READ_AFTER, batch[-1].position, batch_size)
+            else:
+                batch = await upcoming
 
     async def head_position(self) -> int:
         """The position of the last committed event (0 for an empty log)."""
