@@ -332,7 +332,17 @@ class StoredReadings(Sequence[Reading]):
 
     def all(self) -> tuple[Reading, ...]:
         if self._all is None:
-            self._all = tuple([_reading(data) for data in _readings.decode(self.text)])
+            # The first and the last are decoded already (``Amount`` asks for both): most
+            # states stand on one or two readings, which are then decoded once, not twice.
+            if self._count <= 2:
+                ends = (self.first(), self.last())
+                self._all = ends[:1] if self._count == 1 else ends
+            else:
+                text = self.text
+                start = text.index(_SEPARATOR) + len(_SEPARATOR)
+                inner = text[start : text.rindex(_SEPARATOR)]
+                middle = [_reading(data) for data in _readings.decode(f"[{inner}]")]
+                self._all = (self.first(), *middle, self.last())
         return self._all
 
     def __len__(self) -> int:
@@ -392,13 +402,16 @@ def decoded_states(
     largest = min(kept_alone, kept_text)
 
     def decoded(values: tuple[Any, ...]) -> PeriodState:
+        text = len(values[_READINGS_AT]) + len(values[_CONFLICT_AT] or "")
+        if text > largest:
+            # Never kept, so not sought: hashing a growing period's megabytes to look for it
+            # cost more than decoding its first and last reading.
+            return state_of(values)
         found = kept.get(values)
         if found is not None:
             return found[0]
         state = state_of(values)
-        text = len(values[_READINGS_AT]) + len(values[_CONFLICT_AT] or "")
-        if text <= largest:
-            kept[values] = (state, text)
+        kept[values] = (state, text)
         return state
 
     return decoded
