@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,13 +15,21 @@ import sqlalchemy as sa
 from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError
 
-from tests.factories import new_event, new_events
+from tests.factories import ManualClock, new_event, new_events
+from tests.integration.projection_snapshots import stored_rows
 from tests.integration.synthetic import append_synthetic_log, synthetic_clock
+from tests.integration.test_projection_runner import opened
+from tests.integration.test_running_totals import MEASURE, Step, written
 from timeline.application.chain import verify_chain
 from timeline.application.errors import ConcurrencyError
 from timeline.application.ports import Clock, EventStore
+from timeline.application.read_models import TIMELINE
 from timeline.application.records import RecordedEvent
-from timeline.store import migrations
+from timeline.application.service import TimelineService
+from timeline.domain.dates import FuzzyDate
+from timeline.domain.figures import Figure
+from timeline.domain.quantities import Basis, Qualifier, Quantity
+from timeline.store import codec, migrations
 from timeline.store.factory import create_engine, open_event_store
 from timeline.store.sql import tables
 from timeline.store.sql.failures import Failure, classify
@@ -307,6 +317,63 @@ async def test_migration_0024_announces_checkpoint_moves_and_downgrades_to_none(
     assert await announced(10, 10) == []
     await migrations.upgrade(url)
     assert await announced(12, 11) == ["11"]
+    await migrations.check(url)
+
+
+READINGS: list[Step] = [
+    (
+        command,
+        which,
+        Figure(
+            measure=MEASURE,
+            quantity=Quantity(Decimal(value), "people", qualifier),
+            basis=Basis.CUMULATIVE,
+            period=FuzzyDate(period),
+        ),
+        published,
+        days,
+    )
+    for command, which, value, qualifier, period, published, days in (
+        ("record", 0, 1000, Qualifier.MORE_THAN, "2024/2025", "2025-11-01", 0),
+        ("record", 0, 1000, Qualifier.MORE_THAN, "2024/2025", "2025-11-01", 0),
+        ("record", 0, 1200, Qualifier.AT_LEAST, "2024/2025", "2025-11-01", 1),
+        ("record", 0, 900, Qualifier.EXACT, "2024/2025", "2025-10-05", 0),
+        ("revise", 1, 1100, Qualifier.MORE_THAN, "2024/2025", "2025-11-02", 1),
+        ("record", 0, 50, Qualifier.EXACT, "2025-10", "2025-11-01", 0),
+        ("corroborate", 5, 50, Qualifier.EXACT, "2025-10", "2025-11-01", 0),
+    )
+]
+"""Readings of two periods: agreeing, later, in conflict, revised, corroborated."""
+
+
+async def test_migration_0022_settles_the_states_again_and_downgrades_to_readings_in_a_row(
+    database_url: str,
+) -> None:
+    """0022 works the periods' states out again from the readings (the edges are part of a
+    state, the readings one a line): upgraded from 0021's rows, the totals' tables are the
+    ones the projection writes itself; 0021 gets its columns and its texts back."""
+    url = database_url
+    async with opened(url, ManualClock(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))) as stores:
+        runner = stores.runner(2)
+        service = TimelineService(stores.events, codec)
+        await written(READINGS)(service, stores.clock, runner.catch_up)
+        await runner.catch_up()
+    written_rows = await stored_rows(url, TIMELINE)
+    assert any("\\n" in row for row in written_rows["total_amounts"])  # some state of two
+    await migrations.downgrade(url, "0021")
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("total_amounts")}
+            )
+            texts = (await conn.execute(sa.text("SELECT readings FROM total_amounts"))).scalars()
+            assert all("\n" not in text for text in texts)
+    finally:
+        await engine.dispose()
+    assert {"standing", "edges"}.isdisjoint(columns)
+    await migrations.upgrade(url)
+    assert await stored_rows(url, TIMELINE) == written_rows
     await migrations.check(url)
 
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import ManualClock
-from tests.integration.projection_snapshots import logged_events
+from tests.integration.projection_snapshots import folded_rows, logged_events, stored_rows
 from tests.integration.test_projection_runner import (
     Stores,
     fresh_database,
@@ -32,6 +32,7 @@ from tests.integration.test_projection_runner import (
 from tests.unit.domain_strategies import logs
 from timeline.application.errors import NotFound
 from timeline.application.queries import TimelineQueries
+from timeline.application.read_models import TIMELINE
 from timeline.application.service import TimelineService
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.errors import DomainError
@@ -148,9 +149,20 @@ async def check_after_batches_and_rebuild(
         points = points_of_view(events, data)
         await assert_first_known_days(url)
         await assert_totals_are_the_fold(stores, model, points)
+        await assert_total_rows_are_the_fold(url, events)
         await runner.rebuild_all()
         await assert_first_known_days(url)
         await assert_totals_are_the_fold(stores, model, points)
+        await assert_total_rows_are_the_fold(url, events)
+
+
+async def assert_total_rows_are_the_fold(url: str, events: list[LoggedEvent]) -> None:
+    """The totals' tables hold the rows written from scratch (``total_rows``), whether the
+    batches folded a period's state forward or worked it out again."""
+    stored = await stored_rows(url, TIMELINE)
+    expected = folded_rows(events, TIMELINE, events[-1].position)
+    for table in ("total_readings", "total_periods", "total_amounts"):
+        assert stored[table] == expected[table], table
 
 
 @FOLDED
@@ -213,16 +225,13 @@ commands = st.lists(
 )
 
 
-@FOLDED
-@given(steps=commands, batch_size=st.sampled_from((1, 3, 500)), data=st.data())
-async def test_totals_equal_the_fold_when_many_readings_share_few_periods(
-    fresh_database: Callable[[], Awaitable[str]],
-    steps: list[tuple[str, int, Figure, str, int]],
-    batch_size: int,
-    data: st.DataObject,
-) -> None:
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+Step = tuple[str, int, Figure, str, int]
+"""A command, which earlier fact it is about, the figure, the source's day, days to wait."""
 
+
+def written(
+    steps: list[Step],
+) -> Callable[[TimelineService, ManualClock, Callable[[], Awaitable[object]]], Awaitable[None]]:
     async def write(
         service: TimelineService, clock: ManualClock, after: Callable[[], Awaitable[object]]
     ) -> None:
@@ -257,4 +266,60 @@ async def test_totals_equal_the_fold_when_many_readings_share_few_periods(
             except DomainError:
                 continue
 
-    await check_after_batches_and_rebuild(await fresh_database(), write, start, batch_size, data)
+    return write
+
+
+@FOLDED
+@given(steps=commands, batch_size=st.sampled_from((1, 3, 500)), data=st.data())
+async def test_totals_equal_the_fold_when_many_readings_share_few_periods(
+    fresh_database: Callable[[], Awaitable[str]],
+    steps: list[Step],
+    batch_size: int,
+    data: st.DataObject,
+) -> None:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    await check_after_batches_and_rebuild(
+        await fresh_database(), written(steps), start, batch_size, data
+    )
+
+
+# -- readings that keep coming to one period: its state folded forward -----------------
+
+agreeing = st.builds(
+    lambda value, qualifier: Figure(
+        measure=MEASURE,
+        quantity=Quantity(Decimal(value), "people", qualifier),
+        basis=Basis.CUMULATIVE,
+        period=FuzzyDate("2024/2025"),
+    ),
+    st.sampled_from((1000, 1000, 1100)),
+    st.sampled_from((Qualifier.MORE_THAN, Qualifier.AT_LEAST)),
+)
+one_period = st.lists(
+    st.tuples(
+        st.sampled_from(("record",) * 6 + ("corroborate", "revise", "retract")),
+        st.integers(0, 5),
+        agreeing,
+        st.sampled_from(("2025-11-01", "2025-11-01", "2025-11-02")),
+        st.sampled_from((0, 0, 0, 1)),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@FOLDED
+@given(steps=one_period, batch_size=st.sampled_from((1, 2, 500)), data=st.data())
+async def test_totals_equal_the_fold_when_readings_keep_coming_to_one_period(
+    fresh_database: Callable[[], Awaitable[str]],
+    steps: list[Step],
+    batch_size: int,
+    data: st.DataObject,
+) -> None:
+    """The soak's shape: most batches add agreeing readings to one period, reported on a
+    few days and known on the same day or the next, so its state is folded forward; now
+    and then a closing makes the batch work the period out again (conflicts: above)."""
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    await check_after_batches_and_rebuild(
+        await fresh_database(), written(steps), start, batch_size, data
+    )

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import orjson
+import pytest
 from hypothesis import given
 
 from tests.unit.domain_strategies import UNHURRIED, logs
+from tests.unit.projections.builders import reading
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_of
 from timeline.domain.projections.revisions import fold
+from timeline.domain.projections.settled_periods import Span
 from timeline.store.read_models.rows import named, reading_from_row, reading_rows
 from timeline.store.read_models.tables import figure_readings
 from timeline.store.read_models.total_rows import (
     STATE_READ,
     DecodedTexts,
+    StoredReadings,
     amount_row,
-    decoded_readings,
     decoded_states,
-    kept_readings,
     period_spans,
     reading_from_text,
     reading_text,
@@ -81,24 +84,41 @@ def test_each_state_row_decodes_to_its_own_period_state(log: list[LoggedEvent]) 
 
 @UNHURRIED
 @given(log=logs())
-def test_kept_readings_decode_a_state_as_decoding_it_afresh_does(log: list[LoggedEvent]) -> None:
-    # One reading kept: every other one is decoded again, most of them evicted in between.
-    kept, one = kept_readings(), kept_readings(kept=1)
-    none_whole = decoded_states(kept_text=0)
+def test_a_stored_state_gives_its_readings_and_is_written_back_as_it_was_read(
+    log: list[LoggedEvent],
+) -> None:
     known = revision_readings(r for stream in fold(log).revisions.values() for r in stream)
     found = period_spans((reading, start, end) for reading, _, start, end in known)
     for period, (_, by_unit) in found.items():
         for unit, spans in by_unit.items():
             for span in spans:
-                text = amount_row(period, unit, span)["readings"]
-                assert decoded_readings(text) == span.state.amount.readings
-                assert kept(text) == span.state.amount.readings
-                assert all(a is b for a, b in zip(kept(text), kept(text), strict=True))
-                assert one(text) == span.state.amount.readings
-                # No state kept whole: each is decoded from the readings kept.
                 row = amount_row(period, unit, span)
-                state = tuple(row[name] for name in STATE_READ)
-                assert none_whole(state) == span.state
+                readings = StoredReadings(row["readings"], row["standing"])
+                expected = span.state.amount.readings
+                assert (readings[0], readings[-1], len(readings)) == (
+                    expected[0],
+                    expected[-1],
+                    len(expected),
+                )
+                assert readings == expected
+                assert tuple(readings) == expected
+                assert hash(readings) == hash(expected)
+                state = state_of(tuple(row[name] for name in STATE_READ))
+                assert (
+                    amount_row(period, unit, Span(span.known_from, span.known_until, state)) == row
+                )
+
+
+def test_a_stored_state_reads_its_first_and_last_reading_alone() -> None:
+    first, last = (
+        reading_text(reading(value, "2025-10", number=number))
+        for value, number in ((100, 1), (120, 2))
+    )
+    readings = StoredReadings(f"[{first},\nnot a reading,\n{last}]", 3)
+    assert readings[0] == reading_from_text(first)
+    assert readings[-1] == reading_from_text(last)
+    with pytest.raises(msgspec.DecodeError):
+        list(readings)
 
 
 @UNHURRIED

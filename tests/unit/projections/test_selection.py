@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 from decimal import Decimal
@@ -11,7 +12,13 @@ from hypothesis import strategies as st
 from tests.unit.domain_strategies import quantities
 from tests.unit.projections.builders import T0, reading
 from timeline.domain.projections.readings import Reading
-from timeline.domain.projections.selection import Amount, can_both_hold, select
+from timeline.domain.projections.selection import (
+    Amount,
+    can_both_hold,
+    folded,
+    period_state,
+    select,
+)
 from timeline.domain.quantities import Basis, Bounds, Qualifier, Quantity
 
 EXACT, MORE_THAN, ALMOST, AT_LEAST = (
@@ -23,7 +30,7 @@ EXACT, MORE_THAN, ALMOST, AT_LEAST = (
 
 
 def sides(amounts: tuple[Amount, ...]) -> list[tuple[Reading, ...]]:
-    return [amount.readings for amount in amounts]
+    return [tuple(amount.readings) for amount in amounts]
 
 
 def test_the_reading_reported_latest_stands_whatever_the_input_order() -> None:
@@ -319,3 +326,87 @@ def test_an_amount_keeps_what_its_readings_say_of_its_period_and_recency(
         rebuilt = Amount(amount.readings, amount.value, amount.bounds, amount.contested)
         assert rebuilt.recency() == amount.recency()
         assert rebuilt == amount
+
+
+# -- a state folded forward by readings added later ------------------------------------
+
+FOLD_DAYS = ("2025-11-01", "2025-11-02", "2025-11-03")
+FOLD_QUALIFIERS = (MORE_THAN, MORE_THAN, AT_LEAST, EXACT, ALMOST)
+
+
+@st.composite
+def batches_of_readings(draw: st.DrawFn) -> list[list[Reading]]:
+    """Readings of one period in batches, numbered (so recorded) in the order they come in:
+    reported before, on or after the standing ones' day, agreeing, contested or in conflict,
+    now and then recorded at a time before the readings already there."""
+    batches, number = [], 0
+    for _ in range(draw(st.integers(1, 8))):
+        batch = []
+        for _ in range(draw(st.integers(1, 3))):
+            number += 1
+            early = draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans())
+            batch.append(
+                reading(
+                    draw(st.sampled_from((100, 100, 100, 120, 200))),
+                    "2025-10",
+                    number=number,
+                    qualifier=draw(st.sampled_from(FOLD_QUALIFIERS)),
+                    basis=Basis.CUMULATIVE,
+                    reported=draw(st.sampled_from(FOLD_DAYS)),
+                    recorded=T0 - dt.timedelta(hours=number) if early else None,
+                )
+            )
+        batches.append(batch)
+    return batches
+
+
+@given(batches_of_readings())
+def test_a_state_folded_forward_is_the_state_of_all_its_readings(
+    batches: list[list[Reading]],
+) -> None:
+    key = batches[0][0].period_key
+    every = list(batches[0])
+    state = period_state(key, every, "GBP")
+    for batch in batches[1:]:
+        every += batch
+        expected = period_state(key, every, "GBP")
+        found = folded(state, batch, "GBP")
+        if found is None:
+            # Not to be told from the state alone: a conflict, or a reading recorded before
+            # one standing on its day; the write side works the period out again.
+            conflicting = expected.conflict is not None or state.conflict is not None
+            out_of_order = any(
+                r.reported_on == state.amount.first.reported_on
+                and r.recency() < state.amount.readings[-1].recency()
+                for r in batch
+            )
+            assert conflicting or out_of_order
+            found = expected
+        assert found == expected
+        assert tuple(found.amount.readings) == tuple(expected.amount.readings)
+        assert found.amount.recency() == expected.amount.recency()
+        state = found
+
+
+def test_readings_added_on_the_standing_day_join_it_and_later_ones_replace_it() -> None:
+    first = reading(100, "2025-10", number=1, qualifier=MORE_THAN)
+    same_day = reading(100, "2025-10", number=2, qualifier=MORE_THAN)
+    other_value = reading(120, "2025-10", number=3, qualifier=MORE_THAN)
+    later = reading(200, "2025-10", number=4, qualifier=MORE_THAN, reported="2025-12-01")
+    earlier = reading(150, "2025-10", number=5, qualifier=MORE_THAN, reported="2025-10-01")
+    state = period_state(first.period_key, [first], "GBP")
+    joined = folded(state, [same_day], "GBP")
+    assert joined is not None
+    assert tuple(joined.amount.readings) == (first, same_day)
+    assert not joined.amount.contested
+    contested = folded(joined, [other_value], "GBP")
+    assert contested is not None
+    assert contested.amount.contested
+    assert contested.amount.value == 100
+    replaced = folded(contested, [later, earlier], "GBP")
+    assert replaced is not None
+    assert tuple(replaced.amount.readings) == (later,)
+    assert replaced.superseded == 4
+    # A conflict (no amount is both under 100 and over 200) is left to the whole period.
+    below = reading(90, "2025-10", number=6, qualifier=ALMOST, reported="2025-12-01")
+    assert folded(replaced, [below], "GBP") is None

@@ -31,9 +31,10 @@ import bisect
 import datetime as dt
 import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from timeline.domain.dates import FuzzyDate
@@ -42,21 +43,25 @@ from timeline.domain.quantities import Basis, Bounds, Quantity, cover
 
 Recency = tuple[dt.date, dt.datetime, int, int]
 """``Reading.recency``: publication day, recorded time, position, reading index."""
+Edge = tuple[Decimal, int]
+"""One side of a ``Bounds`` as a point on the line, in tuple order (see ``edges``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Amount:
     """One period's amount as the record holds it, from the readings reported latest.
 
-    ``readings`` are those readings, in reported order: one per source when they agree
-    (a reading reported by several sources names them all), each side when ``contested``.
+    ``readings`` are those readings, in recency order (``Reading.recency``): one per source
+    when they agree (a reading reported by several sources names them all), each side when
+    ``contested``. What is built here reads only the first and the last of them, so a stored
+    state's may be a sequence that decodes the others only when asked (``total_rows``).
     ``value`` is the nominal amount (the least value a side reported, when contested) and
     ``bounds`` where the true amount lies (covering every side, when contested). What the
     rules across periods sort and compare by (the period, its basis, whether the amount
     covers it all, the greatest recency) is taken from the readings once, when built.
     """
 
-    readings: tuple[Reading, ...]
+    readings: Sequence[Reading]
     value: Decimal
     bounds: Bounds
     contested: bool
@@ -79,12 +84,7 @@ class Amount:
         _set_basis(self, figure.basis)
         covers = figure.span_days is None
         _set_covers_period(self, covers)
-        readings = self.readings
-        recency = (
-            readings[0].recency()
-            if len(readings) == 1
-            else max(reading.recency() for reading in readings)
-        )
+        recency = self.readings[-1].recency()  # the greatest: they are in recency order
         _set_recency(self, recency)
         earliest, latest = period.earliest, period.latest
         _set_by_start(self, (earliest, -latest.toordinal(), not covers, recency))
@@ -187,6 +187,10 @@ class PeriodState:
     amount: Amount
     superseded: int
     conflict: ConflictSummary | None
+    edges: tuple[Edge, Edge]
+    """The greatest lower edge and the least upper edge of all its readings (``edges``), the
+    superseded ones too: whether a reading added later conflicts with one of them (rule 2),
+    without them (``folded``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,8 +245,6 @@ def _in_unit(reading: Reading, unit: str) -> Quantity:
     return quantity
 
 
-Edge = tuple[Decimal, int]
-"""One side of a ``Bounds`` as a point on the line, in tuple order (see ``edges``)."""
 _BELOW_ALL: Edge = (Decimal("-Infinity"), 0)
 _ABOVE_ALL: Edge = (Decimal("Infinity"), 0)
 
@@ -270,29 +272,35 @@ def period_state(key: PeriodKey, readings: Iterable[Reading], unit: str) -> Peri
     """The state of period ``key`` from its ``readings`` (each with a value in ``unit``)."""
     group = sorted(readings, key=Reading.recency)
     amount = standing(group, unit)
+    edged = [(reading, *edges(_in_unit(reading, unit).bounds)) for reading in group]
+    # min and max keep the first of equals: the one reported first.
+    low = min(edged, key=lambda item: item[2])
+    high = max(edged, key=lambda item: item[1])
     return PeriodState(
         key=key,
         amount=amount,
         superseded=len(group) - len(amount.readings),
-        conflict=summarise_conflicts(group, amount, unit),
+        conflict=summarise_conflicts(edged, low, high, amount, unit),
+        edges=(high[1], low[2]),
     )
 
 
-def summarise_conflicts(group: list[Reading], amount: Amount, unit: str) -> ConflictSummary | None:
-    """Rule 2 for one period's ``group`` (in recency order), without visiting every pair.
+_Edged = tuple[Reading, Edge, Edge]
+
+
+def summarise_conflicts(
+    edged: list[_Edged], low: _Edged, high: _Edged, amount: Amount, unit: str
+) -> ConflictSummary | None:
+    """Rule 2 for one period's readings with their edges (``edged``, in recency order; ``low``
+    the first with the least upper edge, ``high`` the first with the greatest lower edge),
+    without visiting every pair.
 
     Bounds are intervals, so a reading conflicts with another exactly when its lower edge is
     above the least upper edge, or its upper edge below the greatest lower edge (its own
     edges can do neither); and a pair conflicts in exactly one order (one's upper edge below
     the other's lower edge), so the pairs are counted by one sorted pass."""
-    edged = [(reading, *edges(_in_unit(reading, unit).bounds)) for reading in group]
-    if len(edged) < 2:
-        return None
-    # min and max keep the first of equals: the one reported first.
-    low = min(edged, key=lambda item: item[2])
-    high = max(edged, key=lambda item: item[1])
     least_upper, greatest_lower = low[2], high[1]
-    if not least_upper < greatest_lower:
+    if len(edged) < 2 or not least_upper < greatest_lower:
         return None
     uppers = sorted(upper for _, _, upper in edged)
     pairs = sum(bisect.bisect_left(uppers, lower) for _, lower, _ in edged)
@@ -307,6 +315,76 @@ def summarise_conflicts(group: list[Reading], amount: Amount, unit: str) -> Conf
         low=Side.of(low[0], unit),
         high=Side.of(high[0], unit),
         standing=amount,
+    )
+
+
+@runtime_checkable
+class Extensible(Protocol):
+    """Readings that know how to be followed by more (a stored state's, kept as their texts:
+    ``total_rows.StoredReadings``), without being read one by one."""
+
+    def extended(self, later: tuple[Reading, ...]) -> Sequence[Reading]: ...
+
+
+def folded(state: PeriodState, added: Iterable[Reading], unit: str) -> PeriodState | None:
+    """``period_state`` of the readings of ``state`` and ``added`` (each with a value in
+    ``unit``), from ``state`` alone, not its superseded readings; None when that cannot be
+    told without them: a conflict, stored or new, or a reading added that sorts before one
+    standing (``Reading.recency``) on the day they were reported.
+
+    Rule 1: readings reported after the standing ones replace them; reported the same day,
+    they join them (later in recency, so after them: the order stays, and a stored state's
+    texts are followed by theirs, unread); reported before, they are superseded. Rule 2:
+    with no conflict, the readings hold together exactly while the greatest lower edge
+    stays at or below the least upper edge, so the two edges are all a fold needs of them.
+    """
+    group = sorted(added, key=Reading.recency)
+    if state.conflict is not None or not group:
+        return None if state.conflict is not None else state
+    greatest_lower, least_upper = state.edges
+    for reading in group:
+        lower, upper = edges(_in_unit(reading, unit).bounds)
+        greatest_lower, least_upper = max(greatest_lower, lower), min(least_upper, upper)
+    if least_upper < greatest_lower:
+        return None  # a new conflict: its summary names readings the state does not hold
+    amount = state.amount
+    day = amount.first.reported_on
+    latest_day = group[-1].reported_on
+    superseded = state.superseded + sum(1 for reading in group if reading.reported_on < day)
+    if latest_day > day:
+        amount = standing(group, unit)
+        superseded = state.superseded + len(state.amount.readings) + len(group)
+        superseded -= len(amount.readings)
+    elif latest_day == day:
+        joining = tuple(reading for reading in group if reading.reported_on == day)
+        if joining[0].recency() <= amount.readings[-1].recency():
+            return None
+        amount = _joined(amount, joining, unit)
+    return PeriodState(
+        key=state.key,
+        amount=amount,
+        superseded=superseded,
+        conflict=None,
+        edges=(greatest_lower, least_upper),
+    )
+
+
+def _joined(amount: Amount, joining: tuple[Reading, ...], unit: str) -> Amount:
+    """``standing`` of ``amount``'s readings followed by ``joining`` (reported the same day)."""
+    readings = amount.readings
+    later = (
+        readings.extended(joining) if isinstance(readings, Extensible) else (*readings, *joining)
+    )
+    quantities = [_in_unit(reading, unit) for reading in joining]
+    if not amount.contested:
+        first = _in_unit(amount.first, unit)
+        if all(quantity == first for quantity in quantities):
+            return Amount(readings=later, value=amount.value, bounds=amount.bounds, contested=False)
+    return Amount(
+        readings=later,
+        value=min(amount.value, *(quantity.value for quantity in quantities)),
+        bounds=cover([amount.bounds, *(quantity.bounds for quantity in quantities)]),
+        contested=True,
     )
 
 

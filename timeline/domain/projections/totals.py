@@ -23,7 +23,7 @@ Which readings count is ``selection``'s business. Here:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -86,7 +86,7 @@ class Checkpoint:
     consistent: bool
 
     @property
-    def readings(self) -> tuple[Reading, ...]:
+    def readings(self) -> Sequence[Reading]:
         """Every reading of the amount: each source that reported it, or each side."""
         return self.amount.readings
 

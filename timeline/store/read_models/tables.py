@@ -278,10 +278,16 @@ total_amounts = sa.Table(
     sa.Column("upper_inclusive", sa.Boolean(), nullable=False),
     sa.Column("contested", sa.Boolean(), nullable=False),
     sa.Column("superseded", sa.Integer(), nullable=False),
-    # The readings that stand (a JSON array of total_readings.reading) and the conflicts'
-    # summary (JSON, NULL when the readings agree).
+    # The readings that stand: how many, and a JSON array of their total_readings.reading,
+    # one a line (``total_rows.StoredReadings``); the conflicts' summary (JSON, NULL when
+    # the readings agree).
+    sa.Column("standing", sa.Integer(), nullable=False),
     sa.Column("readings", sa.Text(), nullable=False),
     sa.Column("conflict", sa.Text(), nullable=True),
+    # The greatest lower and least upper edge of every reading current then, as
+    # "value side value side" (``selection.PeriodState.edges``): what folding the state
+    # forward needs of the readings it does not hold (``total_writes``).
+    sa.Column("edges", sa.Text(), nullable=False),
 )
 
 measures = sa.Table(

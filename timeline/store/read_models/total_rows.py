@@ -9,11 +9,12 @@ trusts the log (``codec``), since only the projection ever wrote it.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 import msgspec
@@ -22,7 +23,13 @@ from cachetools import LRUCache
 
 from timeline.domain.projections.readings import PeriodKey, Reading, readings_of
 from timeline.domain.projections.revisions import FactRevision
-from timeline.domain.projections.selection import Amount, ConflictSummary, PeriodState, Side
+from timeline.domain.projections.selection import (
+    Amount,
+    ConflictSummary,
+    Edge,
+    PeriodState,
+    Side,
+)
 from timeline.domain.projections.settled_periods import (
     KnownReading,
     Span,
@@ -41,7 +48,7 @@ PERIOD_COLUMNS = ("measure", "period_latest", "period_earliest", "basis", "span"
 PERIOD_READ = ("units",)
 STATE_READ = (
     *("value", "lower", "lower_inclusive", "upper", "upper_inclusive", "contested"),
-    *("superseded", "readings", "conflict"),
+    *("superseded", "standing", "readings", "conflict", "edges"),
 )
 STATE_COLUMNS = (*PERIOD_READ, *STATE_READ)
 """What a total reads of each period (``queries.measure_states``), in this order: its units,
@@ -122,7 +129,6 @@ class _StoredConflict(msgspec.Struct):
 
 _one_reading = msgspec.json.Decoder(_StoredReading)
 _readings = msgspec.json.Decoder(list[_StoredReading])
-_raw_readings = msgspec.json.Decoder(list[msgspec.Raw])
 _conflict = msgspec.json.Decoder(_StoredConflict)
 
 
@@ -201,6 +207,7 @@ def amount_row(
 ) -> dict[str, Any]:
     state = span.state
     amount, bounds = state.amount, state.amount.bounds
+    readings = amount.readings
     return {
         **period_row(period),
         "unit": unit,
@@ -213,9 +220,31 @@ def amount_row(
         "upper_inclusive": bounds.upper_inclusive,
         "contested": amount.contested,
         "superseded": state.superseded,
-        "readings": f"[{','.join(text_of(r) for r in amount.readings)}]",
+        "standing": len(readings),
+        "readings": (
+            readings.text
+            if isinstance(readings, StoredReadings)
+            else f"[{_SEPARATOR.join(text_of(r) for r in readings)}]"
+        ),
         "conflict": None if state.conflict is None else _conflict_text(state.conflict),
+        "edges": " ".join(_edge_text(edge) for edge in state.edges),
     }
+
+
+_EXACT = decimal.Context(prec=decimal.MAX_PREC)
+
+
+def _edge_text(edge: Edge) -> str:
+    # Normalised, so that equal edges are one text whichever of equal readings they came
+    # from ("1.0" and "1" bound alike): a fold keeps the stored edge where a fold from
+    # scratch may meet an equal one first.
+    value, side = edge
+    return f"{value.normalize(_EXACT)} {side}"
+
+
+def _edges_of(text: str) -> tuple[Edge, Edge]:
+    lower, lower_side, upper, upper_side = text.split()
+    return (Decimal(lower), int(lower_side)), (Decimal(upper), int(upper_side))
 
 
 def _conflict_text(conflict: ConflictSummary) -> str:
@@ -259,55 +288,107 @@ STATE_TEXT_ALONE = 2**15
 """The most text one state kept whole may have: 32 KB. A larger state is a period that keeps
 gaining readings, replaced by its next batch's, and keeping its successive states is what
 grew the soak's workers (4 MB with a 64th of it, 64 KB, as the bound: 13-15%; 2 MB and 32
-KB: 6%; 8 MB and 32 KB: 5%, as with none). Such states are decoded from the readings kept
-(``READINGS_KEPT``)."""
-
-READINGS_KEPT = 4_096
-"""How many decoded readings a store keeps, by their text, for the states too large to keep
-whole: a period that keeps gaining readings has a new state after every batch, as large as
-all its readings (the soak's, some 950 readings after five minutes, 490 KB of text), and
-every total read decodes it. The next state holds the same readings but the new ones, so
-with its readings kept a state is decoded in a quarter of the time (0.9 ms against 3.7 for
-951 readings after its predecessor was read, in one thread). Some 2 KB of objects a
-reading, so at most about 8 MB; they stop growing once a period's readings are all kept."""
+KB: 6%; 8 MB and 32 KB: 5%, as with none). Such a state is decoded afresh at each read,
+which costs its first and last readings (``StoredReadings``), not all of them."""
 
 DecodeState = Callable[[tuple[Any, ...]], PeriodState]
-DecodeReadings = Callable[[str], tuple[Reading, ...]]
-"""A state row's ``readings`` text decoded: its readings, in order."""
+
+_SEPARATOR = ",\n"
+"""Between a state row's reading texts: a reading's own text (orjson's, compact) never holds
+a raw line feed, so the first and the last reading are found without reading the others."""
 
 
-def decoded_readings(text: str) -> tuple[Reading, ...]:
-    return tuple([_reading(data) for data in _readings.decode(text)])
+class StoredReadings(Sequence[Reading]):
+    """A stored state's readings (its row's ``readings`` text, ``standing`` of them, in
+    recency order), decoded only when asked for more than the first and the last: what a
+    total needs of an amount unless it describes it (a contested one) or lists its readings
+    or facts, and what a fold of the state forward reads (``selection.folded``). A growing
+    period's state holds thousands; the soak's reads and batches asked for two."""
 
+    __slots__ = ("_all", "_count", "_first", "_last", "text")
 
-def kept_readings(kept: int = READINGS_KEPT) -> DecodeReadings:
-    """``decoded_readings``, remembering the last ``kept`` readings decoded, by their text:
-    a reading's text is its whole content, so the reading found is the one the text says."""
-    found: LRUCache[bytes, Reading] = LRUCache(kept)
+    def __init__(
+        self, text: str, count: int, first: Reading | None = None, last: Reading | None = None
+    ) -> None:
+        self.text = text
+        self._count = count
+        self._first = first
+        self._last = last
+        self._all: tuple[Reading, ...] | None = None
 
-    def decoded(text: str) -> tuple[Reading, ...]:
-        readings = []
-        for raw in _raw_readings.decode(text):
-            key = bytes(raw)
-            reading = found.get(key)
-            if reading is None:
-                reading = _reading(_one_reading.decode(key))
-                found[key] = reading
-            readings.append(reading)
-        return tuple(readings)
+    def first(self) -> Reading:
+        if self._first is None:
+            end = self.text.find(_SEPARATOR)
+            self._first = reading_from_text(self.text[1 : -1 if end < 0 else end])
+        return self._first
 
-    return decoded
+    def last(self) -> Reading:
+        if self._last is None:
+            if self._count == 1:
+                self._last = self.first()
+            else:
+                self._last = reading_from_text(self.text[self.text.rindex("\n") + 1 : -1])
+        return self._last
+
+    def all(self) -> tuple[Reading, ...]:
+        if self._all is None:
+            # The first and the last are decoded already (``Amount`` asks for both): most
+            # states stand on one or two readings, which are then decoded once, not twice.
+            if self._count <= 2:
+                ends = (self.first(), self.last())
+                self._all = ends[:1] if self._count == 1 else ends
+            else:
+                text = self.text
+                start = text.index(_SEPARATOR) + len(_SEPARATOR)
+                inner = text[start : text.rindex(_SEPARATOR)]
+                middle = [_reading(data) for data in _readings.decode(f"[{inner}]")]
+                self._all = (self.first(), *middle, self.last())
+        return self._all
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Reading: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Reading]: ...
+    def __getitem__(self, index: int | slice) -> Reading | Sequence[Reading]:
+        if index == 0:
+            return self.first()
+        if index == -1 or index == self._count - 1:
+            return self.last()
+        return self.all()[index]
+
+    def __iter__(self) -> Iterator[Reading]:
+        return iter(self.all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoredReadings):
+            return self.text == other.text
+        if isinstance(other, Sequence):
+            return self.all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.all())  # as the tuple of its readings, which it equals
+
+    def __repr__(self) -> str:
+        return f"StoredReadings({self._count} readings)"
+
+    def extended(self, later: tuple[Reading, ...]) -> StoredReadings:
+        """These readings, then ``later`` (later in recency): the text of these as it is."""
+        texts = "".join(_SEPARATOR + reading_text(reading) for reading in later)
+        return StoredReadings(
+            f"{self.text[:-1]}{texts}]", self._count + len(later), self.first(), later[-1]
+        )
 
 
 def decoded_states(
-    kept_text: int = STATE_TEXT_KEPT,
-    kept_alone: int = STATE_TEXT_ALONE,
-    kept_reading_count: int = READINGS_KEPT,
+    kept_text: int = STATE_TEXT_KEPT, kept_alone: int = STATE_TEXT_ALONE
 ) -> DecodeState:
     """``state_of``, remembering the states last decoded, by their values, for as long as
     their rows' JSON text adds up to at most ``kept_text`` characters; none over
-    ``kept_alone`` (nor over ``kept_text``). The states too large to keep are decoded from
-    the last ``kept_reading_count`` readings decoded from such states (``kept_readings``).
+    ``kept_alone`` (nor over ``kept_text``).
 
     A state is a pure function of its row's ``STATE_READ`` values (a state row is never
     changed: a batch deletes it and writes another), and a period that stopped changing
@@ -318,20 +399,17 @@ def decoded_states(
     kept: LRUCache[tuple[Any, ...], tuple[PeriodState, int]] = LRUCache(
         kept_text, getsizeof=operator.itemgetter(1)
     )
-    readings_of = kept_readings(kept_reading_count)
     largest = min(kept_alone, kept_text)
 
     def decoded(values: tuple[Any, ...]) -> PeriodState:
+        text = len(values[_READINGS_AT]) + len(values[_CONFLICT_AT] or "")
+        if text > largest:
+            # Never kept, so not sought: hashing a growing period's megabytes to look for it
+            # cost more than decoding its first and last reading.
+            return state_of(values)
         found = kept.get(values)
         if found is not None:
             return found[0]
-        text = len(values[_READINGS_AT]) + len(values[_CONFLICT_AT] or "")
-        if text > largest:
-            # Too large to keep, and likely to be followed by a state of the same readings
-            # and a few more. The states kept whole (a total at a million events misses a
-            # few dozen of them, of a reading or two each) are decoded without the kept
-            # readings, whose lookups would only add to each miss.
-            return state_of(values, readings_of)
         state = state_of(values)
         kept[values] = (state, text)
         return state
@@ -343,9 +421,7 @@ _READINGS_AT = STATE_READ.index("readings")
 _CONFLICT_AT = STATE_READ.index("conflict")
 
 
-def state_of(
-    values: tuple[Any, ...], readings_of: DecodeReadings = decoded_readings
-) -> PeriodState:
+def state_of(values: tuple[Any, ...]) -> PeriodState:
     """The ``PeriodState`` of a row's ``STATE_READ`` values, in that order, as the driver
     gives them (decimals and booleans as text and integers from SQLite)."""
     (
@@ -356,11 +432,13 @@ def state_of(
         upper_inclusive,
         contested,
         superseded,
+        standing,
         readings,
         conflict_text,
+        edges,
     ) = values
     amount = Amount(
-        readings=readings_of(readings),
+        readings=StoredReadings(readings, standing),
         value=_decimal(value),
         bounds=_new_bounds(
             lower=None if lower is None else _decimal(lower),
@@ -389,6 +467,7 @@ def state_of(
         amount=amount,
         superseded=superseded,
         conflict=conflict,
+        edges=_edges_of(edges),
     )
 
 

@@ -8,6 +8,12 @@ the states before are those of readings the batch did not change, so the rows ar
 from-scratch ones (``total_rows.total_rows``) after any batch. A batch costs a fixed
 number of statements whatever its size (every period's rows by one range read of their
 primary keys, which a rebuild's shadows have too).
+
+A batch that only adds readings to a period, known from the start of its last state on,
+folds that state forward instead (``selection.folded``): its rows follow from the state and
+the new readings alone, so neither the period's readings nor its standing ones are read
+(the state's texts are written back with the new ones after them). What a fold cannot tell
+(a conflict, a closing, a reading known before the last state) is worked out again.
 """
 
 from __future__ import annotations
@@ -22,12 +28,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from timeline.application.read_models import ProjectionChanges
-from timeline.domain.projections.readings import readings_of
-from timeline.domain.projections.settled_periods import KnownReading, spans
+from timeline.domain.projections.readings import Reading, readings_of
+from timeline.domain.projections.selection import PeriodState, folded
+from timeline.domain.projections.settled_periods import KnownReading, Span, spans
 from timeline.store.read_models.rows import RowValues
 from timeline.store.read_models.tables import total_amounts, total_periods, total_readings
 from timeline.store.read_models.total_rows import (
     PERIOD_COLUMNS,
+    STATE_READ,
     DecodedTexts,
     Period,
     amount_row,
@@ -39,6 +47,7 @@ from timeline.store.read_models.total_rows import (
     revision_readings,
     row_period,
     settled_rows,
+    state_of,
     units_text,
 )
 
@@ -69,13 +78,15 @@ async def write_totals(
     readings = tables[total_readings.name]
     touched: dict[Period, dt.date] = {}
     units: dict[Period, frozenset[str]] = {}
+    added: defaultdict[Period, list[KnownReading]] = defaultdict(list)
     rows = []
     for known in revision_readings(changes.opened):
-        reading, _, known_from, _ = known
+        reading, _, known_from, known_until = known
         period = period_of(reading)
         rows.append(reading_row(known))
         touched[period] = min(touched.get(period, known_from), known_from)
         units[period] = units.get(period, reading.figure.units) & reading.figure.units
+        added[period].append((reading, known_from, known_until))
     first_known = dict(touched)  # the new readings' own; closings only move touched on
     closing = []
     for revision in changes.closed:
@@ -84,6 +95,7 @@ async def write_totals(
         for reading in readings_of(revision):
             period = period_of(reading)
             touched[period] = min(touched.get(period, until), until)
+            added.pop(period, None)  # a closing: worked out again, never folded
             closing.append(
                 {
                     **{f"b_{name}": value for name, value in period_row(period).items()},
@@ -98,7 +110,7 @@ async def write_totals(
         await conn.execute(_close(readings), closing)
     if touched and settle:
         kept = await _periods(conn, tables[total_periods.name], touched, units, first_known)
-        await _replace_states(conn, tables, insert, touched, kept)
+        await _replace_states(conn, tables, insert, touched, kept, added)
 
 
 SETTLE_ROWS = 2_000
@@ -194,21 +206,39 @@ async def _replace_states(
     insert: Insert,
     touched: dict[Period, dt.date],
     units: dict[Period, frozenset[str]],
+    added: Mapping[Period, list[KnownReading]],
 ) -> None:
+    """Replace the states of ``touched`` periods from their days on; those that only gained
+    ``added`` readings (a closing took its period out of them) folded forward if they can."""
     amounts = tables[total_amounts.name]
-    stored: defaultdict[tuple[Period, str], list[dt.date]] = defaultdict(list)
-    for row in await _select(conn, amounts, touched, amounts.c.unit, amounts.c.known_from):
-        stored[row_period(row), row["unit"]].append(row["known_from"])
-    # Each unit's states are worked out again from the start of the one holding the first
-    # day that changed: the days before it see the same readings as before.
-    since: dict[tuple[Period, str], dt.date] = {}
+    c = amounts.c
+    stored: defaultdict[tuple[Period, str], list[sa.RowMapping]] = defaultdict(list)
+    # Every state's start, end and count; the open one's whole (the others' readings are
+    # not needed, and a growing period's are as large as all its standing readings).
+    opened = c.known_until.is_(None)
+    columns = [
+        *(c[name] if name in _SMALL else sa.case((opened, c[name])).label(name) for name in _READ),
+    ]
+    for row in await _select(conn, amounts, touched, *columns):
+        stored[row_period(row), row["unit"]].append(row)
     deletions = []
+    inserts = []
     for period, unit in stored:
         if unit not in units.get(period, frozenset()):
             deletions.append(_deletion(period, unit, dt.date.min))
+    # Each unit's states are worked out again from the start of the one holding the first
+    # day that changed: the days before it see the same readings as before.
+    since: dict[tuple[Period, str], dt.date] = {}
     for period, day in touched.items():
         for unit in units.get(period, frozenset()):
-            before = [start for start in stored.get((period, unit), ()) if start <= day]
+            rows = stored.get((period, unit), [])
+            fold = _folded(period, rows, added.get(period), unit)
+            if fold is not None:
+                start, spans_found = fold
+                deletions.append(_deletion(period, unit, start))
+                inserts += [amount_row(period, unit, span) for span in spans_found]
+                continue
+            before = [row["known_from"] for row in rows if row["known_from"] <= day]
             since[period, unit] = max(before, default=day)
             deletions.append(_deletion(period, unit, since[period, unit]))
     earliest: dict[Period, dt.date] = {}
@@ -216,11 +246,12 @@ async def _replace_states(
         earliest[period] = min(earliest.get(period, day), day)
     known: defaultdict[Period, list[KnownReading]] = defaultdict(list)
     texts = DecodedTexts()
-    for row in await _select(conn, tables[total_readings.name], earliest):
-        period, until = row_period(row), row["known_until"]
-        if until is None or until > earliest[period]:
-            known[period].append((texts.decode(row["reading"]), row["known_from"], until))
-    inserts = [
+    if earliest:
+        for row in await _select(conn, tables[total_readings.name], earliest):
+            period, until = row_period(row), row["known_until"]
+            if until is None or until > earliest[period]:
+                known[period].append((texts.decode(row["reading"]), row["known_from"], until))
+    inserts += [
         amount_row(period, unit, span, texts.text_of)
         for (period, unit), day in since.items()
         for span in spans(period_key(period), known[period], unit, since=day)
@@ -228,6 +259,53 @@ async def _replace_states(
     if deletions:
         await conn.execute(_delete(amounts), deletions)
     await insert(total_amounts.name, _values(amounts, inserts))
+
+
+_READ = ("unit", "known_from", "known_until", *STATE_READ)
+_SMALL = {"unit", "known_from", "known_until", "superseded", "standing", "conflict", "edges"}
+"""Read of every state of a period touched; the rest of ``_READ`` of its open state alone."""
+
+
+def _folded(
+    period: Period,
+    rows: list[sa.RowMapping],
+    added: list[KnownReading] | None,
+    unit: str,
+) -> tuple[dt.date, list[Span]] | None:
+    """The states of ``period`` in ``unit`` from the start of its open state on, folded
+    forward from it by the readings ``added`` (all current from their day on), with that
+    start; None when they are to be worked out again from the readings."""
+    last = next((row for row in rows if row["known_until"] is None), None)
+    if not added or last is None or last["conflict"] is not None:
+        return None
+    start: dt.date = last["known_from"]
+    by_day: defaultdict[dt.date, list[Reading]] = defaultdict(list)
+    for reading, known_from, known_until in added:
+        if known_until is not None or known_from < start:
+            return None
+        by_day[known_from].append(reading)
+    state: PeriodState | None = state_of(tuple(last[name] for name in STATE_READ))
+    found: list[Span] = []
+    for day in sorted(by_day):
+        assert state is not None
+        if day > start:
+            found.append(Span(start, day, state))
+        state, start = folded(state, by_day[day], unit), day
+        if state is None:
+            return None
+    assert state is not None
+    # A state is cut from the one before it only where it differs. Folding from a state's
+    # first day, the state ending that day may be equal to the new one (some reading closed
+    # on it); they are equal only if they count the same readings.
+    first_day = last["known_from"]
+    count = state.superseded + len(state.amount.readings)
+    if min(by_day) == first_day and any(
+        row["known_until"] == first_day and row["superseded"] + row["standing"] == count
+        for row in rows
+    ):
+        return None
+    found.append(Span(start, None, state))
+    return first_day, found
 
 
 def _values(table: sa.Table, rows: list[dict[str, Any]]) -> list[RowValues]:
