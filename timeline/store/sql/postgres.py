@@ -9,8 +9,12 @@ events and the key, and sends ``NOTIFY timeline_events, '<last position>'``, whi
 PostgreSQL delivers on commit only, so listeners can wake up and ``read_all`` from their
 checkpoint instead of polling. One round trip, whatever other processes write meanwhile.
 Around its insert the function runs only the queries it must (the version, the head, and
-the key's when there is one), with its answer in OUT parameters (migration 0021): each
-query a PL/pgSQL function runs starts an executor of its own.
+the key's when there is one), and builds the events' rows in the loop that hashes them, so
+that the insert reads one array of rows (migrations 0021 and 0023): each query a PL/pgSQL
+function runs starts an executor of its own, and each expression it evaluates is set up
+again in every transaction. Its answer is one value of the row type
+``timeline_append_result``, the call's one column (``SELECT timeline_append(...)``: ``SELECT
+* FROM`` would add a function scan and a tuple store).
 
 The advisory lock is released only when the transaction has ended, after its commit became
 visible to new snapshots. At READ COMMITTED every statement takes a fresh snapshot, so the
@@ -52,7 +56,7 @@ NOTIFY_CHANNEL = "timeline_events"
 
 _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(APPEND_LOCK_KEY, sa.BigInteger)))
 _NOTIFY = sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.bindparam("position", type_=sa.Text)))
-_APPEND = "SELECT * FROM timeline_append(" + ", ".join(f"${n}" for n in range(1, 18)) + ")"
+_APPEND = "SELECT timeline_append(" + ", ".join(f"${n}" for n in range(1, 18)) + ")"
 _TEXT_COLUMNS = COLUMNS.replace("payload, event_metadata", "payload::text, event_metadata::text")
 
 
@@ -114,10 +118,10 @@ class PostgresEventStore(SqlEventStore):
         )
         async with self._writer.driver() as driver:
             try:
-                row = await driver.fetchrow(_APPEND, *arguments)
+                answer = await driver.fetchval(_APPEND, *arguments)
             except ASYNCPG_ERRORS as error:
                 raise wrapped(error, closed=driver.is_closed()) from error
-        outcome, first, last, recorded_at, version, found_stream, found_fingerprint = row
+        outcome, first, last, recorded_at, version, found_stream, found_fingerprint = answer
         if outcome == "appended":
             return AppendResult(
                 stream_id=stream_id,
