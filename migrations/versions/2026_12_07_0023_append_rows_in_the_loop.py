@@ -1,30 +1,38 @@
-"""``timeline_append`` builds each event's row in its hashing loop and answers in a row type.
+"""``timeline_append`` takes each event's columns as one row and its texts as one text, builds
+the rows it inserts in its hashing loop, and answers in a row type.
 
 What an append does is as in 0021, step for step, and the bytes hashed are the same; what
-changes is how much of the executor each call starts. Counted in instructions of the server
-backend (callgrind on a server of its own, the store's own calls: 300 against 100 single
-appends, and 5,000 against 1,000 events in batches of 1,000; 0021's function spent about
-577,000 instructions an append of one event and 152,000 an event of a batch):
+changes is how much of the executor each call sets up, and how many arguments cross.
+Counted in instructions of the server's backend (callgrind on a server of its own, the
+store's own calls: 300 against 100 single appends, and 5,000 against 1,000 events in
+batches of 1,000; bench/README.md item 47):
 
+* *Two arguments per append for its events, not twelve.* The eight column arrays are one
+  array of ``timeline_append_event`` rows (``p_events``), and 0020's four joined texts one
+  text (``p_texts``): each event's payload column, metadata, content head and tail in that
+  order, every text of every event joined by U+001F (JSON escapes every control character,
+  so none holds one; a piece too many or too few makes the function refuse the append).
+  Each array argument had its receive function looked up and its array set up on the
+  server for every call, and asyncpg its per-array checks on the client.
 * *The rows built in the loop.* The insert read eleven arrays through ``unnest(...) WITH
-  ORDINALITY``, which is eleven function scans, each with a tuple store and a descriptor
-  set up on every call. The loop that chains the hashes now builds each event's row of the
-  ``events`` type as well, and the insert reads one array of rows: one function scan.
+  ORDINALITY``: eleven function scans, each with a tuple store and a descriptor set up on
+  every call. The loop that chains the hashes now builds each event's row of the
+  ``events`` type as well, and the insert reads one array of rows.
 * *No array initialisers.* A PL/pgSQL expression's executor state lives for one
   transaction, and every append is one, so each expression the function evaluates is set
-  up again on every call; ``v_hashes text[] := '{}'`` and its array are gone, and the
-  array of rows starts NULL (assigning its first element makes it).
+  up again on every call; ``v_hashes text[] := '{}'`` is gone, and the array of rows
+  starts NULL (assigning its first element makes it).
 * *The stream's version by ``ORDER BY ... DESC LIMIT 1``* instead of ``coalesce(max(...),
-  0)``, whose generic plan is an aggregate (an ``Agg`` node set up on every call); no row
-  means version 0, as before.
-* *The answer as a row type.* The OUT parameters had PostgreSQL build the result's
-  descriptor from ``pg_proc`` on every call, twice; ``timeline_append_result`` is a type
-  whose descriptor is cached, and the store calls ``SELECT timeline_append(...)``, whose
-  one column is that row, where ``SELECT * FROM`` added a function scan and a tuple store.
+  0)``, whose generic plan is an aggregate; no row means version 0, as before.
+* *The answer as a row type.* OUT parameters had PostgreSQL build the result's descriptor
+  from ``pg_proc`` on every call; ``timeline_append_result``'s descriptor is cached, and
+  the store calls ``SELECT timeline_append(...)``, whose one column is that row, where
+  ``SELECT * FROM`` added a function scan and a tuple store for it.
 
-In all, about 577,000 -> 485,000 instructions an append of one event (-16%) and 152,000 ->
-146,000 an event of a batch (bench/README.md item 47). The return type changes, hence DROP
-and CREATE.
+In all, about 577,000 -> 434,000 instructions an append of one event (-25%); an event of
+a batch of 1,000 costs 152,000 -> 148,000 (copying each event's row out of ``p_events``
+costs some of what the single scan saves). The signature and the return type change,
+hence DROP and CREATE.
 
 SQLite hashes in Python: nothing changes there.
 
@@ -46,10 +54,28 @@ down_revision: str | Sequence[str] | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_SIGNATURE = (
+_SIGNATURE_OF_0021 = (
     "timeline_append(text, integer, text, text, timestamptz, uuid[], text[], integer[], "
     "text[], date[], date[], text[], date[], text, text, text, text)"
 )
+_SIGNATURE = (
+    "timeline_append(text, integer, text, text, timestamptz, timeline_append_event[], text)"
+)
+
+# An event's columns as the store sends them: what the events table holds of it, less
+# what only the head decides (position, version, time, hash) and its texts.
+_EVENT = """
+CREATE TYPE timeline_append_event AS (
+    event_id uuid,
+    event_type text,
+    schema_version integer,
+    occurred_edtf text,
+    occurred_earliest date,
+    occurred_latest date,
+    reported_edtf text,
+    reported_latest date
+)
+"""
 
 # The answer's fields keep the names 0021's OUT parameters had.
 _RESULT = """
@@ -76,18 +102,8 @@ CREATE FUNCTION timeline_append(
     p_key text,
     p_fingerprint text,
     p_now timestamptz,
-    p_event_ids uuid[],
-    p_event_types text[],
-    p_schema_versions integer[],
-    p_occurred_edtfs text[],
-    p_occurred_earliests date[],
-    p_occurred_latests date[],
-    p_reported_edtfs text[],
-    p_reported_latests date[],
-    p_payloads text,
-    p_metadatas text,
-    p_befores text,
-    p_afters text
+    p_events timeline_append_event[],
+    p_texts text
 ) RETURNS timeline_append_result LANGUAGE plpgsql AS $$
 DECLARE
     v_position bigint;
@@ -95,19 +111,15 @@ DECLARE
     v_recorded_at timestamptz;
     v_version integer;
     v_key record;
-    v_count integer := coalesce(cardinality(p_event_ids), 0);
+    v_count integer := coalesce(cardinality(p_events), 0);
+    v_event timeline_append_event;
     v_time text;
     v_rows events[];  -- NULL until the loop's first row: no initialiser to run
-    v_payloads text[] := string_to_array(p_payloads, E'\x1f');
-    v_metadatas text[] := string_to_array(p_metadatas, E'\x1f');
-    v_befores text[] := string_to_array(p_befores, E'\x1f');
-    v_afters text[] := string_to_array(p_afters, E'\x1f');
+    v_texts text[] := string_to_array(p_texts, E'\x1f');
+    v_tail integer;  -- where the event's four texts end in v_texts
 BEGIN
-    IF cardinality(v_payloads) <> v_count OR cardinality(v_metadatas) <> v_count
-       OR cardinality(v_befores) <> v_count OR cardinality(v_afters) <> v_count THEN
-        RAISE EXCEPTION 'timeline_append: % events but % payloads, % metadata, % heads and % tails',
-            v_count, cardinality(v_payloads), cardinality(v_metadatas),
-            cardinality(v_befores), cardinality(v_afters);
+    IF cardinality(v_texts) <> 4 * v_count THEN
+        RAISE EXCEPTION 'timeline_append: % events but % texts', v_count, cardinality(v_texts);
     END IF;
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'timeline_append needs READ COMMITTED, not %',
@@ -150,18 +162,21 @@ BEGIN
     -- A head stops at its payload, which is spliced back in with the position's key,
     -- unless it comes whole behind U+001E (see the module's docstring).
     FOR n IN 1 .. v_count LOOP
+        v_tail := 4 * n;
         v_hash := encode(sha256(convert_to(
             v_hash || E'\n'
-                || CASE WHEN starts_with(v_befores[n], E'\x1e') THEN substr(v_befores[n], 2)
-                        ELSE v_befores[n] || v_payloads[n] || ',"position":' END
+                || CASE WHEN starts_with(v_texts[v_tail - 1], E'\x1e')
+                        THEN substr(v_texts[v_tail - 1], 2)
+                        ELSE v_texts[v_tail - 1] || v_texts[v_tail - 3] || ',"position":' END
                 || (v_position + n)::text
-                || ',"recorded_at":"' || v_time || '",' || v_afters[n],
+                || ',"recorded_at":"' || v_time || '",' || v_texts[v_tail],
             'UTF8')), 'hex');
-        v_rows[n] := ROW(v_position + n, p_event_ids[n], p_stream_id, v_version + n,
-            p_event_types[n], p_schema_versions[n], p_occurred_edtfs[n],
-            p_occurred_earliests[n], p_occurred_latests[n], p_reported_edtfs[n],
-            p_reported_latests[n], v_recorded_at, v_payloads[n]::json, v_metadatas[n]::json,
-            v_hash)::events;
+        v_event := p_events[n];
+        v_rows[n] := ROW(v_position + n, v_event.event_id, p_stream_id, v_version + n,
+            v_event.event_type, v_event.schema_version, v_event.occurred_edtf,
+            v_event.occurred_earliest, v_event.occurred_latest, v_event.reported_edtf,
+            v_event.reported_latest, v_recorded_at, v_texts[v_tail - 3]::json,
+            v_texts[v_tail - 2]::json, v_hash)::events;
     END LOOP;
 
     INSERT INTO events SELECT * FROM unnest(v_rows);
@@ -185,7 +200,8 @@ $$
 
 def upgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
-        op.execute(f"DROP FUNCTION {_SIGNATURE}")
+        op.execute(f"DROP FUNCTION {_SIGNATURE_OF_0021}")
+        op.execute(_EVENT)
         op.execute(_RESULT)
         op.execute(_FUNCTION)
 
@@ -194,4 +210,5 @@ def downgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
         op.execute(f"DROP FUNCTION {_SIGNATURE}")
         op.execute("DROP TYPE timeline_append_result")
+        op.execute("DROP TYPE timeline_append_event")
         op.execute(revision_text("0021", "_FUNCTION"))

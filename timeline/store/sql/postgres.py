@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from timeline.application.chain import head_with_payload
 from timeline.application.errors import ApplicationError, ConcurrencyError
 from timeline.application.ports import Clock
-from timeline.application.records import AppendResult
+from timeline.application.records import AppendResult, NewEvent
 from timeline.store.sql.failures import ASYNCPG_ERRORS, wrapped
 from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.recorder import COLUMNS, SqlEventStore, replayed
@@ -56,7 +56,7 @@ NOTIFY_CHANNEL = "timeline_events"
 
 _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(APPEND_LOCK_KEY, sa.BigInteger)))
 _NOTIFY = sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.bindparam("position", type_=sa.Text)))
-_APPEND = "SELECT timeline_append(" + ", ".join(f"${n}" for n in range(1, 18)) + ")"
+_APPEND = "SELECT timeline_append(" + ", ".join(f"${n}" for n in range(1, 8)) + ")"
 _TEXT_COLUMNS = COLUMNS.replace("payload, event_metadata", "payload::text, event_metadata::text")
 
 
@@ -203,37 +203,48 @@ def _arguments(
     fingerprint: str | None,
     now: dt.datetime,
 ) -> tuple[Any, ...]:
-    """``timeline_append``'s arguments: each column as an array, and each event's
-    canonical content around its position and time, its payload given once; the four JSON
-    texts joined into one text each (asyncpg grows an array's buffer 1 KiB at a time past
-    64 KiB, a reallocation per payload of a batch; migration 0020)."""
-    events = [item.event for item in encoded]
-    occurred = [event.occurred for event in events]
-    reported = [event.reported for event in events]
+    """``timeline_append``'s arguments (migration 0023): each event's columns as one row of
+    ``timeline_append_event``, and each event's payload column, metadata, content head and
+    tail (its canonical content around its position and time, the payload given once), the
+    texts of every event joined into one text. One array and one text, whatever the
+    events: asyncpg checks and frames each array argument on every call, the server looks
+    up each argument's receive function, and asyncpg grows an array's buffer 1 KiB at a
+    time past 64 KiB, a reallocation per payload of a batch (migration 0020)."""
     return (
         stream_id,
         expected_version,
         key,
         fingerprint,
         now,
-        [event.event_id for event in events],
-        [event.event_type for event in events],
-        [event.schema_version for event in events],
-        [None if o is None else o.edtf for o in occurred],
-        [None if o is None else o.earliest for o in occurred],
-        [None if o is None else o.latest for o in occurred],
-        [None if r is None else r.edtf for r in reported],
-        [None if r is None else r.latest for r in reported],
-        _SEPARATOR.join([item.payload_column for item in encoded]),
-        _SEPARATOR.join([item.metadata_text for item in encoded]),
-        _SEPARATOR.join([_head(item) for item in encoded]),
-        _SEPARATOR.join([item.tail for item in encoded]),
+        [_columns(item.event) for item in encoded],
+        _SEPARATOR.join(
+            [
+                text
+                for item in encoded
+                for text in (item.payload_column, item.metadata_text, _head(item), item.tail)
+            ]
+        ),
+    )
+
+
+def _columns(event: NewEvent) -> tuple[Any, ...]:
+    """The event as a ``timeline_append_event``, whose fields asyncpg takes in order."""
+    occurred, reported = event.occurred, event.reported
+    return (
+        event.event_id,
+        event.event_type,
+        event.schema_version,
+        None if occurred is None else occurred.edtf,
+        None if occurred is None else occurred.earliest,
+        None if occurred is None else occurred.latest,
+        None if reported is None else reported.edtf,
+        None if reported is None else reported.latest,
     )
 
 
 _SEPARATOR = "\x1f"
-"""Between the events' texts in ``timeline_append``'s four text arguments (migration
-0020): JSON escapes every control character, so none of these texts holds one."""
+"""Between the texts in ``timeline_append``'s text argument (migrations 0020 and 0023):
+JSON escapes every control character, so none of these texts holds one."""
 
 
 def _head(item: EncodedEvent) -> str:
