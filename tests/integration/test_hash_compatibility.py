@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from uuid import uuid4
 
+import asyncpg
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +25,8 @@ from tests.factories import ManualClock, new_event
 from timeline.application.chain import GENESIS_HASH, canonical_content, chain_hash, verify_chain
 from timeline.application.records import EventMetadata, JSONValue, OccurredTime, ReportedTime
 from timeline.store.factory import open_event_store
+from timeline.store.sql import postgres
+from timeline.store.sql.rows import encode_events
 
 pytestmark = pytest.mark.postgres
 
@@ -102,3 +106,26 @@ async def test_server_hashes_equal_the_chain_computed_in_python(
         assert (await verify_chain(store.read_all())).intact
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("change", ["a text too many", "a text too few"])
+async def test_the_server_refuses_texts_that_do_not_match_the_events(
+    postgres_database_url: str, change: str
+) -> None:
+    """Each event's four texts come joined in one argument (migration 0023): a piece too
+    many or too few is refused, and nothing is written."""
+    now = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
+    encoded = encode_events(
+        [new_event(), new_event()], stream_id="s", expected_version=0, idempotency_key=None
+    )
+    arguments = list(postgres._arguments("s", encoded, 0, None, None, now))
+    texts = arguments[-1]
+    arguments[-1] = texts + "\x1f{}" if change == "a text too many" else texts.rpartition("\x1f")[0]
+    url = sa.make_url(postgres_database_url).set(drivername="postgresql")
+    connection = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        with pytest.raises(asyncpg.RaiseError, match=r"2 events but [79] texts"):
+            await connection.fetchval(postgres._APPEND, *arguments)
+        assert await connection.fetchval("SELECT count(*) FROM events") == 0
+    finally:
+        await connection.close()

@@ -24,7 +24,7 @@ from timeline.application.chain import verify_chain
 from timeline.application.errors import ConcurrencyError
 from timeline.application.ports import Clock, EventStore
 from timeline.application.read_models import TIMELINE
-from timeline.application.records import RecordedEvent
+from timeline.application.records import NewEvent, RecordedEvent
 from timeline.application.service import TimelineService
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.figures import Figure
@@ -126,6 +126,49 @@ async def _assert_the_log_is(url: str, clock: Clock, written: list[RecordedEvent
         assert (await verify_chain(store.read_all())).intact
     finally:
         await store.close()
+
+
+async def _written_with_a_key_and_whole_heads(
+    url: str, clock: ManualClock, seed: int
+) -> tuple[list[NewEvent], list[RecordedEvent]]:
+    """A synthetic log, then two events under key "k" (one with a whole head behind its
+    mark) and one more: the events under the key, and the log as written."""
+    odd = [new_event(payload={"x": 1.5, "é": ["\x1e", None]}), new_event()]
+    store = await open_event_store(url, clock=clock)
+    try:
+        await append_synthetic_log(store, clock, facts=6, seed=seed)  # the codec's texts
+        await store.append("odd", odd, expected_version=0, idempotency_key="k")
+        await store.append("odd", [new_event(payload={"big": 1e20})], expected_version=2)
+        return odd, await _log(store)
+    finally:
+        await store.close()
+
+
+async def _appends_go_on_at_head(
+    url: str, clock: Clock, odd: list[NewEvent], written: list[RecordedEvent]
+) -> None:
+    """Upgraded to head again, the log of ``_written_with_a_key_and_whole_heads`` replays
+    its key, refuses a stale version and takes appends, one event or several, with a key
+    or without; what was written reads back as it was and the chain verifies."""
+    await migrations.upgrade(url)
+    store = await open_event_store(url, clock=clock)
+    try:
+        again = await store.append("odd", odd, expected_version=0, idempotency_key="k")
+        assert again.replayed
+        assert (again.first_position, again.last_position) == (
+            written[-3].position,
+            written[-2].position,
+        )
+        with pytest.raises(ConcurrencyError):
+            await store.append("odd", [new_event()], expected_version=2)
+        await store.append("odd", new_events(3), expected_version=3, idempotency_key="k3")
+        await store.append("odd", [new_event(payload={"y": 2.0})], expected_version=6)
+        assert (await _log(store))[: len(written)] == written
+        assert len(await _log(store)) == len(written) + 4
+        assert (await verify_chain(store.read_all())).intact
+    finally:
+        await store.close()
+    await migrations.check(url)
 
 
 async def test_migration_0013_keeps_the_log_as_json_text_and_back(
@@ -243,15 +286,7 @@ async def test_migration_0021_answers_in_out_parameters_and_downgrades_to_0020(
     their suffix) is back, and at head again, where a key is replayed, a stale version is
     refused and appends go on, one event or several, with a key or without."""
     url, clock = database_url, synthetic_clock()
-    odd = [new_event(payload={"x": 1.5, "é": ["\x1e", None]}), new_event()]
-    store = await open_event_store(url, clock=clock)
-    try:
-        await append_synthetic_log(store, clock, facts=6, seed=21)  # the codec's texts
-        await store.append("odd", odd, expected_version=0, idempotency_key="k")
-        await store.append("odd", [new_event(payload={"big": 1e20})], expected_version=2)
-        written = await _log(store)
-    finally:
-        await store.close()
+    odd, written = await _written_with_a_key_and_whole_heads(url, clock, seed=21)
     returns_a_set = "SELECT proretset FROM pg_proc WHERE proname = 'timeline_append'"
     if backend == "postgres":
         assert await scalar(url, returns_a_set) is False
@@ -259,25 +294,37 @@ async def test_migration_0021_answers_in_out_parameters_and_downgrades_to_0020(
     if backend == "postgres":
         assert await scalar(url, returns_a_set) is True
     await _assert_the_log_is(url, clock, written)
-    await migrations.upgrade(url)
-    store = await open_event_store(url, clock=clock)
-    try:
-        again = await store.append("odd", odd, expected_version=0, idempotency_key="k")
-        assert again.replayed
-        assert (again.first_position, again.last_position) == (
-            written[-3].position,
-            written[-2].position,
+    await _appends_go_on_at_head(url, clock, odd, written)
+
+
+async def test_migration_0023_takes_rows_and_one_text_and_downgrades_to_0021(
+    database_url: str, backend: str
+) -> None:
+    """Appends written by 0023's function (each event's columns one row, its texts in one
+    text, the answer a row type) read back equal and verify at 0021, whose function (eight
+    arrays and four texts in, OUT parameters out) is back with neither row type left
+    behind, and at head again, where a key is replayed, a stale version is refused and
+    appends go on, one event or several, with a key or without."""
+    url, clock = database_url, synthetic_clock()
+    odd, written = await _written_with_a_key_and_whole_heads(url, clock, seed=23)
+    function = (
+        "SELECT pg_get_function_identity_arguments(oid) || ' -> ' "
+        "|| format_type(prorettype, NULL) FROM pg_proc WHERE proname = 'timeline_append'"
+    )
+    row_types = (
+        "SELECT count(*) FROM pg_type "
+        "WHERE typname IN ('timeline_append_event', 'timeline_append_result')"
+    )
+    if backend == "postgres":
+        assert str(await scalar(url, function)).endswith(
+            "p_events timeline_append_event[], p_texts text -> timeline_append_result"
         )
-        with pytest.raises(ConcurrencyError):
-            await store.append("odd", [new_event()], expected_version=2)
-        await store.append("odd", new_events(3), expected_version=3, idempotency_key="k3")
-        await store.append("odd", [new_event(payload={"y": 2.0})], expected_version=6)
-        assert (await _log(store))[: len(written)] == written
-        assert len(await _log(store)) == len(written) + 4
-        assert (await verify_chain(store.read_all())).intact
-    finally:
-        await store.close()
-    await migrations.check(url)
+    await migrations.downgrade(url, "0021")
+    if backend == "postgres":
+        assert str(await scalar(url, function)).endswith("OUT r_fingerprint text -> record")
+        assert await scalar(url, row_types) == 0
+    await _assert_the_log_is(url, clock, written)
+    await _appends_go_on_at_head(url, clock, odd, written)
 
 
 @pytest.mark.postgres

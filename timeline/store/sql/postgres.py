@@ -9,8 +9,12 @@ events and the key, and sends ``NOTIFY timeline_events, '<last position>'``, whi
 PostgreSQL delivers on commit only, so listeners can wake up and ``read_all`` from their
 checkpoint instead of polling. One round trip, whatever other processes write meanwhile.
 Around its insert the function runs only the queries it must (the version, the head, and
-the key's when there is one), with its answer in OUT parameters (migration 0021): each
-query a PL/pgSQL function runs starts an executor of its own.
+the key's when there is one), and builds the events' rows in the loop that hashes them, so
+that the insert reads one array of rows (migrations 0021 and 0023): each query a PL/pgSQL
+function runs starts an executor of its own, and each expression it evaluates is set up
+again in every transaction. Its answer is one value of the row type
+``timeline_append_result``, the call's one column (``SELECT timeline_append(...)``: ``SELECT
+* FROM`` would add a function scan and a tuple store).
 
 The advisory lock is released only when the transaction has ended, after its commit became
 visible to new snapshots. At READ COMMITTED every statement takes a fresh snapshot, so the
@@ -38,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from timeline.application.chain import head_with_payload
 from timeline.application.errors import ApplicationError, ConcurrencyError
 from timeline.application.ports import Clock
-from timeline.application.records import AppendResult
+from timeline.application.records import AppendResult, NewEvent
 from timeline.store.sql.failures import ASYNCPG_ERRORS, wrapped
 from timeline.store.sql.held_connection import HeldConnection
 from timeline.store.sql.recorder import COLUMNS, SqlEventStore, replayed
@@ -57,7 +61,7 @@ batch's own commit wakes the readers waiting for it."""
 
 _LOCK = sa.select(sa.func.pg_advisory_xact_lock(sa.literal(APPEND_LOCK_KEY, sa.BigInteger)))
 _NOTIFY = sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, sa.bindparam("position", type_=sa.Text)))
-_APPEND = "SELECT * FROM timeline_append(" + ", ".join(f"${n}" for n in range(1, 18)) + ")"
+_APPEND = "SELECT timeline_append(" + ", ".join(f"${n}" for n in range(1, 8)) + ")"
 _TEXT_COLUMNS = COLUMNS.replace("payload, event_metadata", "payload::text, event_metadata::text")
 
 
@@ -119,10 +123,10 @@ class PostgresEventStore(SqlEventStore):
         )
         async with self._writer.driver() as driver:
             try:
-                row = await driver.fetchrow(_APPEND, *arguments)
+                answer = await driver.fetchval(_APPEND, *arguments)
             except ASYNCPG_ERRORS as error:
                 raise wrapped(error, closed=driver.is_closed()) from error
-        outcome, first, last, recorded_at, version, found_stream, found_fingerprint = row
+        outcome, first, last, recorded_at, version, found_stream, found_fingerprint = answer
         if outcome == "appended":
             return AppendResult(
                 stream_id=stream_id,
@@ -204,37 +208,48 @@ def _arguments(
     fingerprint: str | None,
     now: dt.datetime,
 ) -> tuple[Any, ...]:
-    """``timeline_append``'s arguments: each column as an array, and each event's
-    canonical content around its position and time, its payload given once; the four JSON
-    texts joined into one text each (asyncpg grows an array's buffer 1 KiB at a time past
-    64 KiB, a reallocation per payload of a batch; migration 0020)."""
-    events = [item.event for item in encoded]
-    occurred = [event.occurred for event in events]
-    reported = [event.reported for event in events]
+    """``timeline_append``'s arguments (migration 0023): each event's columns as one row of
+    ``timeline_append_event``, and each event's payload column, metadata, content head and
+    tail (its canonical content around its position and time, the payload given once), the
+    texts of every event joined into one text. One array and one text, whatever the
+    events: asyncpg checks and frames each array argument on every call, the server looks
+    up each argument's receive function, and asyncpg grows an array's buffer 1 KiB at a
+    time past 64 KiB, a reallocation per payload of a batch (migration 0020)."""
     return (
         stream_id,
         expected_version,
         key,
         fingerprint,
         now,
-        [event.event_id for event in events],
-        [event.event_type for event in events],
-        [event.schema_version for event in events],
-        [None if o is None else o.edtf for o in occurred],
-        [None if o is None else o.earliest for o in occurred],
-        [None if o is None else o.latest for o in occurred],
-        [None if r is None else r.edtf for r in reported],
-        [None if r is None else r.latest for r in reported],
-        _SEPARATOR.join([item.payload_column for item in encoded]),
-        _SEPARATOR.join([item.metadata_text for item in encoded]),
-        _SEPARATOR.join([_head(item) for item in encoded]),
-        _SEPARATOR.join([item.tail for item in encoded]),
+        [_columns(item.event) for item in encoded],
+        _SEPARATOR.join(
+            [
+                text
+                for item in encoded
+                for text in (item.payload_column, item.metadata_text, _head(item), item.tail)
+            ]
+        ),
+    )
+
+
+def _columns(event: NewEvent) -> tuple[Any, ...]:
+    """The event as a ``timeline_append_event``, whose fields asyncpg takes in order."""
+    occurred, reported = event.occurred, event.reported
+    return (
+        event.event_id,
+        event.event_type,
+        event.schema_version,
+        None if occurred is None else occurred.edtf,
+        None if occurred is None else occurred.earliest,
+        None if occurred is None else occurred.latest,
+        None if reported is None else reported.edtf,
+        None if reported is None else reported.latest,
     )
 
 
 _SEPARATOR = "\x1f"
-"""Between the events' texts in ``timeline_append``'s four text arguments (migration
-0020): JSON escapes every control character, so none of these texts holds one."""
+"""Between the texts in ``timeline_append``'s text argument (migrations 0020 and 0023):
+JSON escapes every control character, so none of these texts holds one."""
 
 
 def _head(item: EncodedEvent) -> str:
