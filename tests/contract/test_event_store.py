@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import threading
 from types import MappingProxyType
@@ -400,6 +401,24 @@ async def test_a_bulk_reader_stopped_early_leaves_no_fetch_running(
     others = asyncio.all_tasks() - {asyncio.current_task()}
     assert not [task for task in others if not task.done()]
     assert [e.position for e in await read_all(event_store)] == list(range(1, 10))
+
+
+async def test_a_bulk_reader_left_unfinished_holds_nothing_once_the_store_closes(
+    database_url: str, clock: ManualClock
+) -> None:
+    """``verify`` stops at the first broken link without closing the reader: the fetch
+    that reader had in flight must not outlive the store (a connection left open)."""
+    store = await open_event_store(database_url, clock)
+    await store.append("a", new_events(9), expected_version=0)
+    reader = store.read_all(batch_size=2)
+    taken = [await anext(reader) for _ in range(3)]  # a fetch of the third batch in flight
+
+    await store.close()
+    del reader
+    gc.collect()
+    await asyncio.sleep(0.1)  # the abandoned reader's aclose, scheduled by its finaliser
+
+    assert [e.position for e in taken] == [1, 2, 3]
 
 
 async def test_read_all_refuses_a_batch_size_below_one(event_store: EventStore) -> None:

@@ -83,6 +83,9 @@ class SqlEventStore(abc.ABC):
         self._engine = engine
         self._clock = clock
         self._owns_engine = owns_engine
+        self._fetching: set[asyncio.Task[list[RecordedEvent]]] = set()
+        """``read_all``'s fetches ahead in flight: a reader left unfinished (``verify``
+        stops at the first broken link) must not leave one to outlive the store."""
 
     # -- what a backend provides ------------------------------------------------------
 
@@ -177,11 +180,13 @@ class SqlEventStore(abc.ABC):
         batch = await self._select(self._READ_AFTER, after_position, batch_size)
         batches = 1
         while True:
-            upcoming: asyncio.Future[list[RecordedEvent]] | None = None
+            upcoming: asyncio.Task[list[RecordedEvent]] | None = None
             if len(batch) == batch_size and batches > 1:
-                upcoming = asyncio.ensure_future(
+                upcoming = asyncio.create_task(
                     self._select(self._READ_AFTER, batch[-1].position, batch_size)
                 )
+                self._fetching.add(upcoming)
+                upcoming.add_done_callback(self._fetched)
                 await asyncio.sleep(0)  # let it send its statement before the caller works
             try:
                 for event in batch:
@@ -212,11 +217,17 @@ class SqlEventStore(abc.ABC):
 
     async def close(self) -> None:
         """Let go of the append's connection (and the engine, if this store owns it)."""
+        await asyncio.gather(*self._fetching, return_exceptions=True)
         await self._close_writer()
         if self._owns_engine:
             await self._engine.dispose()
 
     # -- internals --------------------------------------------------------------------
+
+    def _fetched(self, fetch: asyncio.Task[list[RecordedEvent]]) -> None:
+        self._fetching.discard(fetch)
+        if not fetch.cancelled():
+            fetch.exception()  # seen here: a reader that left may never await it
 
     async def _select(self, statement: str, *arguments: Any) -> list[RecordedEvent]:
         async with self._reading() as conn:
