@@ -16,6 +16,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError
 
 from tests.factories import ManualClock, new_event, new_events
+from tests.integration.listening import listening
 from tests.integration.projection_snapshots import stored_rows
 from tests.integration.synthetic import append_synthetic_log, synthetic_clock
 from tests.integration.test_projection_runner import opened
@@ -342,17 +343,11 @@ async def test_migration_0024_announces_checkpoint_moves_and_downgrades_to_none(
     )
 
     async def announced(*positions: int) -> list[str]:
-        received: asyncio.Queue[str] = asyncio.Queue()
         engine = create_engine(url)
         try:
-            async with engine.connect() as conn:
-                driver = (await conn.get_raw_connection()).driver_connection
-                assert driver is not None
-                await driver.add_listener(
-                    PROJECTED_CHANNEL, lambda *args: received.put_nowait(args[-1])
-                )
-                await conn.commit()
-                await driver.execute(upsert.format(*positions))
+            async with listening(url, PROJECTED_CHANNEL) as received:
+                async with engine.begin() as conn:
+                    await conn.execute(sa.text(upsert.format(*positions)))
                 await asyncio.sleep(0.2)
         finally:
             await engine.dispose()

@@ -8,6 +8,7 @@ import pytest
 
 from tests.factories import new_events
 from tests.integration.interference import interfere, is_deliberate
+from tests.integration.listening import listening
 from timeline.application.errors import ConcurrencyError, IntegrityViolation
 from timeline.store.clock import SystemClock
 from timeline.store.factory import create_engine
@@ -19,22 +20,13 @@ pytestmark = pytest.mark.postgres
 async def test_each_committed_append_notifies_its_last_position(
     postgres_database_url: str,
 ) -> None:
-    received: asyncio.Queue[str] = asyncio.Queue()
-    listener_engine = create_engine(postgres_database_url)
     store = PostgresEventStore(
         create_engine(postgres_database_url), SystemClock(), owns_engine=True
     )
     # Appends to the stream "doomed" roll back at COMMIT, after their NOTIFY was sent.
     await interfere(postgres_database_url, rollback=0, delay=0)
     try:
-        async with listener_engine.connect() as conn:
-            asyncpg_connection = (await conn.get_raw_connection()).driver_connection
-            assert asyncpg_connection is not None
-            await asyncpg_connection.add_listener(  # asyncpg's LISTEN
-                NOTIFY_CHANNEL, lambda *args: received.put_nowait(args[-1])
-            )
-            await conn.commit()  # LISTEN takes effect when its transaction ends
-
+        async with listening(postgres_database_url, NOTIFY_CHANNEL) as received:
             await store.append("a", new_events(3), expected_version=0)
             with pytest.raises(ConcurrencyError):
                 await store.append("a", new_events(1), expected_version=0)
@@ -49,4 +41,3 @@ async def test_each_committed_append_notifies_its_last_position(
             assert received.empty()
     finally:
         await store.close()
-        await listener_engine.dispose()

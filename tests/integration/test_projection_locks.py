@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import pytest
 
+from tests.integration.listening import listening
 from tests.integration.projection_snapshots import folded_rows, logged_events, stored_rows
 from tests.integration.synthetic import append_synthetic_log, synthetic_clock
 from timeline.application.projection_runner import ProjectionRunner
@@ -180,17 +181,8 @@ async def test_each_committed_batch_notifies_the_position_it_reached(
     writer = await open_event_store(url)
     projections = await open_projection_store(url)
     runner = ProjectionRunner(writer, codec, projections)
-    listener_engine = create_engine(url)
-    received: asyncio.Queue[str] = asyncio.Queue()
     try:
-        async with listener_engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            await driver.add_listener(
-                PROJECTED_CHANNEL, lambda *args: received.put_nowait(args[-1])
-            )
-            await conn.commit()  # LISTEN takes effect when its transaction ends
-
+        async with listening(url, PROJECTED_CHANNEL) as received:
             await append_synthetic_log(writer, synthetic_clock(), facts=3, seed=5)
             head = await writer.head_position()
             await runner.catch_up()
@@ -200,6 +192,5 @@ async def test_each_committed_batch_notifies_the_position_it_reached(
             await asyncio.sleep(0.2)
             assert received.empty()
     finally:
-        await listener_engine.dispose()
         await projections.close()
         await writer.close()
