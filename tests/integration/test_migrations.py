@@ -133,8 +133,9 @@ async def _written_with_a_key_and_whole_heads(
     url: str, clock: ManualClock, seed: int
 ) -> tuple[list[NewEvent], list[RecordedEvent]]:
     """A synthetic log, then two events under key "k" (one with a whole head behind its
-    mark) and one more: the events under the key, and the log as written."""
-    odd = [new_event(payload={"x": 1.5, "é": ["\x1e", None]}), new_event()]
+    mark, and both separators escaped in its payload) and one more: the events under the
+    key, and the log as written."""
+    odd = [new_event(payload={"x": 1.5, "é": ["\x1e", "\x1f", None]}), new_event()]
     store = await open_event_store(url, clock=clock)
     try:
         await append_synthetic_log(store, clock, facts=6, seed=seed)  # the codec's texts
@@ -240,18 +241,12 @@ async def test_migration_0016_splices_payloads_and_downgrades_to_whole_heads(
 async def test_migration_0020_joins_the_append_texts_and_downgrades_to_arrays(
     database_url: str, backend: str
 ) -> None:
-    """Appends written with the joined texts of 0020 read back equal and verify at 0018,
-    whose function takes the texts as arrays (its signature is back, 0020's gone), and
-    at head again, where appends go on, one event or several, with a key or without."""
+    """Appends written with the joined texts (a separator escaped in a payload among them)
+    read back equal and verify at 0018, whose function takes the texts as arrays (its
+    signature is back, 0020's gone), and at head again, where a key is replayed, a stale
+    version is refused and appends go on, one event or several, with a key or without."""
     url, clock = database_url, synthetic_clock()
-    store = await open_event_store(url, clock=clock)
-    try:
-        await append_synthetic_log(store, clock, facts=6, seed=20)  # the codec's texts
-        odd = [new_event(payload={"x": 1.5, "é": ["\x1f", None]}), new_event()]
-        await store.append("odd", odd, expected_version=0, idempotency_key="k")
-        written = await _log(store)
-    finally:
-        await store.close()
+    odd, written = await _written_with_a_key_and_whole_heads(url, clock, seed=20)
     signature = (
         "SELECT pg_get_function_identity_arguments(oid) FROM pg_proc "
         "WHERE proname = 'timeline_append'"
@@ -263,20 +258,7 @@ async def test_migration_0020_joins_the_append_texts_and_downgrades_to_arrays(
     await migrations.upgrade(url, "0020")
     if backend == "postgres":
         assert str(await scalar(url, signature)).endswith("p_befores text, p_afters text")
-    await migrations.upgrade(url)
-    store = await open_event_store(url, clock=clock)
-    try:
-        again = await store.append("odd", odd, expected_version=0, idempotency_key="k")
-        assert again.replayed
-        assert again.last_position == written[-1].position
-        await store.append("odd", new_events(3), expected_version=2)
-        await store.append("odd", [new_event(payload={"y": 2})], expected_version=5)
-        assert (await _log(store))[: len(written)] == written
-        assert len(await _log(store)) == len(written) + 4
-        assert (await verify_chain(store.read_all())).intact
-    finally:
-        await store.close()
-    await migrations.check(url)
+    await _appends_go_on_at_head(url, clock, odd, written)
 
 
 async def test_migration_0021_answers_in_out_parameters_and_downgrades_to_0020(
