@@ -178,10 +178,10 @@ class SqlEventStore(abc.ABC):
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         batch = await self._select(self._READ_AFTER, after_position, batch_size)
-        batches = 1
+        bulk = False  # the caller came back for a second batch
         while True:
             upcoming: asyncio.Task[list[RecordedEvent]] | None = None
-            if len(batch) == batch_size and batches > 1:
+            if len(batch) == batch_size and bulk:
                 upcoming = asyncio.create_task(
                     self._select(self._READ_AFTER, batch[-1].position, batch_size)
                 )
@@ -200,7 +200,7 @@ class SqlEventStore(abc.ABC):
                 raise
             if len(batch) < batch_size:
                 return
-            batches += 1
+            bulk = True
             if upcoming is None:
                 batch = await self._select(self._READ_AFTER, batch[-1].position, batch_size)
             else:
