@@ -32,6 +32,7 @@ depends_on: str | Sequence[str] | None = None
 
 _PERIOD = ("measure", "period_latest", "period_earliest", "basis", "span")
 _BATCH = 2_000
+_LINES = ",\n"
 
 
 def upgrade() -> None:
@@ -70,7 +71,20 @@ def _settle(conn: sa.Connection) -> None:
 
     def settle() -> None:
         if current is not None:
-            rows.extend(settled_rows(current, held)[1])
+            _, amounts, middles = settled_rows(current, held)
+            # At this revision a state's row holds all its standing readings: 0025 moves
+            # all but the first and the last apart, which the code here already does.
+            texts: dict[tuple[Any, ...], list[str]] = {}
+            for middle in middles:
+                texts.setdefault((middle["unit"], middle["known_from"]), []).append(
+                    middle["reading"]
+                )
+            for amount in amounts:
+                inner = texts.get((amount["unit"], amount["known_from"]))
+                if inner:
+                    first, last = amount["readings"][1:-1].split(_LINES)
+                    amount["readings"] = f"[{_LINES.join([first, *inner, last])}]"
+            rows.extend(amounts)
         if len(rows) >= _BATCH:
             conn.execute(total_amounts.insert(), rows)
             rows.clear()

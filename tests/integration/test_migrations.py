@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.factories import ManualClock, new_event, new_events
 from tests.integration.listening import listening
-from tests.integration.projection_snapshots import stored_rows
+from tests.integration.projection_snapshots import Snapshot, stored_rows
 from tests.integration.synthetic import append_synthetic_log, synthetic_clock
 from tests.integration.test_projection_runner import opened
 from tests.integration.test_running_totals import MEASURE, Step, written
@@ -370,6 +370,16 @@ READINGS: list[Step] = [
 """Readings of two periods: agreeing, later, in conflict, revised, corroborated."""
 
 
+async def readings_projected(url: str) -> Snapshot:
+    """``READINGS`` written and projected two events a batch: the timeline's tables."""
+    async with opened(url, ManualClock(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))) as stores:
+        runner = stores.runner(2)
+        service = TimelineService(stores.events, codec)
+        await written(READINGS)(service, stores.clock, runner.catch_up)
+        await runner.catch_up()
+    return await stored_rows(url, TIMELINE)
+
+
 async def test_migration_0022_settles_the_states_again_and_downgrades_to_readings_in_a_row(
     database_url: str,
 ) -> None:
@@ -377,12 +387,7 @@ async def test_migration_0022_settles_the_states_again_and_downgrades_to_reading
     state, the readings one a line): upgraded from 0021's rows, the totals' tables are the
     ones the projection writes itself; 0021 gets its columns and its texts back."""
     url = database_url
-    async with opened(url, ManualClock(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))) as stores:
-        runner = stores.runner(2)
-        service = TimelineService(stores.events, codec)
-        await written(READINGS)(service, stores.clock, runner.catch_up)
-        await runner.catch_up()
-    written_rows = await stored_rows(url, TIMELINE)
+    written_rows = await readings_projected(url)
     assert any("\\n" in row for row in written_rows["total_amounts"])  # some state of two
     await migrations.downgrade(url, "0021")
     engine = create_engine(url)
@@ -464,3 +469,29 @@ def test_a_failed_upgrade_keeps_a_database_that_was_there(sqlite_database_url: s
 
     assert path.exists()
     assert asyncio.run(migrations.current(sqlite_database_url)) == migrations.head_revision()
+
+
+async def test_migration_0025_moves_middle_readings_apart_and_downgrades_to_rows_of_all(
+    database_url: str,
+) -> None:
+    """0025 keeps a state's first and last reading in its row and the others in
+    ``total_standing``, cut from 0024's row of all of them; 0024 gets them back whole."""
+    url = database_url
+    written_rows = await readings_projected(url)
+    assert written_rows["total_standing"]  # some state of three
+    await migrations.downgrade(url, "0024")
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda sync: set(sa.inspect(sync).get_table_names()))
+            texts = (
+                await conn.execute(sa.text("SELECT standing, readings FROM total_amounts"))
+            ).all()
+    finally:
+        await engine.dispose()
+    assert "total_standing" not in tables
+    assert any(standing > 2 for standing, _ in texts)
+    assert all(text.count(",\n") == standing - 1 for standing, text in texts)
+    await migrations.upgrade(url)
+    assert await stored_rows(url, TIMELINE) == written_rows
+    await migrations.check(url)

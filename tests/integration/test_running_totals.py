@@ -161,7 +161,7 @@ async def assert_total_rows_are_the_fold(url: str, events: list[LoggedEvent]) ->
     batches folded a period's state forward or worked it out again."""
     stored = await stored_rows(url, TIMELINE)
     expected = folded_rows(events, TIMELINE, events[-1].position)
-    for table in ("total_readings", "total_periods", "total_amounts"):
+    for table in ("total_readings", "total_periods", "total_amounts", "total_standing"):
         assert stored[table] == expected[table], table
 
 
@@ -322,4 +322,36 @@ async def test_totals_equal_the_fold_when_readings_keep_coming_to_one_period(
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     await check_after_batches_and_rebuild(
         await fresh_database(), written(steps), start, batch_size, data
+    )
+
+
+GROWING: list[Step] = [
+    (
+        "record",
+        0,
+        Figure(
+            measure=MEASURE,
+            quantity=Quantity(Decimal(1000), "people", Qualifier.MORE_THAN),
+            basis=Basis.CUMULATIVE,
+            period=FuzzyDate("2024/2025"),
+        ),
+        "2025-11-01",
+        days,
+    )
+    for days in (0, 0, 0, 1, 0, 1, 1, 0, 0)
+]
+"""Agreeing readings all reported on one day, recorded over several: one state folded
+forward to nine readings, its middle readings written as they come."""
+
+
+@FOLDED
+@given(batch_size=st.sampled_from((1, 2, 500)), data=st.data())
+async def test_totals_equal_the_fold_when_a_state_keeps_gaining_readings(
+    fresh_database: Callable[[], Awaitable[str]],
+    batch_size: int,
+    data: st.DataObject,
+) -> None:
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    await check_after_batches_and_rebuild(
+        await fresh_database(), written(GROWING), start, batch_size, data
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -11,9 +13,11 @@ from hypothesis import given
 
 from tests.unit.domain_strategies import UNHURRIED, logs
 from tests.unit.projections.builders import reading
+from timeline.domain.projections import selection
 from timeline.domain.projections.logged import LoggedEvent
-from timeline.domain.projections.readings import readings_of
+from timeline.domain.projections.readings import Reading, readings_of
 from timeline.domain.projections.revisions import fold
+from timeline.domain.projections.selection import PeriodState
 from timeline.domain.projections.settled_periods import Span
 from timeline.store.read_models.rows import named, reading_from_row, reading_rows
 from timeline.store.read_models.tables import figure_readings
@@ -23,15 +27,25 @@ from timeline.store.read_models.total_rows import (
     StoredReadings,
     amount_row,
     decoded_states,
+    middle_rows,
+    period_of,
     period_spans,
     reading_from_text,
     reading_text,
     revision_readings,
+    span_middle_rows,
     state_of,
 )
 
 TINY = 64 * 1_500
 """A text budget for kept states that some of the generated states' rows are over."""
+
+
+def state_values(row: dict[str, Any], middles: list[dict[str, Any]]) -> tuple[Any, ...]:
+    """A state row's values as a total reads them: ``STATE_READ``, then its middle readings'
+    texts joined (None for a state of two or fewer)."""
+    joined = ",\n".join(middle["reading"] for middle in middles) or None
+    return (*(row[name] for name in STATE_READ), joined)
 
 
 def as_read(row: dict[str, Any]) -> dict[str, Any]:
@@ -69,8 +83,10 @@ def test_each_state_row_decodes_to_its_own_period_state(log: list[LoggedEvent]) 
         for unit, spans in by_unit.items():
             for span in spans:
                 row = amount_row(period, unit, span)
+                middles = span_middle_rows(period, unit, span)
+                assert len(middles) == max(len(span.state.amount.readings) - 2, 0)
                 for values in (row, as_read(row)):  # PostgreSQL's values, SQLite's text
-                    state = tuple(values[name] for name in STATE_READ)
+                    state = state_values(values, middles)
                     assert state_of(state) == span.state
                     assert kept(state) == span.state
                     assert kept(state) is kept(state)  # found, not decoded again
@@ -79,6 +95,7 @@ def test_each_state_row_decodes_to_its_own_period_state(log: list[LoggedEvent]) 
                     # is never kept.
                     assert tiny(state) == span.state
                     text = len(values["readings"]) + len(values["conflict"] or "")
+                    text += len(state[-1] or "")
                     assert (tiny(state) is tiny(state)) == (text <= TINY // 64)
 
 
@@ -93,7 +110,10 @@ def test_a_stored_state_gives_its_readings_and_is_written_back_as_it_was_read(
         for unit, spans in by_unit.items():
             for span in spans:
                 row = amount_row(period, unit, span)
-                readings = StoredReadings(row["readings"], row["standing"])
+                middles = span_middle_rows(period, unit, span)
+                readings = StoredReadings(
+                    row["readings"], row["standing"], state_values(row, middles)[-1]
+                )
                 expected = span.state.amount.readings
                 assert (readings[0], readings[-1], len(readings)) == (
                     expected[0],
@@ -103,10 +123,10 @@ def test_a_stored_state_gives_its_readings_and_is_written_back_as_it_was_read(
                 assert readings == expected
                 assert tuple(readings) == expected
                 assert hash(readings) == hash(expected)
-                state = state_of(tuple(row[name] for name in STATE_READ))
-                assert (
-                    amount_row(period, unit, Span(span.known_from, span.known_until, state)) == row
-                )
+                state = state_of(state_values(row, middles))
+                again = Span(span.known_from, span.known_until, state)
+                assert amount_row(period, unit, again) == row
+                assert span_middle_rows(period, unit, again) == middles
 
 
 def test_a_stored_state_reads_its_first_and_last_reading_alone() -> None:
@@ -114,11 +134,14 @@ def test_a_stored_state_reads_its_first_and_last_reading_alone() -> None:
         reading_text(reading(value, "2025-10", number=number))
         for value, number in ((100, 1), (120, 2))
     )
-    readings = StoredReadings(f"[{first},\nnot a reading,\n{last}]", 3)
+    readings = StoredReadings(f"[{first},\n{last}]", 3, "not a reading")
     assert readings[0] == reading_from_text(first)
     assert readings[-1] == reading_from_text(last)
     with pytest.raises(msgspec.DecodeError):
         list(readings)
+    # A batch reads no middle readings: asked for them, it says so rather than guess.
+    with pytest.raises(LookupError):
+        list(StoredReadings(f"[{first},\n{last}]", 3))
 
 
 @UNHURRIED
@@ -140,3 +163,47 @@ def test_a_state_row_of_readings_decoded_from_their_texts_reuses_those_texts(
                 assert amount_row(period, unit, span, texts.text_of) == amount_row(
                     period, unit, span
                 )
+                assert span_middle_rows(period, unit, span, texts.text_of) == span_middle_rows(
+                    period, unit, span
+                )
+
+
+@pytest.mark.parametrize("stored", [1, 2, 3, 5])
+@pytest.mark.parametrize("added", [(1,), (2, 1), (3, 2)])
+def test_readings_a_fold_extends_are_written_as_a_state_of_them_all_would_be(
+    stored: int, added: tuple[int, ...]
+) -> None:
+    # A fold writes a stored state's readings as they stand (its middle rows stay, or are
+    # copied: seq 1 to stored - 2) and the middle texts it added after them: together the
+    # rows of a state worked out from all of those readings.
+    every = [reading(100, "2025-10", number=n) for n in range(1, stored + sum(added) + 1)]
+    period = period_of(every[0])
+    whole = Span(dt.date(2025, 11, 1), None, period_state(every[:stored]))
+    row = amount_row(period, "GBP", whole)
+    middles = span_middle_rows(period, "GBP", whole)
+    readings = StoredReadings(row["readings"], stored)
+    with_middle = StoredReadings(row["readings"], stored, state_values(row, middles)[-1])
+    taken = stored
+    for count in added:
+        later = tuple(every[taken : taken + count])
+        readings, with_middle = readings.extended(later), with_middle.extended(later)
+        taken += count
+        expected = Span(whole.known_from, None, period_state(every[:taken]))
+        assert (len(readings), readings[0], readings[-1]) == (taken, every[0], every[taken - 1])
+        assert with_middle == tuple(every[:taken])
+        kept = [m for m in middles if m["seq"] <= stored - 2]
+        written = middle_rows(period, "GBP", whole.known_from, readings.added, max(stored - 1, 1))
+        assert kept + written == span_middle_rows(period, "GBP", expected)
+        folded_span = Span(
+            whole.known_from,
+            None,
+            replace(expected.state, amount=replace(expected.state.amount, readings=readings)),
+        )
+        assert (
+            amount_row(period, "GBP", folded_span)["readings"]
+            == amount_row(period, "GBP", expected)["readings"]
+        )
+
+
+def period_state(readings: list[Reading]) -> PeriodState:
+    return selection.period_state(readings[0].period_key, readings, "GBP")

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from timeline.application.read_models import TIMELINE, FactFilter, PageKey
@@ -33,6 +34,7 @@ from timeline.store.read_models.tables import (
     projection_checkpoints,
     total_amounts,
     total_periods,
+    total_standing,
 )
 from timeline.store.read_models.total_rows import PERIOD_COLUMNS, PERIOD_READ, STATE_READ
 from timeline.store.sql.rows import utc
@@ -425,14 +427,18 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
 
     if lateral:
         latest = (
-            sa.select(*(amount[name] for name in STATE_READ), amount.known_until)
+            sa.select(
+                *(amount[name] for name in STATE_READ),
+                _middle(total_amounts, dialect="postgresql"),
+                amount.known_until,
+            )
             .where(*same_period, amount.unit == unit, *seen)
             .order_by(amount.known_from.desc())
             .limit(1)
             .lateral("state")
         )
         joined = periods.outerjoin(latest, holds(latest.c.known_until))
-        chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in STATE_READ]
+        chosen: list[sa.ColumnElement[Any]] = [latest.c[name] for name in (*STATE_READ, "middle")]
     else:
         # The seek finds the state's rowid in the key's index, and the row is read by it:
         # joined by its seven key columns instead, each state cost a second seek in that
@@ -453,7 +459,7 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
             total_amounts,
             sa.and_(sa.literal_column("total_amounts.rowid") == found, holds(amount.known_until)),
         )
-        chosen = [amount[name] for name in STATE_READ]
+        chosen = [*(amount[name] for name in STATE_READ), _middle(total_amounts, dialect="sqlite")]
     return sa.select(
         *(period[name] for name in PERIOD_READ),
         *chosen,
@@ -461,6 +467,25 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
         entry.c.label,
         unit,
     ).select_from(joined)
+
+
+def _middle(amounts: sa.Table, *, dialect: str) -> sa.ColumnElement[Any]:
+    """The texts of the middle readings of the state ``amounts`` names, joined as
+    ``total_rows.StoredReadings.middle`` takes them; NULL for a state of two or fewer,
+    whose rows are then not sought (most states: each total reads hundreds)."""
+    middle = total_standing.c
+    separator: sa.ColumnElement[str] = sa.literal_column("',\n'")
+    joined = (
+        sa.func.string_agg(middle.reading, aggregate_order_by(separator, middle.seq))
+        if dialect == "postgresql"
+        else sa.func.group_concat(middle.reading, separator)
+    )
+    found = sa.select(joined).where(
+        *(middle[name] == amounts.c[name] for name in PERIOD_COLUMNS),
+        middle.unit == amounts.c.unit,
+        middle.known_from == amounts.c.known_from,
+    )
+    return sa.case((amounts.c.standing > 2, found.scalar_subquery())).label("middle")
 
 
 def streams_of(facts: sa.Select[Any]) -> sa.Select[Any]:

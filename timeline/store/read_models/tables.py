@@ -12,7 +12,8 @@ database gets them from migration 0002 only. Two projections own them:
   and ``active_fact_changes`` (by how much the number of active facts changes on each
   knowledge day, which a page's unfiltered total is the running sum of); for running
   totals, ``total_readings`` (the readings again, keyed by period), ``total_periods`` and
-  ``total_amounts`` (each period's state over knowledge days: ``settled_periods``).
+  ``total_amounts`` (each period's state over knowledge days: ``settled_periods``) with
+  ``total_standing`` (the readings a state stands on, but its first and last).
 * ``measures``: the measure registry.
 
 Revision and reading rows are written once and only ever updated to close their interval
@@ -278,9 +279,9 @@ total_amounts = sa.Table(
     sa.Column("upper_inclusive", sa.Boolean(), nullable=False),
     sa.Column("contested", sa.Boolean(), nullable=False),
     sa.Column("superseded", sa.Integer(), nullable=False),
-    # The readings that stand: how many, and a JSON array of their total_readings.reading,
-    # one a line (``total_rows.StoredReadings``); the conflicts' summary (JSON, NULL when
-    # the readings agree).
+    # The readings that stand: how many, and a JSON array of the first and the last of them
+    # (their total_readings.reading, one a line: ``total_rows.StoredReadings``), the others
+    # in ``total_standing``; the conflicts' summary (JSON, NULL when the readings agree).
     sa.Column("standing", sa.Integer(), nullable=False),
     sa.Column("readings", sa.Text(), nullable=False),
     sa.Column("conflict", sa.Text(), nullable=True),
@@ -288,6 +289,21 @@ total_amounts = sa.Table(
     # "value side value side" (``selection.PeriodState.edges``): what folding the state
     # forward needs of the readings it does not hold (``total_writes``).
     sa.Column("edges", sa.Text(), nullable=False),
+)
+
+total_standing = sa.Table(
+    "total_standing",
+    metadata,
+    # The readings a state of ``total_amounts`` stands on between its first and its last,
+    # one a row, ``seq`` 1 to standing - 2 in recency order. Apart from the state's row so
+    # that a batch adding a reading to a period that keeps gaining them writes that reading
+    # (and the state's small row), not the text of all of them again (bench item 50); a
+    # total reads them only for a state of more than two.
+    *_period_columns(),
+    sa.Column("unit", sa.Text(), primary_key=True),
+    sa.Column("known_from", sa.Date(), primary_key=True),
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("reading", sa.Text(), nullable=False),
 )
 
 measures = sa.Table(
@@ -320,6 +336,7 @@ PROJECTION_TABLES: dict[str, tuple[sa.Table, ...]] = {
         total_readings,
         total_periods,
         total_amounts,
+        total_standing,
     ),
     "measures": (measures,),
 }

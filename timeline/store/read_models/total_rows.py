@@ -50,10 +50,12 @@ STATE_READ = (
     *("value", "lower", "lower_inclusive", "upper", "upper_inclusive", "contested"),
     *("superseded", "standing", "readings", "conflict", "edges"),
 )
-STATE_COLUMNS = (*PERIOD_READ, *STATE_READ)
+STATE_COLUMNS = (*PERIOD_READ, *STATE_READ, "middle")
 """What a total reads of each period (``queries.measure_states``), in this order: its units,
-then its state in the unit asked for (NULLs when none holds). Not the period's key: every
-reading of the state is of that period, so the key is its first reading's."""
+then its state in the unit asked for (NULLs when none holds), its row's and the texts of
+its ``total_standing`` readings joined (``StoredReadings.middle``; NULL for a state of two
+or fewer). Not the period's key: every reading of the state is of that period, so the key
+is its first reading's."""
 UNITS_AT, STATE_AT = 0, len(PERIOD_READ)
 """Where a row of ``STATE_COLUMNS`` has the period's units, and its state's first column."""
 
@@ -205,9 +207,16 @@ TextOf = Callable[[Reading], str]
 def amount_row(
     period: Period, unit: str, span: Span, text_of: TextOf = reading_text
 ) -> dict[str, Any]:
+    """The ``total_amounts`` row of ``span``; its middle readings are ``span_middle_rows``."""
     state = span.state
     amount, bounds = state.amount, state.amount.bounds
     readings = amount.readings
+    if isinstance(readings, StoredReadings):
+        ends = readings.text
+    elif len(readings) == 1:
+        ends = f"[{text_of(readings[0])}]"
+    else:
+        ends = f"[{text_of(readings[0])}{_SEPARATOR}{text_of(readings[-1])}]"
     return {
         **period_row(period),
         "unit": unit,
@@ -221,14 +230,28 @@ def amount_row(
         "contested": amount.contested,
         "superseded": state.superseded,
         "standing": len(readings),
-        "readings": (
-            readings.text
-            if isinstance(readings, StoredReadings)
-            else f"[{_SEPARATOR.join(text_of(r) for r in readings)}]"
-        ),
+        "readings": ends,
         "conflict": None if state.conflict is None else _conflict_text(state.conflict),
         "edges": " ".join(_edge_text(edge) for edge in state.edges),
     }
+
+
+def middle_rows(
+    period: Period, unit: str, known_from: dt.date, texts: Iterable[str], seq: int = 1
+) -> list[dict[str, Any]]:
+    """``total_standing`` rows of the state of ``period`` in ``unit`` from ``known_from``:
+    ``texts`` (middle readings, in recency order) from number ``seq`` on."""
+    key = {**period_row(period), "unit": unit, "known_from": known_from}
+    return [{**key, "seq": n, "reading": text} for n, text in enumerate(texts, seq)]
+
+
+def span_middle_rows(
+    period: Period, unit: str, span: Span, text_of: TextOf = reading_text
+) -> list[dict[str, Any]]:
+    """The ``total_standing`` rows of a state worked out from its readings."""
+    readings = span.state.amount.readings
+    middle = (text_of(reading) for reading in readings[1:-1]) if len(readings) > 2 else ()
+    return middle_rows(period, unit, span.known_from, middle)
 
 
 _EXACT = decimal.Context(prec=decimal.MAX_PREC)
@@ -299,27 +322,43 @@ a raw line feed, so the first and the last reading are found without reading the
 
 
 class StoredReadings(Sequence[Reading]):
-    """A stored state's readings (its row's ``readings`` text, ``standing`` of them, in
-    recency order), decoded only when asked for more than the first and the last: what a
-    total needs of an amount unless it describes it (a contested one) or lists its readings
-    or facts, and what a fold of the state forward reads (``selection.folded``). A growing
-    period's state holds thousands; the soak's reads and batches asked for two."""
+    """A stored state's readings, in recency order: its row's ``readings`` text (the first
+    and the last), ``standing`` of them in all, and the texts of the others (``middle``,
+    from ``total_standing``, joined by ``_SEPARATOR``; None where not read, as by a batch,
+    which never needs them). Decoded only when asked for more than the first and the last:
+    what a total needs of an amount unless it describes it (a contested one) or lists its
+    readings or facts, and what a fold of the state forward reads (``selection.folded``).
+    A growing period's state holds thousands; the soak's reads and batches asked for two.
 
-    __slots__ = ("_all", "_count", "_first", "_last", "text")
+    A fold's readings (``extended``) are the stored state's ``stored`` readings, whose
+    middle rows stand under that state, followed by the texts ``added`` (those to be
+    written as middle rows after them) and a new last reading."""
+
+    __slots__ = ("_all", "_count", "_first", "_last", "added", "middle", "stored", "text")
 
     def __init__(
-        self, text: str, count: int, first: Reading | None = None, last: Reading | None = None
+        self,
+        text: str,
+        count: int,
+        middle: str | None = None,
+        *,
+        first: Reading | None = None,
+        last: Reading | None = None,
+        stored: int | None = None,
+        added: tuple[str, ...] = (),
     ) -> None:
         self.text = text
         self._count = count
+        self.middle = middle
         self._first = first
         self._last = last
+        self.stored = count if stored is None else stored
+        self.added = added
         self._all: tuple[Reading, ...] | None = None
 
     def first(self) -> Reading:
         if self._first is None:
-            end = self.text.find(_SEPARATOR)
-            self._first = reading_from_text(self.text[1 : -1 if end < 0 else end])
+            self._first = reading_from_text(self._first_text())
         return self._first
 
     def last(self) -> Reading:
@@ -327,8 +366,15 @@ class StoredReadings(Sequence[Reading]):
             if self._count == 1:
                 self._last = self.first()
             else:
-                self._last = reading_from_text(self.text[self.text.rindex("\n") + 1 : -1])
+                self._last = reading_from_text(self._last_text())
         return self._last
+
+    def _first_text(self) -> str:
+        end = self.text.find(_SEPARATOR)
+        return self.text[1 : -1 if end < 0 else end]
+
+    def _last_text(self) -> str:
+        return self.text[self.text.rindex("\n") + 1 : -1]
 
     def all(self) -> tuple[Reading, ...]:
         if self._all is None:
@@ -338,10 +384,11 @@ class StoredReadings(Sequence[Reading]):
                 ends = (self.first(), self.last())
                 self._all = ends[:1] if self._count == 1 else ends
             else:
-                text = self.text
-                start = text.index(_SEPARATOR) + len(_SEPARATOR)
-                inner = text[start : text.rindex(_SEPARATOR)]
-                middle = [_reading(data) for data in _readings.decode(f"[{inner}]")]
+                if self.middle is None:
+                    raise LookupError("a state's middle readings were not read")
+                middle = [_reading(data) for data in _readings.decode(f"[{self.middle}]")]
+                # SQLite's group_concat joins them in no promised order; recency is total.
+                middle.sort(key=Reading.recency)
                 self._all = (self.first(), *middle, self.last())
         return self._all
 
@@ -363,7 +410,7 @@ class StoredReadings(Sequence[Reading]):
         return iter(self.all())
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, StoredReadings):
+        if isinstance(other, StoredReadings) and self._count <= 2 and other._count <= 2:
             return self.text == other.text
         if isinstance(other, Sequence):
             return self.all() == tuple(other)
@@ -376,10 +423,22 @@ class StoredReadings(Sequence[Reading]):
         return f"StoredReadings({self._count} readings)"
 
     def extended(self, later: tuple[Reading, ...]) -> StoredReadings:
-        """These readings, then ``later`` (later in recency): the text of these as it is."""
-        texts = "".join(_SEPARATOR + reading_text(reading) for reading in later)
+        """These readings, then ``later`` (later in recency): what the stored state's rows
+        hold as they are, and the texts to be written after them."""
+        texts = [reading_text(reading) for reading in later]
+        # The last reading so far becomes a middle one (the first never does).
+        now_middle = texts[:-1] if self._count == 1 else [self._last_text(), *texts[:-1]]
+        middle = self.middle
+        if middle is not None or self._count <= 2:
+            middle = _SEPARATOR.join(filter(None, [middle or "", *now_middle])) or None
         return StoredReadings(
-            f"{self.text[:-1]}{texts}]", self._count + len(later), self.first(), later[-1]
+            f"[{self._first_text()}{_SEPARATOR}{texts[-1]}]",
+            self._count + len(later),
+            middle,
+            first=self.first(),
+            last=later[-1],
+            stored=self.stored,
+            added=(*self.added, *now_middle),
         )
 
 
@@ -403,6 +462,7 @@ def decoded_states(
 
     def decoded(values: tuple[Any, ...]) -> PeriodState:
         text = len(values[_READINGS_AT]) + len(values[_CONFLICT_AT] or "")
+        text += len(values[_MIDDLE_AT] or "")
         if text > largest:
             # Never kept, so not sought: hashing a growing period's megabytes to look for it
             # cost more than decoding its first and last reading.
@@ -419,11 +479,14 @@ def decoded_states(
 
 _READINGS_AT = STATE_READ.index("readings")
 _CONFLICT_AT = STATE_READ.index("conflict")
+_MIDDLE_AT = len(STATE_READ)
 
 
 def state_of(values: tuple[Any, ...]) -> PeriodState:
     """The ``PeriodState`` of a row's ``STATE_READ`` values, in that order, as the driver
-    gives them (decimals and booleans as text and integers from SQLite)."""
+    gives them (decimals and booleans as text and integers from SQLite), and if one more
+    value follows, its middle readings' texts (``StoredReadings.middle``)."""
+    middle = values[_MIDDLE_AT] if len(values) > _MIDDLE_AT else None
     (
         value,
         lower,
@@ -436,9 +499,9 @@ def state_of(values: tuple[Any, ...]) -> PeriodState:
         readings,
         conflict_text,
         edges,
-    ) = values
+    ) = values[:_MIDDLE_AT]
     amount = Amount(
-        readings=StoredReadings(readings, standing),
+        readings=StoredReadings(readings, standing, middle),
         value=_decimal(value),
         bounds=_new_bounds(
             lower=None if lower is None else _decimal(lower),
@@ -501,15 +564,18 @@ def _spans_of(
 
 def settled_rows(
     period: Period, known: list[KnownReading]
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ``total_periods`` row and the ``total_amounts`` rows of one period, worked out
-    from scratch from every reading of it (``known``, all of that period): periods are
-    independent of each other, so a rebuild settles them one at a time."""
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``total_periods`` row, the ``total_amounts`` rows and the ``total_standing`` rows
+    of one period, worked out from scratch from every reading of it (``known``, all of that
+    period): periods are independent of each other, so a rebuild settles them one at a
+    time."""
     units, by_unit = _spans_of(period, known)
     first_known = min(known_from for _, known_from, _ in known)
+    spans_found = [(unit, span) for unit, found in by_unit.items() for span in found]
     return (
         {**period_row(period), "units": units_text(units), "first_known": first_known},
-        [amount_row(period, unit, span) for unit, found in by_unit.items() for span in found],
+        [amount_row(period, unit, span) for unit, span in spans_found],
+        [row for unit, span in spans_found for row in span_middle_rows(period, unit, span)],
     )
 
 
@@ -518,13 +584,16 @@ def total_rows(known: Iterable[RevisionReading]) -> dict[str, list[dict[str, Any
     known = list(known)
     periods: list[dict[str, Any]] = []
     amounts: list[dict[str, Any]] = []
+    middles: list[dict[str, Any]] = []
     by_period = _by_period((reading, start, end) for reading, _, start, end in known)
     for period, rows in by_period.items():
-        period_found, amounts_found = settled_rows(period, rows)
+        period_found, amounts_found, middles_found = settled_rows(period, rows)
         periods.append(period_found)
         amounts.extend(amounts_found)
+        middles.extend(middles_found)
     return {
         "total_readings": [reading_row(row) for row in known],
         "total_periods": periods,
         "total_amounts": amounts,
+        "total_standing": middles,
     }

@@ -11,9 +11,14 @@ primary keys, which a rebuild's shadows have too).
 
 A batch that only adds readings to a period, known from the start of its last state on,
 folds that state forward instead (``selection.folded``): its rows follow from the state and
-the new readings alone, so neither the period's readings nor its standing ones are read
-(the state's texts are written back with the new ones after them). What a fold cannot tell
-(a conflict, a closing, a reading known before the last state) is worked out again.
+the new readings alone, so neither the period's readings nor its standing ones are read:
+the state's row is written again (it holds its first and last reading), and of its other
+standing readings (``total_standing``) only those it gained. What a fold cannot tell (a
+conflict, a closing, a reading known before the last state) is worked out again, and so is
+a state of more than two readings that would stand on a later day with more (its middle
+rows would be copied: new facts are known from the day they are reported, so a reading
+joins the standing ones on the day they were reported, not later; it takes a revision,
+which closes one and is worked out again anyway).
 """
 
 from __future__ import annotations
@@ -32,13 +37,20 @@ from timeline.domain.projections.readings import Reading, readings_of
 from timeline.domain.projections.selection import PeriodState, folded
 from timeline.domain.projections.settled_periods import KnownReading, Span, spans
 from timeline.store.read_models.rows import RowValues
-from timeline.store.read_models.tables import total_amounts, total_periods, total_readings
+from timeline.store.read_models.tables import (
+    total_amounts,
+    total_periods,
+    total_readings,
+    total_standing,
+)
 from timeline.store.read_models.total_rows import (
     PERIOD_COLUMNS,
     STATE_READ,
     DecodedTexts,
     Period,
+    StoredReadings,
     amount_row,
+    middle_rows,
     period_key,
     period_of,
     period_row,
@@ -47,6 +59,7 @@ from timeline.store.read_models.total_rows import (
     revision_readings,
     row_period,
     settled_rows,
+    span_middle_rows,
     state_of,
     units_text,
 )
@@ -120,8 +133,8 @@ SETTLE_ROWS = 2_000
 async def settle_totals(
     conn: AsyncConnection, tables: Mapping[str, sa.Table], insert: Insert
 ) -> None:
-    """Fill a rebuild's empty ``total_periods`` and ``total_amounts`` from its readings, as
-    a fold of them from scratch (``total_rows``) would.
+    """Fill a rebuild's empty ``total_periods``, ``total_amounts`` and ``total_standing``
+    from its readings, as a fold of them from scratch (``total_rows``) would.
 
     One period at a time, streamed in key order: at a million events the readings are some
     130,000 documents (110 MB of text) and their states 60,000 rows, and holding them all
@@ -134,17 +147,21 @@ async def settle_totals(
     )
     periods: list[dict[str, Any]] = []
     amounts: list[dict[str, Any]] = []
+    middles: list[dict[str, Any]] = []
 
     async def write() -> None:
         await insert(total_periods.name, _values(tables[total_periods.name], periods))
         await insert(total_amounts.name, _values(tables[total_amounts.name], amounts))
+        await insert(total_standing.name, _values(tables[total_standing.name], middles))
         periods.clear()
         amounts.clear()
+        middles.clear()
 
     def settle(period: Period, held: list[KnownReading]) -> None:
-        period_found, amounts_found = settled_rows(period, held)
+        period_found, amounts_found, middles_found = settled_rows(period, held)
         periods.append(period_found)
         amounts.extend(amounts_found)
+        middles.extend(middles_found)
 
     current: Period | None = None
     held: list[KnownReading] = []
@@ -209,23 +226,22 @@ async def _replace_states(
     added: Mapping[Period, list[KnownReading]],
 ) -> None:
     """Replace the states of ``touched`` periods from their days on; those that only gained
-    ``added`` readings (a closing took its period out of them) folded forward if they can."""
-    amounts = tables[total_amounts.name]
-    c = amounts.c
+    ``added`` readings (a closing took its period out of them) folded forward if they can.
+
+    A state's middle readings go with it, but for a fold's: the stored state's stay, and
+    the fold writes those it added after them."""
+    amounts, standing = tables[total_amounts.name], tables[total_standing.name]
     stored: defaultdict[tuple[Period, str], list[sa.RowMapping]] = defaultdict(list)
-    # Every state's start, end and count; the open one's whole (the others' readings are
-    # not needed, and a growing period's are as large as all its standing readings).
-    opened = c.known_until.is_(None)
-    columns = [
-        *(c[name] if name in _SMALL else sa.case((opened, c[name])).label(name) for name in _READ),
-    ]
-    for row in await _select(conn, amounts, touched, *columns):
+    for row in await _select(conn, amounts, touched, *(amounts.c[name] for name in _READ)):
         stored[row_period(row), row["unit"]].append(row)
-    deletions = []
+    deletions = []  # of states, each from its day on
+    cleared = []  # of middle readings, each from its day on
     inserts = []
+    middles = []
     for period, unit in stored:
         if unit not in units.get(period, frozenset()):
             deletions.append(_deletion(period, unit, dt.date.min))
+            cleared.append(deletions[-1])
     # Each unit's states are worked out again from the start of the one holding the first
     # day that changed: the days before it see the same readings as before.
     since: dict[tuple[Period, str], dt.date] = {}
@@ -236,11 +252,22 @@ async def _replace_states(
             if fold is not None:
                 start, spans_found = fold
                 deletions.append(_deletion(period, unit, start))
-                inserts += [amount_row(period, unit, span) for span in spans_found]
+                for span in spans_found:
+                    inserts.append(amount_row(period, unit, span))
+                    readings = span.state.amount.readings
+                    if not isinstance(readings, StoredReadings):
+                        if span.known_from == start:  # the stored state's, replaced
+                            cleared.append(_deletion(period, unit, start))
+                        middles += span_middle_rows(period, unit, span)
+                        continue
+                    # The stored state's readings (their rows stay), then those added.
+                    seq = max(readings.stored - 1, 1)
+                    middles += middle_rows(period, unit, span.known_from, readings.added, seq)
                 continue
             before = [row["known_from"] for row in rows if row["known_from"] <= day]
             since[period, unit] = max(before, default=day)
             deletions.append(_deletion(period, unit, since[period, unit]))
+            cleared.append(deletions[-1])
     earliest: dict[Period, dt.date] = {}
     for (period, _), day in since.items():
         earliest[period] = min(earliest.get(period, day), day)
@@ -251,19 +278,20 @@ async def _replace_states(
             period, until = row_period(row), row["known_until"]
             if until is None or until > earliest[period]:
                 known[period].append((texts.decode(row["reading"]), row["known_from"], until))
-    inserts += [
-        amount_row(period, unit, span, texts.text_of)
-        for (period, unit), day in since.items()
-        for span in spans(period_key(period), known[period], unit, since=day)
-    ]
+    for (period, unit), day in since.items():
+        for span in spans(period_key(period), known[period], unit, since=day):
+            inserts.append(amount_row(period, unit, span, texts.text_of))
+            middles += span_middle_rows(period, unit, span, texts.text_of)
     if deletions:
         await conn.execute(_delete(amounts), deletions)
+    if cleared:
+        await conn.execute(_delete(standing), cleared)
     await insert(total_amounts.name, _values(amounts, inserts))
+    await insert(total_standing.name, _values(standing, middles))
 
 
 _READ = ("unit", "known_from", "known_until", *STATE_READ)
-_SMALL = {"unit", "known_from", "known_until", "superseded", "standing", "conflict", "edges"}
-"""Read of every state of a period touched; the rest of ``_READ`` of its open state alone."""
+"""Read of every state of a period touched."""
 
 
 def _folded(
@@ -305,7 +333,19 @@ def _folded(
     ):
         return None
     found.append(Span(start, None, state))
+    if any(_moved(span, first_day) for span in found):
+        return None
     return first_day, found
+
+
+def _moved(span: Span, first_day: dt.date) -> bool:
+    """Whether ``span`` stands on the stored state's middle readings on another day."""
+    readings = span.state.amount.readings
+    return (
+        span.known_from != first_day
+        and isinstance(readings, StoredReadings)
+        and readings.stored > 2
+    )
 
 
 def _values(table: sa.Table, rows: list[dict[str, Any]]) -> list[RowValues]:

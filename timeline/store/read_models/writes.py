@@ -53,6 +53,7 @@ from timeline.store.read_models.tables import (
     total_amounts,
     total_periods,
     total_readings,
+    total_standing,
 )
 from timeline.store.read_models.total_writes import settle_totals, write_totals
 from timeline.store.sql.rows import utc
@@ -107,6 +108,7 @@ LIVE: TableSet = {
         total_readings,
         total_periods,
         total_amounts,
+        total_standing,
         measures,
     )
 }
