@@ -96,6 +96,7 @@ async def open_services(settings: Settings | None = None) -> AsyncIterator[Servi
         leadership,
         open_append_signal(engine),
         poll_seconds=settings.projector_poll_seconds,
+        statistics_seconds=settings.projector_statistics_seconds,
         reached=positions.observed,
         name=name,
     )

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from timeline.application.projector import STATISTICS_SECONDS
+
 DEFAULT_DATABASE_URL = "sqlite:///timeline.db"
 
 
@@ -24,6 +26,10 @@ class Settings:
     projector_poll_seconds: float = 0.1
     """How often the leading projector looks at the log when nothing wakes it (SQLite has
     no notifications; on PostgreSQL this only covers a lost one). A look is one statement."""
+    projector_statistics_seconds: float = STATISTICS_SECONDS
+    """How often, at most, the leading projector has the planner's statistics of the read
+    models gathered again where they changed by a tenth (PostgreSQL; one statement when
+    none did)."""
     projector_name: str = ""
     """What this process's projector is called in logs and, on PostgreSQL, in
     ``pg_stat_activity`` (``timeline-projector NAME``); empty: the host name and process id."""
@@ -50,6 +56,9 @@ class Settings:
             ),
             projector_poll_seconds=seconds(
                 "TIMELINE_PROJECTOR_POLL_SECONDS", default.projector_poll_seconds
+            ),
+            projector_statistics_seconds=seconds(
+                "TIMELINE_PROJECTOR_STATISTICS_SECONDS", default.projector_statistics_seconds
             ),
             projector_name=env.get("TIMELINE_PROJECTOR_NAME", "").strip(),
         )

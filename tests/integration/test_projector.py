@@ -20,12 +20,15 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import pytest
 import sqlalchemy as sa
 
+from tests.contract.projection_corpus import content, source
 from tests.integration.projection_snapshots import folded_rows, logged_events, stored_rows
 from tests.integration.synthetic import append_synthetic_log, synthetic_clock
 from timeline.application.projector import Projector
 from timeline.application.read_models import MEASURES, TIMELINE
+from timeline.application.service import TimelineService
 from timeline.bootstrap import Services, open_services
 from timeline.config import Settings
+from timeline.store import codec
 from timeline.store.factory import create_engine, open_event_store
 from timeline.store.read_models.backends import advisory_key
 
@@ -278,4 +281,46 @@ async def test_a_command_that_wrote_settles_the_read_models_itself_or_waits_for_
                 assert leader.projector.leading  # it never lost the lead to the command
         await assert_nothing_lost(url)
     finally:
+        await writer.close()
+
+
+async def test_the_leader_has_the_statistics_of_tables_it_grew_gathered_again(
+    postgres_database_url: str,
+) -> None:
+    # A database with autovacuum off (as this machine's) never analyzes the read models
+    # itself: the leader does, after its batches, every projector_statistics_seconds.
+    url = postgres_database_url
+    clock = synthetic_clock()
+    writer = await open_event_store(url, clock)
+    settings = Settings(
+        database_url=url, projector_poll_seconds=0.05, projector_statistics_seconds=0.1
+    )
+    engine = create_engine(url)
+    try:
+        async with open_services(settings) as leader, leader.projector.running():
+            await leaders([leader.projector])
+            service = TimelineService(writer, codec)
+            deadline = time.monotonic() + 15
+            analyzed = None
+            while analyzed is None:
+                assert time.monotonic() < deadline, "fact_revisions never analyzed"
+                # Each round grows the table again, so some batch comes after its counts.
+                for number in range(20):
+                    recorded = await service.record_fact(
+                        content("POLICY_ANNOUNCED", f"Fact {number}", "2025-10"),
+                        source(number, "2025-10-09"),
+                    )
+                await projected_up_to(leader, recorded.position)
+                async with engine.connect() as conn:
+                    analyzed = (
+                        await conn.execute(
+                            sa.text(
+                                "SELECT last_analyze FROM pg_stat_user_tables "
+                                "WHERE relname = 'fact_revisions'"
+                            )
+                        )
+                    ).scalar()
+        await assert_nothing_lost(url)
+    finally:
+        await engine.dispose()
         await writer.close()

@@ -114,6 +114,10 @@ class ProjectionRunner:
             if len(records) < self._batch_size:
                 return reached
 
+    async def refresh_statistics(self) -> list[str]:
+        """``ProjectionStore.refresh_statistics``: the tables whose statistics it gathered."""
+        return await self._projections.refresh_statistics()
+
     async def rebuild(self, name: str, progress: Progress | None = None) -> int:
         """Replay the whole log into shadow tables and swap them in; return the position.
 

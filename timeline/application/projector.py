@@ -37,6 +37,10 @@ RETRY_SECONDS = 0.5
 """How often a standby tries to take the lead: well inside the 2 s a takeover may take."""
 REPORT_SECONDS = 10.0
 """How often the leader logs its position (every batch only at DEBUG)."""
+STATISTICS_SECONDS = 5.0
+"""How often the leader, after a batch, has the planner's statistics of the read models
+gathered again where they changed much (``ProjectionStore.refresh_statistics``): the soak's
+tables grow by a tenth every few seconds at first, and a check costs one statement."""
 
 
 class Leadership(Protocol):
@@ -77,6 +81,7 @@ class Projector:
         retry_seconds: float = RETRY_SECONDS,
         reached: Reached | None = None,
         name: str = "projector",
+        statistics_seconds: float = STATISTICS_SECONDS,
     ) -> None:
         self._runner = runner
         self._store = store
@@ -89,6 +94,8 @@ class Projector:
         self._leading = False
         self._unreachable = False
         self._reported = 0.0
+        self._statistics_seconds = statistics_seconds
+        self._statistics = 0.0
         self._nudged = asyncio.Event()
         self.position = 0
         """The last position the read models were seen at by this projector."""
@@ -202,6 +209,19 @@ class Projector:
                 logger.info("projected up to position %d (the log's head: %d)", reached, head)
             if self._reached is not None:
                 self._reached(reached)
+            if now - self._statistics >= self._statistics_seconds:
+                self._statistics = now
+                await self._refresh_statistics()
+
+    async def _refresh_statistics(self) -> None:
+        # Statistics only make plans better: a failure is said, and the leader goes on.
+        try:
+            gathered = await self._runner.refresh_statistics()
+        except Exception:
+            logger.warning("%s could not gather the planner's statistics", self.name, exc_info=True)
+            return
+        if gathered:
+            logger.debug("gathered the planner's statistics of %s", ", ".join(gathered))
 
     async def _wait(self) -> None:
         try:

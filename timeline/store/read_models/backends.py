@@ -31,6 +31,7 @@ from timeline.application.read_models import PROJECTIONS, TIMELINE
 from timeline.store.read_models.shadows import index_shadows, shadow_of, swap_postgres, swap_sqlite
 from timeline.store.read_models.statements import CompiledRead
 from timeline.store.read_models.store import SqlProjectionStore
+from timeline.store.read_models.tables import PROJECTION_TABLES
 from timeline.store.sql import postgres
 from timeline.store.sql.failures import ASYNCPG_ERRORS
 from timeline.store.sql.file_lock import FileLock
@@ -53,6 +54,17 @@ _PROJECTED_POSTGRES = (
     "SELECT CASE WHEN count(*) = cardinality($1::text[]) THEN min(position) ELSE 0 END "
     "FROM projection_checkpoints WHERE name = ANY($1::text[])"
 )
+
+
+_STALE_POSTGRES = (
+    # Autovacuum's own rule for when a table is analyzed again (its default threshold and
+    # scale factor): more rows changed since than 50 and a tenth of the table. reltuples is
+    # -1 for a table never analyzed.
+    "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+    "WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[]) "
+    "AND s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) ORDER BY s.relname"
+)
+_READ_MODEL_TABLES = sorted(table.name for tables in PROJECTION_TABLES.values() for table in tables)
 
 
 class PostgresProjectionStore(SqlProjectionStore):
@@ -91,6 +103,18 @@ class PostgresProjectionStore(SqlProjectionStore):
 
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._engine.begin()
+
+    async def refresh_statistics(self) -> list[str]:
+        # Autocommit, on a connection of its own: ANALYZE takes a lock that only another
+        # ANALYZE, VACUUM or a swap waits for, and holds no snapshot while it samples.
+        async with self._engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            rows = await postgres.fetch_on_driver(conn, _STALE_POSTGRES, [_READ_MODEL_TABLES])
+            stale = [row[0] for row in rows]
+            if stale:
+                quote = conn.dialect.identifier_preparer.quote
+                await conn.exec_driver_sql(f"ANALYZE {', '.join(quote(name) for name in stale)}")
+        return stale
 
     async def _lock(self, conn: AsyncConnection, names: Sequence[str], *, wait: bool) -> list[str]:
         # In the order given (sorted), so two processes waiting for the same locks never
@@ -202,6 +226,12 @@ class SqliteProjectionStore(SqlProjectionStore):
 
     def _write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return self._writer.begin()
+
+    async def refresh_statistics(self) -> list[str]:
+        # Nothing to gather: no ANALYZE ever runs on the read models here, and without its
+        # statistics SQLite's planner assumes fixed selectivities that favour the indexes,
+        # so a plan does not change as a table grows.
+        return []
 
     async def _driver_rows(
         self, conn: AsyncConnection, read: CompiledRead, values: Mapping[str, Any]

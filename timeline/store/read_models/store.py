@@ -303,6 +303,9 @@ class SqlProjectionStore(abc.ABC):
                 if not rebuild.swapped:
                     await self._discard(tables)
 
+    @abc.abstractmethod
+    async def refresh_statistics(self) -> list[str]: ...
+
     async def close(self) -> None:
         if self._owns_engine:
             await self._engine.dispose()
