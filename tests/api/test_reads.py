@@ -265,7 +265,7 @@ async def test_readings_published_the_same_day_that_differ_are_contested(
         },
         token=writer,
     )
-    for n in (3, 4):  # one cumulative reading, reported alike by two sources
+    for n in (3, 4, 5):  # one cumulative reading, reported alike by three sources
         await record(
             api,
             writer,
@@ -295,10 +295,25 @@ async def test_readings_published_the_same_day_that_differ_are_contested(
     assert {r["figure"]["qualifier"] for r in contest["readings"]} == {"ALMOST", "AT_LEAST"}
     [checkpoint] = total["checkpoints"]
     assert (checkpoint["value"], checkpoint["contested"]) == ("59607", False)
-    assert [r["source"]["url"] for r in checkpoint["readings"]] == [
-        source(3)["url"],
-        source(4)["url"],
-    ]
+    urls = [source(n)["url"] for n in (3, 4, 5)]
+    assert [r["source"]["url"] for r in checkpoint["readings"]] == urls
+    # Asked through fragments, the readings are all there; not asked, the total is the same.
+    listed = (await api.data(LISTED, {"measure": "small-boat-crossings"}))["runningTotal"]
+    assert [r["source"]["url"] for r in listed["checkpoints"][0]["readings"]] == urls
+    lean = (await api.data(LEAN, {"measure": "small-boat-crossings"}))["runningTotal"]
+    assert lean["checkpoints"] == [{"value": "59607", "reading": {"source": {"url": urls[0]}}}]
+    assert lean["points"] == total["points"]
+
+
+LISTED = """query ($measure: String!) { runningTotal(measure: $measure) { ...Listed } }
+fragment Listed on RunningTotal {
+  checkpoints { ... on Checkpoint { readings { source { url } } } }
+}"""
+LEAN = """query ($measure: String!) { runningTotal(measure: $measure) { ...Lean } }
+fragment Lean on RunningTotal {
+  points { date total lower upper contested }
+  checkpoints { value reading { source { url } } }
+}"""
 
 
 @pytest.mark.parametrize("field", ["runningTotal", "figureHistory"])

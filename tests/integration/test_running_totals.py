@@ -41,7 +41,7 @@ from timeline.domain.figures import Figure
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_at
 from timeline.domain.projections.revisions import TimelineModel, fold, measures_at
-from timeline.domain.projections.totals import Granularity, running_total
+from timeline.domain.projections.totals import Granularity, RunningTotal, running_total
 from timeline.domain.projections.visibility import AsOf
 from timeline.domain.quantities import Basis, Qualifier, Quantity, UnitKind, unit_kind
 from timeline.domain.sources import Source
@@ -99,6 +99,40 @@ async def assert_totals_are_the_fold(
                 expected = running_total(measure, readings, granularity=granularity)
                 found = await queries.running_total(measure.key, as_of, granularity=granularity)
                 assert found == expected, (as_of, measure.key)
+                lean = await queries.running_total(
+                    measure.key, as_of, granularity=granularity, checkpoint_readings=False
+                )
+                assert without_checkpoint_readings(lean) == without_checkpoint_readings(found)
+
+
+def without_checkpoint_readings(total: RunningTotal) -> tuple[object, ...]:
+    """All of ``total`` but its checkpoints' readings past their first and last: what a
+    total read without them must give the same (``measure_states(every_reading=False)``)."""
+    checkpoints = [
+        (
+            c.date,
+            c.amount.value,
+            c.amount.bounds,
+            c.amount.contested,
+            c.amount.first,
+            c.amount.readings[-1],
+            len(c.amount.readings),
+            c.computed,
+            c.difference,
+            c.consistent,
+        )
+        for c in total.checkpoints
+    ]
+    return (
+        total.points,
+        checkpoints,
+        total.warnings,
+        total.conflicts,
+        total.counted,
+        total.superseded,
+        total.nested,
+        total.contested,
+    )
 
 
 async def assert_first_known_days(url: str) -> None:

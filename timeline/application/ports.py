@@ -191,14 +191,19 @@ class ProjectionStore(Protocol):
         order (position, fact id, reading index)."""
         ...
 
-    async def measure_states(self, measure: str, as_of: AsOf) -> MeasureStates | None:
+    async def measure_states(
+        self, measure: str, as_of: AsOf, *, every_reading: bool = True
+    ) -> MeasureStates | None:
         """``measure`` as registered at ``as_of`` (None if it is not: registered before
         ``as_of.recorded_before``) and the state in its unit of each of its periods with a
         reading current at ``as_of`` (``selection.PeriodState``): what ``selection.select``
         makes of ``readings_at``, read from one kept row per period, in one round trip.
         The states are None when the kept rows cannot say: ``as_of`` is pinned before some
         revision's recorded time (``settled_periods``), or some reading of the measure has
-        no value in its unit."""
+        no value in its unit. Without ``every_reading``, an uncontested CUMULATIVE state
+        of more than two readings holds its first and last alone (its ``readings`` raise
+        ``LookupError`` past them): what a total needs unless it lists a checkpoint's
+        readings, and a period that keeps gaining readings is then read in one row."""
         ...
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:

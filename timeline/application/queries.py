@@ -170,11 +170,16 @@ class TimelineQueries:
         granularity: Granularity,
         start: dt.date | None = None,
         end: dt.date | None = None,
+        checkpoint_readings: bool = True,
     ) -> RunningTotal:
         """The running total of measure ``key`` from the readings current at ``as_of``: from
         the state kept for each of its periods when ``as_of`` is settled (recorded after
-        every revision, as every read of now is), else folded from the readings."""
-        found = await self._projections.measure_states(key, as_of)
+        every revision, as every read of now is), else folded from the readings. Without
+        ``checkpoint_readings`` a checkpoint's readings past its first and last may be
+        left unread (``ProjectionStore.measure_states``)."""
+        found = await self._projections.measure_states(
+            key, as_of, every_reading=checkpoint_readings
+        )
         if found is None:
             raise _no_measure(key)
         measure, states = found.measure, found.states

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Annotated
 
 import strawberry
@@ -121,6 +121,7 @@ class Query:
             granularity=domain_granularity(granularity or Granularity.YEAR),
             start=from_,
             end=to,
+            checkpoint_readings=selects(info.selected_fields, ("checkpoints", "readings")),
         )
         return RunningTotal(total=total, as_of=as_of)
 
@@ -219,6 +220,19 @@ def selected_names(fields: Iterable[Selection]) -> frozenset[str]:
             else:
                 names |= selected_names([selection])
     return frozenset(names)
+
+
+def selects(fields: Iterable[Selection], path: Sequence[str]) -> bool:
+    """Whether the fields named by ``path``, one a level, are selected under ``fields``
+    (through fragments)."""
+    for field in fields:
+        for selection in field.selections:
+            if not isinstance(selection, SelectedField):
+                if selects([selection], path):
+                    return True
+            elif selection.name == path[0] and (len(path) == 1 or selects([selection], path[1:])):
+                return True
+    return False
 
 
 async def timeline_page(

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from timeline.application.read_models import TIMELINE, FactFilter, PageKey
 from timeline.domain.facts import FactStatus
 from timeline.domain.projections.visibility import AsOf
+from timeline.domain.quantities import Basis
 from timeline.domain.sources import Source
 from timeline.store.read_models.rows import Row, sources_from_rows
 from timeline.store.read_models.tables import (
@@ -472,7 +473,11 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
 def _middle(amounts: sa.Table, *, dialect: str) -> sa.ColumnElement[Any]:
     """The texts of the middle readings of the state ``amounts`` names, joined as
     ``total_rows.StoredReadings.middle`` takes them; NULL for a state of two or fewer,
-    whose rows are then not sought (most states: each total reads hundreds)."""
+    whose rows are then not sought (most states: each total reads hundreds), and for an
+    uncontested CUMULATIVE one unless ``:every_reading``: a total takes a checkpoint's
+    first and last reading alone, and lists the others only when an answer asks for a
+    checkpoint's readings (a flow's facts are in its points, a contested amount's
+    readings in its description)."""
     middle = total_standing.c
     separator: sa.ColumnElement[str] = sa.literal_column("',\n'")
     joined = (
@@ -485,7 +490,14 @@ def _middle(amounts: sa.Table, *, dialect: str) -> sa.ColumnElement[Any]:
         middle.unit == amounts.c.unit,
         middle.known_from == amounts.c.known_from,
     )
-    return sa.case((amounts.c.standing > 2, found.scalar_subquery())).label("middle")
+    wanted = sa.or_(
+        amounts.c.basis != Basis.CUMULATIVE.value,
+        amounts.c.contested,
+        sa.bindparam("every_reading", type_=sa.Boolean()),
+    )
+    return sa.case((sa.and_(amounts.c.standing > 2, wanted), found.scalar_subquery())).label(
+        "middle"
+    )
 
 
 def streams_of(facts: sa.Select[Any]) -> sa.Select[Any]:

@@ -203,14 +203,20 @@ class SqlProjectionStore(abc.ABC):
             result = await conn.execute(queries.readings(measure, as_of))
             return [reading_from_row(mapping(row)) for row in result]
 
-    async def measure_states(self, measure: str, as_of: AsOf) -> MeasureStates | None:
+    async def measure_states(
+        self, measure: str, as_of: AsOf, *, every_reading: bool = True
+    ) -> MeasureStates | None:
         async with self._reading() as conn:
             read = _measure_states(
                 conn.dialect,
                 known=as_of.known_at is not None,
                 pinned=as_of.recorded_before is not None,
             )
-            values = {"measure": measure, **queries.as_of_values(as_of)}
+            values = {
+                "measure": measure,
+                "every_reading": every_reading,
+                **queries.as_of_values(as_of),
+            }
             # The driver's rows as they come: the statement is compiled once, each value
             # bound as its column binds it, and no SQLAlchemy type processes a value read
             # (``total_rows.state_of`` takes either backend's).
