@@ -207,3 +207,17 @@ def test_readings_a_fold_extends_are_written_as_a_state_of_them_all_would_be(
 
 def period_state(readings: list[Reading]) -> PeriodState:
     return selection.period_state(readings[0].period_key, readings, "GBP")
+
+
+def test_a_state_read_without_its_middle_readings_is_kept_by_the_size_of_them_all() -> None:
+    # A checkpoint read lean (first and last only) of a period with hundreds of readings
+    # stands for their text: over the bound one state may have, it is not kept.
+    every = [reading(100, "2025-10", number=n) for n in (1, 2)]
+    period = period_of(every[0])
+    row = amount_row(period, "GBP", Span(dt.date(2025, 11, 1), None, period_state(every)))
+    kept = decoded_states(kept_text=TINY, kept_alone=len(row["readings"]) * 10)
+    small = (*(row[name] for name in STATE_READ), None)
+    assert kept(small) is kept(small)
+    large = (*(500 if name == "standing" else row[name] for name in STATE_READ), None)
+    assert kept(large) is not kept(large)
+    assert len(kept(large).amount.readings) == 500
