@@ -61,6 +61,19 @@ query Shapes($recordedBefore: DateTime, $filter: TimelineFilter) {
 fragment Fields on Fact { __typename heading: title sources { publisher } ... { status } }
 """
 
+LOG = """
+query Log($first: Int, $after: String, $afterPosition: Int) {
+  events(first: $first, after: $after, afterPosition: $afterPosition) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node {
+      position eventId streamId streamVersion type schemaVersion occurred reported recordedAt
+      actor reason idempotencyKey payload hash
+    } }
+  }
+}
+"""
+
 NOT_COMPILED = {
     "a field that takes info": "query($recordedBefore: DateTime) { timeline(recordedBefore: "
     "$recordedBefore) { edges { node { title history { revision } } } } }",
@@ -165,6 +178,29 @@ async def test_aliases_fragments_typenames_and_merged_fields_compile(
     assert len(plans_run) == 2 * 2 - 1
 
 
+async def test_a_compiled_page_of_the_log_is_the_executors_to_the_byte(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    await facts(api, database_url)
+    pages: list[dict[str, Any]] = [
+        {"first": 3},
+        {"first": 3, "afterPosition": 2},
+        {"first": 100},
+        {"first": 0},
+        {"afterPosition": 1_000},
+    ]
+    cursor = (await api.data(LOG, {"first": 3}))["events"]["pageInfo"]["endCursor"]
+    pages.append({"first": 3, "after": cursor})
+    for variables in pages:
+        await same(api, executor, LOG, variables)
+    assert len(plans_run) == 2 * len(pages)  # the first sight of LOG was the cursor's page
+    # What the soak asks of the log.
+    soak = "{ events(first: 5) { totalCount edges { node { position type actor } } } }"
+    body = await same(api, executor, soak, {})
+    assert b'"type":"FactRecorded"' in body
+    assert len(plans_run) == 2 * len(pages) + 1
+
+
 @pytest.mark.parametrize("case", sorted(NOT_COMPILED))
 async def test_what_is_not_compiled_is_left_to_the_executor(
     case: str, api: Api, executor: Api, database_url: str, plans_run: list[Plan]
@@ -184,6 +220,11 @@ async def test_a_compiled_document_answers_errors_as_the_executor_does(
     [error] = await api.errors(PAGE, {"first": 501})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     [error] = await api.errors(PAGE, {"first": "many"})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    await same(api, executor, LOG, {"first": 5})
+    [error] = await api.errors(LOG, {"first": 5, "after": "not-a-cursor"})
+    assert (error["extensions"]["code"], error["path"]) == ("BAD_USER_INPUT", ["events"])
+    [error] = await api.errors(LOG, {"first": 501})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     response = await api.post(PAGE, {"first": 5}, token="tl_not-a-token")
     [error] = response.json()["errors"]

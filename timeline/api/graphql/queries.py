@@ -186,25 +186,8 @@ class Query:
         first: int | None = 100,
         after: str | None = None,
     ) -> EventConnection:
-        start = (
-            int(decode_cursor(CURSOR_KIND, after)[0]) if after is not None else after_position or 0
-        )
-        page = await info.context.queries.events(
-            after_position=start, first=page_size(100 if first is None else first)
-        )
-        edges = [
-            EventEdge(cursor=event_cursor(record.position), node=Event(record=record))
-            for record in page.events
-        ]
-        return EventConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_more,
-                has_previous_page=start > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            total_count=page.head,
+        return await events_page(
+            info.context, after_position=after_position, first=first, after=after
         )
 
 
@@ -244,3 +227,31 @@ async def timeline_page(
         count="totalCount" in selected,
     )
     return fact_connection(result, has_previous=cursor is not None)
+
+
+async def events_page(
+    context: Context,
+    *,
+    after_position: int | None = 0,
+    first: int | None = 100,
+    after: str | None = None,
+) -> EventConnection:
+    """``Query.events`` once its reader is allowed: also what a compiled query calls."""
+    start = int(decode_cursor(CURSOR_KIND, after)[0]) if after is not None else after_position or 0
+    page = await context.queries.events(
+        after_position=start, first=page_size(100 if first is None else first)
+    )
+    edges = [
+        EventEdge(cursor=event_cursor(record.position), node=Event(record=record))
+        for record in page.events
+    ]
+    return EventConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_more,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=page.head,
+    )
