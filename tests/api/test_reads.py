@@ -377,6 +377,25 @@ async def test_a_page_costs_the_same_statements_whatever_its_size(
     assert len(counts[5]) == len(counts[50]) <= 6, counts[50]
 
 
+LOG_PAGE = "{ events(first: 2) { totalCount pageInfo { hasNextPage } edges { node { type } } } }"
+
+
+async def test_a_page_of_the_log_is_one_statement_with_its_total(
+    quiet_api: Api, database_url: str, statements: list[str]
+) -> None:
+    writer = await make_token(database_url, "log", Role.WRITER)
+    for n in range(3):
+        await record(quiet_api, writer, n)
+    await asyncio.sleep(0.2)  # let the background readers settle after the writes
+    for attempt in ("executor", "compiled plan"):  # the second run is the plan's
+        statements.clear()
+        page = (await quiet_api.data(LOG_PAGE))["events"]
+        assert (page["totalCount"], page["pageInfo"]["hasNextPage"]) == (3, True), attempt
+        assert len(page["edges"]) == 2
+        reads = [s for s in statements if "FROM events" in s]
+        assert len(reads) == 1, (attempt, statements)
+
+
 HISTORIES = "query { timeline(first: 20) { edges { node { title history { revision } } } } }"
 
 
