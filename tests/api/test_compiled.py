@@ -74,14 +74,17 @@ query Log($first: Int, $after: String, $afterPosition: Int) {
 }
 """
 
+RUNNING_TOTAL = '{ runningTotal(measure: "uk-payments-to-france") { unit } }'
+
 NOT_COMPILED = {
     "a field that takes info": "query($recordedBefore: DateTime) { timeline(recordedBefore: "
     "$recordedBefore) { edges { node { title history { revision } } } } }",
     "a directive": "query($recordedBefore: DateTime, $yes: Boolean = true) { "
     "timeline(recordedBefore: $recordedBefore) { totalCount @include(if: $yes) } }",
-    "a root that is not compiled": "{ measures { key } }",
-    "a mix of roots": "query($recordedBefore: DateTime) { measures { key } "
-    "timeline(recordedBefore: $recordedBefore) { totalCount } }",
+    "a root that is not compiled": RUNNING_TOTAL,
+    "a mix of roots": "query($recordedBefore: DateTime) { runningTotal(measure: "
+    '"uk-payments-to-france") { unit } timeline(recordedBefore: $recordedBefore) '
+    "{ totalCount } }",
 }
 
 
@@ -199,6 +202,19 @@ async def test_a_compiled_page_of_the_log_is_the_executors_to_the_byte(
     body = await same(api, executor, soak, {})
     assert b'"type":"FactRecorded"' in body
     assert len(plans_run) == 2 * len(pages) + 1
+
+
+async def test_compiled_measures_are_the_executors_to_the_byte(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    empty = await same(api, executor, "{ measures { key label unit } }", {})
+    assert empty == b'{"data":{"measures":[]},"extensions":{"position":0}}'
+    await facts(api, database_url)
+    shapes = "{ __typename measures { __typename unit name: key ... on Measure { label } } }"
+    for query in ("{ measures { key label unit } }", shapes):
+        body = await same(api, executor, query, {})
+        assert b'"uk-payments-to-france"' in body
+    assert len(plans_run) == 1 + 2 + 1  # each document's first sight went to the executor
 
 
 @pytest.mark.parametrize("case", sorted(NOT_COMPILED))
