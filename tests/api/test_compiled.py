@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 import pytest_asyncio
 from starlette.routing import Route
@@ -20,7 +21,7 @@ from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 from tests.api.conftest import Api, app_on, make_token, running
-from tests.api.queries import CORROBORATE, RECORD, RETRACT, REVISE, fact_input, source
+from tests.api.queries import CORROBORATE, RECORD, RETRACT, REVISE, fact_input, figure, source
 from timeline.api.graphql.compiled import NotCompiled, Plan, _permissions
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.permissions import READ, CanRead
@@ -74,17 +75,33 @@ query Log($first: Int, $after: String, $afterPosition: Int) {
 }
 """
 
-RUNNING_TOTAL = '{ runningTotal(measure: "uk-payments-to-france") { unit } }'
+HISTORY = '{ figureHistory(measure: "uk-payments-to-france") { position } }'
+
+TOTAL = """
+query Total($measure: String!, $granularity: Granularity, $knownAt: Date, $from: Date) {
+  runningTotal(measure: $measure, granularity: $granularity, knownAt: $knownAt, from: $from) {
+    measure unit granularity warnings
+    points { date total lower upper contested }
+    checkpoints { date contested value lower upper lowerInclusive upperInclusive discrepancy
+                  consistent computed { date total } reading { position figure { value } }
+                  readings { position } }
+    contested { period basis value lower upper lowerInclusive upperInclusive
+                readings { position } }
+  }
+}
+"""
 
 NOT_COMPILED = {
     "a field that takes info": "query($recordedBefore: DateTime) { timeline(recordedBefore: "
     "$recordedBefore) { edges { node { title history { revision } } } } }",
     "a directive": "query($recordedBefore: DateTime, $yes: Boolean = true) { "
     "timeline(recordedBefore: $recordedBefore) { totalCount @include(if: $yes) } }",
-    "a root that is not compiled": RUNNING_TOTAL,
-    "a mix of roots": "query($recordedBefore: DateTime) { runningTotal(measure: "
-    '"uk-payments-to-france") { unit } timeline(recordedBefore: $recordedBefore) '
+    "a root that is not compiled": HISTORY,
+    "a mix of roots": "query($recordedBefore: DateTime) { figureHistory(measure: "
+    '"uk-payments-to-france") { position } timeline(recordedBefore: $recordedBefore) '
     "{ totalCount } }",
+    "an async field of a compiled root": '{ runningTotal(measure: "uk-payments-to-france") '
+    "{ points { facts { title } } } }",
 }
 
 
@@ -215,6 +232,40 @@ async def test_compiled_measures_are_the_executors_to_the_byte(
         body = await same(api, executor, query, {})
         assert b'"uk-payments-to-france"' in body
     assert len(plans_run) == 1 + 2 + 1  # each document's first sight went to the executor
+
+
+async def test_a_compiled_running_total_is_the_executors_to_the_byte(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    await facts(api, database_url)
+    writer = await make_token(database_url, "totals", Role.WRITER)
+    # Amounts of single years beside the facts' cumulative ones (checkpoints), two of them
+    # for one year that differ.
+    for n, (year, value, qualifier) in enumerate(
+        (("2019", "100", "EXACT"), ("2020", "50", "ABOUT"), ("2020", "70", "EXACT"))
+    ):
+        amount = figure(value, basis="FLOW", period=year, qualifier=qualifier)
+        flow = fact_input(20 + n, occurred=year, figure=amount, source=source(20))
+        await api.data(RECORD, {"input": flow}, token=writer)
+    measure = "uk-payments-to-france"
+    totals: list[dict[str, Any]] = [
+        {"measure": measure},
+        {"measure": measure, "granularity": "MONTH", "from": "2010-01-01"},
+        {"measure": measure, "granularity": "DAY", "knownAt": "2030-01-01"},
+    ]
+    for variables in totals:
+        total = orjson.loads(await same(api, executor, TOTAL, variables))
+        assert total["data"]["runningTotal"]["points"], variables
+    assert total["data"]["runningTotal"]["checkpoints"]
+    assert len(plans_run) == 2 * len(totals) - 1
+    soak = f'{{ runningTotal(measure: "{measure}", granularity: YEAR) '
+    soak += "{ unit points { date total lower upper } warnings } }"
+    body = await same(api, executor, soak, {})
+    assert b'"points":[{"date":' in body
+    assert len(plans_run) == 2 * len(totals)
+    # Refused as the executor refuses it.
+    [error] = await api.errors(TOTAL, {"measure": "no-such-measure"})
+    assert (error["extensions"]["code"], error["path"]) == ("NOT_FOUND", ["runningTotal"])
 
 
 @pytest.mark.parametrize("case", sorted(NOT_COMPILED))

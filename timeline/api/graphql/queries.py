@@ -113,16 +113,16 @@ class Query:
         granularity: Granularity | None = Granularity.YEAR,
         min_position: MinPosition = None,
     ) -> RunningTotal:
-        await info.context.at_least(min_position)
-        as_of = AsOf(known_at, recorded_before)
-        total = await info.context.queries.running_total(
-            measure,
-            as_of,
-            granularity=domain_granularity(granularity or Granularity.YEAR),
-            start=from_,
-            end=to,
+        return await running_total_of(
+            info.context,
+            measure=measure,
+            known_at=known_at,
+            recorded_before=recorded_before,
+            from_=from_,
+            to=to,
+            granularity=granularity,
+            min_position=min_position,
         )
-        return RunningTotal(total=total, as_of=as_of)
 
     @strawberry.field(
         permission_classes=READ,
@@ -260,3 +260,27 @@ async def events_page(
 async def measure_list(context: Context) -> list[Measure]:
     """``Query.measures`` once its reader is allowed: also what a compiled query calls."""
     return [Measure(measure=measure) for measure in await context.queries.measures()]
+
+
+async def running_total_of(
+    context: Context,
+    *,
+    measure: str,
+    known_at: dt.date | None = None,
+    recorded_before: dt.datetime | None = None,
+    from_: dt.date | None = None,
+    to: dt.date | None = None,
+    granularity: Granularity | None = Granularity.YEAR,
+    min_position: int | None = None,
+) -> RunningTotal:
+    """``Query.runningTotal`` once its reader is allowed: also what a compiled query calls."""
+    await context.at_least(min_position)
+    as_of = AsOf(known_at, recorded_before)
+    total = await context.queries.running_total(
+        measure,
+        as_of,
+        granularity=domain_granularity(granularity or Granularity.YEAR),
+        start=from_,
+        end=to,
+    )
+    return RunningTotal(total=total, as_of=as_of)
