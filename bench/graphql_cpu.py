@@ -2,7 +2,8 @@
 (``tests.reliability.traffic.READS``) sent to the ASGI app, timed by the process's CPU clock.
 
 For each backend the corpus (5,000 events unless ``--events``) goes into a fresh, migrated
-database with its projections caught up (``graphql_http.loaded_database``), and the app
+database with its projections caught up (``graphql_http.loaded_database``), then the
+soak's first write (a fact with a figure, through the API, by a writer's token), and the app
 runs in this process with its lifespan, as ``timeline serve --no-projector`` runs it: the
 middleware, Strawberry's view, the schema's extensions, the compiled plans, the services
 and the store. Each request is an ASGI call with the headers the soak sends (its
@@ -23,6 +24,7 @@ the notes.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -40,10 +42,10 @@ from bench.databases import Databases
 from bench.graphql_http import loaded_database
 from bench.report import Comparison, Run
 from bench.suite import Settings
-from tests.reliability.traffic import READS
+from tests.reliability.traffic import READS, WRITE, write_input
 from timeline.api.app import create_app
 from timeline.api.settings import ApiSettings
-from timeline.application.queries import TimelineQueries
+from timeline.application.tokens import Role, issue_token
 from timeline.bootstrap import open_services
 from timeline.config import Settings as TimelineSettings
 
@@ -114,14 +116,24 @@ async def run(settings: Settings, databases: Databases) -> list[Comparison]:
 
 @asynccontextmanager
 async def _app(url: str) -> AsyncIterator[tuple[Starlette, int]]:
-    """The API on ``url`` with its lifespan run, and the log's head."""
+    """The API on ``url`` with its lifespan run, once the soak's first write is in and the
+    read models have it (it registers the measure the running total asks for, which a
+    small corpus may not have); and the log's head then."""
     app = create_app(
         lambda: open_services(TimelineSettings(database_url=url)), ApiSettings(projector=False)
     )
-    async with app.router.lifespan_context(app):
-        read: TimelineQueries = app.state.api.queries
-        head = (await read.events(after_position=0, first=0)).head
-        yield app, head
+    async with (
+        app.router.lifespan_context(app),
+        open_services(TimelineSettings(database_url=url)) as services,
+    ):
+        now = dt.datetime.now(dt.UTC)
+        writer = await issue_token(services.tokens, "graphql-cpu", Role.WRITER, now)
+        body = orjson.dumps({"query": WRITE, "variables": {"input": write_input("cpu-0")}})
+        status, answer = await _post(app, body, 0, writer.token)
+        if status != 200 or b'"errors"' in answer:
+            raise RuntimeError(f"the soak's first write answered {status}: {answer[:500]!r}")
+        await services.runner.catch_up()
+        yield app, await services.store.head_position()
 
 
 async def _measure(settings: Settings, app: Starlette, head: int) -> dict[str, list[list[float]]]:
@@ -147,8 +159,11 @@ async def _measure(settings: Settings, app: Starlette, head: int) -> dict[str, l
     return found
 
 
-async def _post(app: Starlette, body: bytes, head: int) -> tuple[int, bytes]:
-    """POST ``body`` to /graphql as one ASGI call, with the soak's headers."""
+async def _post(
+    app: Starlette, body: bytes, head: int, token: str | None = None
+) -> tuple[int, bytes]:
+    """POST ``body`` to /graphql as one ASGI call, with the soak's headers (a writer's
+    ``token`` for a write)."""
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -165,6 +180,7 @@ async def _post(app: Starlette, body: bytes, head: int) -> tuple[int, bytes]:
             (b"accept", b"application/graphql-response+json"),
             (b"timeline-min-position", str(head).encode()),
             (b"content-length", str(len(body)).encode()),
+            *([(b"authorization", f"Bearer {token}".encode())] if token else []),
         ],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
