@@ -40,7 +40,8 @@ def main(
     ] = False,
 ) -> None:
     """Run benchmarks by name: append-single, append-batch, read-all (these three are
-    all), limits, rebuild, time-travel, graphql-http. Print the table and write the JSON.
+    all), limits, rebuild, time-travel, graphql-http, graphql-cpu. Print the table and write
+    the JSON.
     `propose` scores the fact proposer on the corpus articles against the seeds instead."""
     if names == ["propose"]:
         from bench import propose

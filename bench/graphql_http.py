@@ -87,7 +87,7 @@ async def run(settings: Settings, databases: Databases) -> list[Comparison]:
     which = generator()
     results = []
     for backend in settings.backends:
-        url = await _loaded_database(backend, databases, events)
+        url = await loaded_database(backend, databases, events)
         with (
             _server("timeline", url, _graphql_command) as graphql,
             _server("starlette-json", url, _ceiling_command) as ceiling,
@@ -132,7 +132,7 @@ def _run(system: str, events: int, loads: Sequence[Load]) -> Run:
     )
 
 
-async def _loaded_database(backend: str, databases: Databases, events: list[CorpusEvent]) -> str:
+async def loaded_database(backend: str, databases: Databases, events: list[CorpusEvent]) -> str:
     """A fresh, migrated database holding the corpus with its projections caught up."""
     if backend == "sqlite":
         url = f"sqlite:///{databases.scratch_file()}"

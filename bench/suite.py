@@ -68,6 +68,7 @@ def benchmarks() -> dict[str, Benchmark]:
     """Every benchmark that exists now."""
     from bench import (  # late: they import Settings
         appends,
+        graphql_cpu,
         graphql_http,
         limits,
         reads,
@@ -104,6 +105,11 @@ def benchmarks() -> dict[str, Benchmark]:
             "graphql-http",
             "a timeline page over GraphQL/HTTP under 32 clients, beside plain JSON",
             graphql_http.run,
+        ),
+        Benchmark(
+            "graphql-cpu",
+            "our CPU per request for each of the soak's reads, in process",
+            graphql_cpu.run,
         ),
     ]
     return {benchmark.name: benchmark for benchmark in found}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import pytest
 import pytest_asyncio
 from starlette.routing import Route
@@ -20,7 +21,7 @@ from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 from tests.api.conftest import Api, app_on, make_token, running
-from tests.api.queries import CORROBORATE, RECORD, RETRACT, REVISE, fact_input, source
+from tests.api.queries import CORROBORATE, RECORD, RETRACT, REVISE, fact_input, figure, source
 from timeline.api.graphql.compiled import NotCompiled, Plan, _permissions
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.permissions import READ, CanRead
@@ -61,14 +62,46 @@ query Shapes($recordedBefore: DateTime, $filter: TimelineFilter) {
 fragment Fields on Fact { __typename heading: title sources { publisher } ... { status } }
 """
 
+LOG = """
+query Log($first: Int, $after: String, $afterPosition: Int) {
+  events(first: $first, after: $after, afterPosition: $afterPosition) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node {
+      position eventId streamId streamVersion type schemaVersion occurred reported recordedAt
+      actor reason idempotencyKey payload hash
+    } }
+  }
+}
+"""
+
+HISTORY = '{ figureHistory(measure: "uk-payments-to-france") { position } }'
+
+TOTAL = """
+query Total($measure: String!, $granularity: Granularity, $knownAt: Date, $from: Date) {
+  runningTotal(measure: $measure, granularity: $granularity, knownAt: $knownAt, from: $from) {
+    measure unit granularity warnings
+    points { date total lower upper contested }
+    checkpoints { date contested value lower upper lowerInclusive upperInclusive discrepancy
+                  consistent computed { date total } reading { position figure { value } }
+                  readings { position } }
+    contested { period basis value lower upper lowerInclusive upperInclusive
+                readings { position } }
+  }
+}
+"""
+
 NOT_COMPILED = {
     "a field that takes info": "query($recordedBefore: DateTime) { timeline(recordedBefore: "
     "$recordedBefore) { edges { node { title history { revision } } } } }",
     "a directive": "query($recordedBefore: DateTime, $yes: Boolean = true) { "
     "timeline(recordedBefore: $recordedBefore) { totalCount @include(if: $yes) } }",
-    "a root that is not compiled": "{ measures { key } }",
-    "a mix of roots": "query($recordedBefore: DateTime) { measures { key } "
-    "timeline(recordedBefore: $recordedBefore) { totalCount } }",
+    "a root that is not compiled": HISTORY,
+    "a mix of roots": "query($recordedBefore: DateTime) { figureHistory(measure: "
+    '"uk-payments-to-france") { position } timeline(recordedBefore: $recordedBefore) '
+    "{ totalCount } }",
+    "an async field of a compiled root": '{ runningTotal(measure: "uk-payments-to-france") '
+    "{ points { facts { title } } } }",
 }
 
 
@@ -165,6 +198,76 @@ async def test_aliases_fragments_typenames_and_merged_fields_compile(
     assert len(plans_run) == 2 * 2 - 1
 
 
+async def test_a_compiled_page_of_the_log_is_the_executors_to_the_byte(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    await facts(api, database_url)
+    pages: list[dict[str, Any]] = [
+        {"first": 3},
+        {"first": 3, "afterPosition": 2},
+        {"first": 100},
+        {"first": 0},
+        {"afterPosition": 1_000},
+    ]
+    cursor = (await api.data(LOG, {"first": 3}))["events"]["pageInfo"]["endCursor"]
+    pages.append({"first": 3, "after": cursor})
+    for variables in pages:
+        await same(api, executor, LOG, variables)
+    assert len(plans_run) == 2 * len(pages)  # the first sight of LOG was the cursor's page
+    # What the soak asks of the log.
+    soak = "{ events(first: 5) { totalCount edges { node { position type actor } } } }"
+    body = await same(api, executor, soak, {})
+    assert b'"type":"FactRecorded"' in body
+    assert len(plans_run) == 2 * len(pages) + 1
+
+
+async def test_compiled_measures_are_the_executors_to_the_byte(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    empty = await same(api, executor, "{ measures { key label unit } }", {})
+    assert empty == b'{"data":{"measures":[]},"extensions":{"position":0}}'
+    await facts(api, database_url)
+    shapes = "{ __typename measures { __typename unit name: key ... on Measure { label } } }"
+    for query in ("{ measures { key label unit } }", shapes):
+        body = await same(api, executor, query, {})
+        assert b'"uk-payments-to-france"' in body
+    assert len(plans_run) == 1 + 2 + 1  # each document's first sight went to the executor
+
+
+async def test_a_compiled_running_total_is_the_executors_to_the_byte(
+    api: Api, executor: Api, database_url: str, plans_run: list[Plan]
+) -> None:
+    await facts(api, database_url)
+    writer = await make_token(database_url, "totals", Role.WRITER)
+    # Amounts of single years beside the facts' cumulative ones (checkpoints), two of them
+    # for one year that differ.
+    for n, (year, value, qualifier) in enumerate(
+        (("2019", "100", "EXACT"), ("2020", "50", "ABOUT"), ("2020", "70", "EXACT"))
+    ):
+        amount = figure(value, basis="FLOW", period=year, qualifier=qualifier)
+        flow = fact_input(20 + n, occurred=year, figure=amount, source=source(20))
+        await api.data(RECORD, {"input": flow}, token=writer)
+    measure = "uk-payments-to-france"
+    totals: list[dict[str, Any]] = [
+        {"measure": measure},
+        {"measure": measure, "granularity": "MONTH", "from": "2010-01-01"},
+        {"measure": measure, "granularity": "DAY", "knownAt": "2030-01-01"},
+    ]
+    for variables in totals:
+        total = orjson.loads(await same(api, executor, TOTAL, variables))
+        assert total["data"]["runningTotal"]["points"], variables
+    assert total["data"]["runningTotal"]["checkpoints"]
+    assert len(plans_run) == 2 * len(totals) - 1
+    soak = f'{{ runningTotal(measure: "{measure}", granularity: YEAR) '
+    soak += "{ unit points { date total lower upper } warnings } }"
+    body = await same(api, executor, soak, {})
+    assert b'"points":[{"date":' in body
+    assert len(plans_run) == 2 * len(totals)
+    # Refused as the executor refuses it.
+    [error] = await api.errors(TOTAL, {"measure": "no-such-measure"})
+    assert (error["extensions"]["code"], error["path"]) == ("NOT_FOUND", ["runningTotal"])
+
+
 @pytest.mark.parametrize("case", sorted(NOT_COMPILED))
 async def test_what_is_not_compiled_is_left_to_the_executor(
     case: str, api: Api, executor: Api, database_url: str, plans_run: list[Plan]
@@ -184,6 +287,11 @@ async def test_a_compiled_document_answers_errors_as_the_executor_does(
     [error] = await api.errors(PAGE, {"first": 501})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     [error] = await api.errors(PAGE, {"first": "many"})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    await same(api, executor, LOG, {"first": 5})
+    [error] = await api.errors(LOG, {"first": 5, "after": "not-a-cursor"})
+    assert (error["extensions"]["code"], error["path"]) == ("BAD_USER_INPUT", ["events"])
+    [error] = await api.errors(LOG, {"first": 501})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     response = await api.post(PAGE, {"first": 5}, token="tl_not-a-token")
     [error] = response.json()["errors"]

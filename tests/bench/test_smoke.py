@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bench import graphql_http
+from bench import graphql_cpu, graphql_http
 from bench.__main__ import app
 from bench.graphql_http_load import QUANTILES, LoadFailed, parse_wrk
 from bench.rebuild_log import CACHE_ENV
 from bench.report import Target
 from bench.suite import benchmarks
 from tests.conftest import POSTGRES_ADMIN_URL, PostgresServer
+from tests.reliability.traffic import READS
 
 EVENTS = 40
 BENCHMARKS = {"append-single", "append-batch", "read-all"}
@@ -228,6 +229,29 @@ def test_the_rebuild_and_time_travel_run_without_a_peer(
         assert ours["queries"] == 200
         assert 0 < ours["p50_ms"] <= ours["p99_ms"]
         assert results[name]["target"]["kind"] == "latency"
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_our_cpu_per_request_is_measured_for_each_of_the_soaks_reads(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgres":
+        request.getfixturevalue("postgres_server")
+    arguments = ["graphql-cpu", "--backend", backend, "--events", str(EVENTS)]
+    output, report = run_bench(tmp_path / "cpu.json", *arguments)
+    names = [f"graphql-cpu {query.name}" for query in graphql_cpu.queries()]
+    assert len(names) == len(READS) + 1  # the floor, then each read
+    assert [result["benchmark"] for result in report["results"]] == names
+    for result in report["results"]:
+        assert (result["backend"], result["peer"], result["target"]) == (backend, None, None)
+        ours = result["ours"]
+        assert ours["events"] == graphql_cpu.REQUESTS
+        assert 0 < ours["events_per_second"] < math.inf
+        assert 0 < ours["p50_ms"] <= ours["p99_ms"]
+        assert re.search(r"µs of CPU per request, by repeat: \d+$", result["notes"])
+    assert output.count("µs of CPU per request") == len(names)
 
 
 def test_the_help_names_every_benchmark() -> None:

@@ -426,6 +426,29 @@ async def test_read_all_refuses_a_batch_size_below_one(event_store: EventStore) 
         await read_all(event_store, batch_size=0)
 
 
+async def test_a_page_of_the_log_is_the_log_after_a_position_with_its_head(
+    event_store: EventStore,
+) -> None:
+    empty = await event_store.read_page(after_position=0, limit=5)
+    assert (empty.events, empty.head, empty.has_more) == ((), 0, False)
+    for stream in range(5):
+        await event_store.append(f"s{stream}", new_events(5), expected_version=0)
+    log = await read_all(event_store)
+
+    for after in (0, 7, 24, 25, 30):
+        for limit in (0, 1, 7, 25, 100):
+            page = await event_store.read_page(after_position=after, limit=limit)
+            expected = [e for e in log if e.position > after][:limit]
+            assert list(page.events) == expected, (after, limit)
+            assert page.head == 25
+            assert page.has_more == (bool(expected) and expected[-1].position < 25)
+
+
+async def test_a_page_of_the_log_refuses_a_negative_limit(event_store: EventStore) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        await event_store.read_page(after_position=0, limit=-1)
+
+
 # -- the hash chain ---------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ from timeline.application.errors import NotFound
 from timeline.application.ports import EventStore, ProjectionStore
 from timeline.application.projection_runner import ProjectionRunner
 from timeline.application.read_models import MEASURES, PROJECTIONS, TIMELINE, FactFilter
-from timeline.application.records import AppendResult, NewEvent, RecordedEvent
+from timeline.application.records import AppendResult, EventPage, NewEvent, RecordedEvent
 from timeline.application.service import TimelineService
 from timeline.domain.errors import DomainError
 from timeline.domain.events import (
@@ -533,6 +533,9 @@ class FailingEvents:
 
     async def head_position(self) -> int:
         return await self._events.head_position()
+
+    async def read_page(self, *, after_position: int, limit: int) -> EventPage:
+        return await self._events.read_page(after_position=after_position, limit=limit)
 
     async def close(self) -> None:
         await self._events.close()

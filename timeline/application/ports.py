@@ -16,7 +16,13 @@ from timeline.application.read_models import (
     PageKey,
     ProjectionChanges,
 )
-from timeline.application.records import AppendResult, EventMetadata, NewEvent, RecordedEvent
+from timeline.application.records import (
+    AppendResult,
+    EventMetadata,
+    EventPage,
+    NewEvent,
+    RecordedEvent,
+)
 from timeline.domain.events import DomainEvent
 from timeline.domain.projections.readings import Reading
 from timeline.domain.projections.revisions import FactRevision, RegisteredMeasure
@@ -68,6 +74,11 @@ class EventStore(Protocol):
 
     async def head_position(self) -> int:
         """The position of the last committed event (0 for an empty log)."""
+        ...
+
+    async def read_page(self, *, after_position: int, limit: int) -> EventPage:
+        """Up to ``limit`` events after ``after_position`` in global order, and the head
+        position, read at one moment in one statement: what a page of the log shows."""
         ...
 
     async def close(self) -> None:
@@ -202,8 +213,8 @@ class ProjectionStore(Protocol):
         revision's recorded time (``settled_periods``), or some reading of the measure has
         no value in its unit. Without ``every_reading``, an uncontested CUMULATIVE state
         of more than two readings holds its first and last alone (its ``readings`` raise
-        ``LookupError`` past them): what a total needs unless it lists a checkpoint's
-        readings, and a period that keeps gaining readings is then read in one row."""
+        ``LookupError`` past them): what a total needs unless it lists checkpoints' readings,
+        and a period that keeps gaining readings is then read in one row."""
         ...
 
     async def measure_streams(self, measure: str) -> list[FactRevision]:

@@ -17,7 +17,7 @@ from uuid import UUID
 from timeline.application.errors import NotFound
 from timeline.application.ports import Clock, EventCodec, EventStore, ProjectionStore
 from timeline.application.read_models import MAX_PAGE_SIZE, FactFilter, FactPage, PageKey
-from timeline.application.records import RecordedEvent
+from timeline.application.records import EventPage, RecordedEvent
 from timeline.application.streams import FACT_STREAM_PREFIX, fact_stream
 from timeline.domain.dates import FuzzyDate
 from timeline.domain.events import MeasureRegistered
@@ -33,15 +33,6 @@ from timeline.domain.projections.totals import (
     running_total_of,
 )
 from timeline.domain.projections.visibility import NOW, AsOf
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class EventPage:
-    """Up to ``first`` events after a position, whether more follow, and the log's length."""
-
-    events: tuple[RecordedEvent, ...]
-    has_more: bool
-    head: int
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -210,22 +201,10 @@ class TimelineQueries:
         return changes_between(model, from_known_at, to_known_at, recorded_before)
 
     async def events(self, *, after_position: int, first: int) -> EventPage:
-        """The raw log: up to ``first`` events after ``after_position``, in position order."""
-        first = max(0, min(first, MAX_PAGE_SIZE))
-        head = await self._store.head_position()
-        page: list[RecordedEvent] = []
-        if first:
-            async for record in self._store.read_all(
-                after_position=after_position, batch_size=first
-            ):
-                page.append(record)
-                if len(page) == first:
-                    break
-        return EventPage(
-            events=tuple(page),
-            has_more=bool(page) and page[-1].position < head,
-            head=head,
-        )
+        """The raw log: up to ``first`` events after ``after_position``, in position order,
+        whether more follow, and the log's length."""
+        limit = max(0, min(first, MAX_PAGE_SIZE))
+        return await self._store.read_page(after_position=after_position, limit=limit)
 
     async def change_at(self, record: RecordedEvent) -> FactChange | None:
         """The change the event ``record`` made to its fact, folded from the log the feed

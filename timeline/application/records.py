@@ -203,6 +203,20 @@ text nor PostgreSQL's JSONB can store one)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class EventPage:
+    """Up to a page's size of events after a position, and the log's length, read together
+    (``EventStore.read_page``): the head is never behind the page's last event."""
+
+    events: tuple[RecordedEvent, ...]
+    head: int
+
+    @property
+    def has_more(self) -> bool:
+        """Whether events follow the page's last one."""
+        return bool(self.events) and self.events[-1].position < self.head
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AppendResult:
     """Where an append landed. ``replayed`` is true when an idempotency key matched a retry."""
 

@@ -16,14 +16,15 @@ lists the fact under the same selection takes the completed node: a page of 50 f
 1,500 fields, the largest part of what a compiled page still cost.
 
 Only what can be proved equal is compiled: a query operation whose root fields are in
-``ROOTS`` (the timeline), selecting fields of object types with no arguments, permissions
-or field extensions, resolved by an attribute or a synchronous method of ``self`` alone (or
-a ``SHORTCUTS`` entry), through fragments on the same types and with no directives. A root
-field's own ``permission_classes`` are applied, each deciding from the context alone
-(``ContextPermission``); a root guarded by any other permission is not compiled. Anything
-else, and any request whose variables do not coerce, whose root refuses it (a token, a bad
-cursor) or whose answer would hold an error, goes to the executor as before, which answers
-it with its typed errors: reads have no side effects, so running a root again is safe.
+``ROOTS`` (the timeline, the log, the measures and a running total), selecting fields of
+object types with no arguments, permissions or field extensions, resolved by an attribute or
+a synchronous method of ``self`` alone (or a ``SHORTCUTS`` entry), through fragments on the
+same types and with no directives. A root field's own ``permission_classes`` are applied,
+each deciding from the context alone (``ContextPermission``); a root guarded by any other
+permission is not compiled. Anything else, and any request whose variables do not coerce,
+whose root refuses it (a token, a bad cursor) or whose answer would hold an error, goes to
+the executor as before, which answers it with its typed errors: reads have no side effects,
+so running a root again is safe.
 
 A plan runs inside Strawberry's own execution, as a schema extension (``CompiledExecution``)
 that gives its answer in place of graphql-core's executor at ``on_execute``: every other
@@ -71,7 +72,12 @@ from strawberry.types.field import StrawberryField
 
 from timeline.api.graphql.context import Context
 from timeline.api.graphql.permissions import ContextPermission
-from timeline.api.graphql.queries import timeline_page
+from timeline.api.graphql.queries import (
+    events_page,
+    measure_list,
+    running_total_of,
+    timeline_page,
+)
 from timeline.api.graphql.types.facts import Fact
 
 Complete = Callable[[Any], Any]
@@ -100,7 +106,28 @@ async def _timeline(
     return await timeline_page(context, selected=selected, **arguments)
 
 
-ROOTS: Final[Mapping[str, Root]] = {"timeline": _timeline}
+async def _events(context: Context, arguments: dict[str, Any], selected: frozenset[str]) -> object:
+    return await events_page(context, **arguments)
+
+
+async def _measures(
+    context: Context, arguments: dict[str, Any], selected: frozenset[str]
+) -> object:
+    return await measure_list(context)
+
+
+async def _running_total(
+    context: Context, arguments: dict[str, Any], selected: frozenset[str]
+) -> object:
+    return await running_total_of(context, selected=selected, **arguments)
+
+
+ROOTS: Final[Mapping[str, Root]] = {
+    "timeline": _timeline,
+    "events": _events,
+    "measures": _measures,
+    "runningTotal": _running_total,
+}
 """Root fields a compiled query may select: each does what the field's resolver does, once
 the field's permission classes allowed it."""
 

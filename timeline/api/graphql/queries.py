@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from typing import Annotated
 
 import strawberry
@@ -94,7 +94,7 @@ class Query:
 
     @strawberry.field(permission_classes=READ, description="Every registered measure, by key.")
     async def measures(self, info: Info[Context, None]) -> list[Measure]:
-        return [Measure(measure=measure) for measure in await info.context.queries.measures()]
+        return await measure_list(info.context)
 
     @strawberry.field(
         permission_classes=READ,
@@ -113,17 +113,17 @@ class Query:
         granularity: Granularity | None = Granularity.YEAR,
         min_position: MinPosition = None,
     ) -> RunningTotal:
-        await info.context.at_least(min_position)
-        as_of = AsOf(known_at, recorded_before)
-        total = await info.context.queries.running_total(
-            measure,
-            as_of,
-            granularity=domain_granularity(granularity or Granularity.YEAR),
-            start=from_,
-            end=to,
-            checkpoint_readings=selects(info.selected_fields, ("checkpoints", "readings")),
+        return await running_total_of(
+            info.context,
+            selected=selected_names(info.selected_fields),
+            measure=measure,
+            known_at=known_at,
+            recorded_before=recorded_before,
+            from_=from_,
+            to=to,
+            granularity=granularity,
+            min_position=min_position,
         )
-        return RunningTotal(total=total, as_of=as_of)
 
     @strawberry.field(
         permission_classes=READ,
@@ -187,25 +187,8 @@ class Query:
         first: int | None = 100,
         after: str | None = None,
     ) -> EventConnection:
-        start = (
-            int(decode_cursor(CURSOR_KIND, after)[0]) if after is not None else after_position or 0
-        )
-        page = await info.context.queries.events(
-            after_position=start, first=page_size(100 if first is None else first)
-        )
-        edges = [
-            EventEdge(cursor=event_cursor(record.position), node=Event(record=record))
-            for record in page.events
-        ]
-        return EventConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_more,
-                has_previous_page=start > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            total_count=page.head,
+        return await events_page(
+            info.context, after_position=after_position, first=first, after=after
         )
 
 
@@ -220,19 +203,6 @@ def selected_names(fields: Iterable[Selection]) -> frozenset[str]:
             else:
                 names |= selected_names([selection])
     return frozenset(names)
-
-
-def selects(fields: Iterable[Selection], path: Sequence[str]) -> bool:
-    """Whether the fields named by ``path``, one a level, are selected under ``fields``
-    (through fragments)."""
-    for field in fields:
-        for selection in field.selections:
-            if not isinstance(selection, SelectedField):
-                if selects([selection], path):
-                    return True
-            elif selection.name == path[0] and (len(path) == 1 or selects([selection], path[1:])):
-                return True
-    return False
 
 
 async def timeline_page(
@@ -258,3 +228,64 @@ async def timeline_page(
         count="totalCount" in selected,
     )
     return fact_connection(result, has_previous=cursor is not None)
+
+
+async def events_page(
+    context: Context,
+    *,
+    after_position: int | None = 0,
+    first: int | None = 100,
+    after: str | None = None,
+) -> EventConnection:
+    """``Query.events`` once its reader is allowed: also what a compiled query calls."""
+    start = int(decode_cursor(CURSOR_KIND, after)[0]) if after is not None else after_position or 0
+    page = await context.queries.events(
+        after_position=start, first=page_size(100 if first is None else first)
+    )
+    edges = [
+        EventEdge(cursor=event_cursor(record.position), node=Event(record=record))
+        for record in page.events
+    ]
+    return EventConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_more,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=page.head,
+    )
+
+
+async def measure_list(context: Context) -> list[Measure]:
+    """``Query.measures`` once its reader is allowed: also what a compiled query calls."""
+    return [Measure(measure=measure) for measure in await context.queries.measures()]
+
+
+async def running_total_of(
+    context: Context,
+    *,
+    selected: Collection[str],
+    measure: str,
+    known_at: dt.date | None = None,
+    recorded_before: dt.datetime | None = None,
+    from_: dt.date | None = None,
+    to: dt.date | None = None,
+    granularity: Granularity | None = Granularity.YEAR,
+    min_position: int | None = None,
+) -> RunningTotal:
+    """``Query.runningTotal`` once its reader is allowed: also what a compiled query calls.
+    A checkpoint's readings past its first and last are read only if ``checkpoints`` is
+    among the ``selected`` fields (``TimelineQueries.running_total``)."""
+    await context.at_least(min_position)
+    as_of = AsOf(known_at, recorded_before)
+    total = await context.queries.running_total(
+        measure,
+        as_of,
+        granularity=domain_granularity(granularity or Granularity.YEAR),
+        start=from_,
+        end=to,
+        checkpoint_readings="checkpoints" in selected,
+    )
+    return RunningTotal(total=total, as_of=as_of)

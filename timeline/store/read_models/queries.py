@@ -475,9 +475,9 @@ def _middle(amounts: sa.Table, *, dialect: str) -> sa.ColumnElement[Any]:
     ``total_rows.StoredReadings.middle`` takes them; NULL for a state of two or fewer,
     whose rows are then not sought (most states: each total reads hundreds), and for an
     uncontested CUMULATIVE one unless ``:every_reading``: a total takes a checkpoint's
-    first and last reading alone, and lists the others only when an answer asks for a
-    checkpoint's readings (a flow's facts are in its points, a contested amount's
-    readings in its description)."""
+    first and last reading alone, and lists the others only when an answer asks for
+    checkpoints (a flow's facts are in its points, a contested amount's readings in its
+    description)."""
     middle = total_standing.c
     separator: sa.ColumnElement[str] = sa.literal_column("',\n'")
     joined = (

@@ -45,7 +45,7 @@ from timeline.application.ports import Clock
 from timeline.application.records import AppendResult, NewEvent
 from timeline.store.sql.failures import ASYNCPG_ERRORS, wrapped
 from timeline.store.sql.held_connection import HeldConnection
-from timeline.store.sql.recorder import COLUMNS, SqlEventStore, replayed
+from timeline.store.sql.recorder import COLUMNS, SqlEventStore, page_statement, replayed
 from timeline.store.sql.rows import EncodedEvent, json_serializer, utc
 
 APPEND_LOCK_KEY = 0x74696D656C696E65
@@ -102,6 +102,7 @@ class PostgresEventStore(SqlEventStore):
     _READ_STREAM = (
         f"SELECT {_TEXT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"
     )
+    _READ_PAGE = page_statement(_TEXT_COLUMNS, "$1", "$2")
 
     def __init__(self, engine: AsyncEngine, clock: Clock, *, owns_engine: bool = False) -> None:
         super().__init__(engine, clock, owns_engine=owns_engine)

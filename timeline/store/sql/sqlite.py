@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from timeline.application.errors import ConcurrencyError
 from timeline.application.ports import Clock
 from timeline.application.records import AppendResult
-from timeline.store.sql.recorder import COLUMNS, SqlEventStore, replayed
+from timeline.store.sql.recorder import COLUMNS, SqlEventStore, page_statement, replayed
 from timeline.store.sql.rows import (
     EMPTY_LOG,
     EncodedEvent,
@@ -125,6 +125,7 @@ class SqliteEventStore(SqlEventStore):
 
     _READ_AFTER = f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?"
     _READ_STREAM = f"SELECT {COLUMNS} FROM events WHERE stream_id = ? ORDER BY stream_version"
+    _READ_PAGE = page_statement(COLUMNS, "?", "?")
 
     def __init__(self, engine: AsyncEngine, clock: Clock, *, owns_engine: bool = False) -> None:
         super().__init__(engine, clock, owns_engine=owns_engine)
