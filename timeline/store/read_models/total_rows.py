@@ -52,10 +52,10 @@ STATE_READ = (
 )
 STATE_COLUMNS = (*PERIOD_READ, *STATE_READ, "middle")
 """What a total reads of each period (``queries.measure_states``), in this order: its units,
-then its state in the unit asked for (NULLs when none holds), its row's and the texts of
-its ``total_standing`` readings joined (``StoredReadings.middle``; NULL for a state of two
-or fewer). Not the period's key: every reading of the state is of that period, so the key
-is its first reading's."""
+then its state in the unit asked for (its row's values, NULLs when none holds), then the
+texts of the state's ``total_standing`` readings joined (``StoredReadings.middle``; NULL
+when not read: ``queries.measure_states``). Not the period's key: every reading of the
+state is of that period, so the key is its first reading's."""
 UNITS_AT, STATE_AT = 0, len(PERIOD_READ)
 """Where a row of ``STATE_COLUMNS`` has the period's units, and its state's first column."""
 
