@@ -73,8 +73,14 @@ def _matching(table: sa.Table) -> list[sa.ColumnElement[bool]]:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "total_standing",
+        *_key(),
+        sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("reading", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint(*_KEY, "seq", name=op.f("pk_total_standing")),
+    )
     standing = _standing()
-    standing.create(op.get_bind())
     conn = op.get_bind()
     amounts = _amounts()
     # Read whole before the first write: a server-side cursor left open under asyncpg

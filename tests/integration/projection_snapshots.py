@@ -27,6 +27,7 @@ from timeline.store.factory import create_engine
 from timeline.store.read_models.rows import (
     active_changes,
     content_rows,
+    day_change_rows,
     label_rows,
     measure_row,
     named,
@@ -45,6 +46,7 @@ from timeline.store.read_models.tables import (
     projection_checkpoints,
 )
 from timeline.store.read_models.total_rows import revision_readings, total_rows
+from timeline.store.read_models.writes import LIVE
 from timeline.store.sql.rows import utc
 
 Snapshot = dict[str, list[str]]
@@ -125,10 +127,8 @@ def _model_rows(model: TimelineModel, name: str, position: int) -> Snapshot:
                 rows["fact_sources"] += named(fact_sources, source_rows(revision))
                 rows["figure_readings"] += named(figure_readings, reading_rows(revision))
         every_revision = [revision for stream in model.revisions.values() for revision in stream]
-        rows["active_fact_changes"] = [
-            {"known_on": day, "change": change}
-            for day, change in active_changes(every_revision).items()
-        ]
+        for table_name, table_rows in day_change_rows(active_changes(every_revision)).items():
+            rows[table_name] = named(LIVE[table_name], table_rows)
         rows.update(total_rows(revision_readings(every_revision)))
     elif name == MEASURES:
         rows["measures"] = named(measures, [measure_row(e) for e in model.measures.values()])

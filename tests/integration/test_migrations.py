@@ -495,3 +495,27 @@ async def test_migration_0025_moves_middle_readings_apart_and_downgrades_to_rows
     await migrations.upgrade(url)
     assert await stored_rows(url, TIMELINE) == written_rows
     await migrations.check(url)
+
+
+async def test_migration_0026_counts_each_labels_facts_as_the_projection_does(
+    database_url: str,
+) -> None:
+    """0026 fills ``label_fact_changes`` from the revisions and their labels: the rows the
+    projection's batches wrote for a log with revisions and retractions."""
+    url = database_url
+    async with opened(url, synthetic_clock()) as stores:
+        await append_synthetic_log(stores.events, stores.clock, facts=30, seed=3)
+        await stores.runner(7).catch_up()
+    written_rows = await stored_rows(url, TIMELINE)
+    assert any('"change": -1' in row for row in written_rows["label_fact_changes"])
+    await migrations.downgrade(url, "0025")
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: set(sa.inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+    assert "label_fact_changes" not in names
+    await migrations.upgrade(url)
+    assert await stored_rows(url, TIMELINE) == written_rows
+    await migrations.check(url)

@@ -54,7 +54,7 @@ from timeline.domain.events import (
 from timeline.domain.facts import Fact
 from timeline.domain.projections.logged import LoggedEvent
 from timeline.domain.projections.readings import readings_at
-from timeline.domain.projections.revisions import facts_at, fold, replay_at
+from timeline.domain.projections.revisions import FactRevision, facts_at, fold, replay_at
 from timeline.domain.projections.visibility import AsOf
 from timeline.store import codec, migrations
 from timeline.store.fact_json import encode_source
@@ -483,11 +483,34 @@ async def test_sql_answers_are_the_pure_fold_of_the_visible_events(
             assert {r.fact_id: r for r in page.revisions} == facts_at(model, as_of)
             active = await stores.projections.fact_page(as_of, FactFilter(), first=0)
             assert active.total == sum(not r.fact.is_retracted for r in page.revisions)
+            await assert_label_counts(stores.projections, as_of, page.revisions)
             for measure in MEASURE_KEYS:
                 sql = await stores.projections.readings_at(measure, as_of)
                 assert tuple(sql) == readings_at(model, as_of, measure)
         for fact_id, stream in model.revisions.items():
             assert await history_of(stores.projections, fact_id) == list(stream)
+
+
+async def assert_label_counts(
+    projections: ProjectionStore, as_of: AsOf, revisions: Sequence[FactRevision]
+) -> None:
+    """A page filtered by one label counts the active facts with it (summed by day when
+    read as recorded now: ``label_fact_changes``), for every label the facts have."""
+    for field in ("topics", "actors", "places"):
+        labels = {label for r in revisions for label in getattr(r.fact.content, field)}
+        for label in sorted(labels):
+            one = frozenset({label})
+            criteria = {
+                "topics": FactFilter(topics=one),
+                "actors": FactFilter(actors=one),
+                "places": FactFilter(places=one),
+            }[field]
+            found = await projections.fact_page(as_of, criteria, first=0)
+            expected = sum(
+                not r.fact.is_retracted and label in getattr(r.fact.content, field)
+                for r in revisions
+            )
+            assert found.total == expected, (as_of, field, label)
 
 
 # -- failures and concurrency ------------------------------------------------------------

@@ -197,10 +197,15 @@ def label_rows(revision: FactRevision) -> list[RowValues]:
     """The ``fact_labels`` rows of the content ``revision`` gave, if it gave one."""
     if revision.content_revision != revision.revision:
         return []
-    content = revision.fact.content
     fact_id, number = revision.fact_id, revision.revision
+    return [(fact_id, number, facet, label) for facet, label in _labels(revision)]
+
+
+def _labels(revision: FactRevision) -> list[tuple[str, str]]:
+    """The (facet, label) pairs of ``revision``'s content."""
+    content = revision.fact.content
     return [
-        (fact_id, number, facet, label)
+        (facet, label)
         for facet, labels in zip(
             FACETS, (content.topics, content.actors, content.places), strict=True
         )
@@ -243,19 +248,48 @@ def reading_rows(revision: FactRevision) -> list[RowValues]:
     return rows
 
 
+EVERY_FACT = ("", "")
+"""The (facet, label) of ``DayChanges`` that counts every active fact: ``active_fact_changes``."""
+
+DayChanges = Counter[tuple[str, str, dt.date]]
+"""By how much the number of active facts changes on a day: of every fact (``EVERY_FACT``,
+``active_fact_changes``) and of those with each label (``label_fact_changes``)."""
+
+
 def active_changes(
     opened: Sequence[FactRevision], closed: Sequence[FactRevision] = ()
-) -> Counter[dt.date]:
+) -> DayChanges:
     """What ``opened`` (new rows, closed or not) and ``closed`` (stored rows whose interval
-    now ends) add to ``active_fact_changes``, by day; days that sum to zero included."""
-    changes: Counter[dt.date] = Counter()
+    now ends) add to ``active_fact_changes`` and ``label_fact_changes``, by (facet, label)
+    and day; days that sum to zero included."""
+    changes: DayChanges = Counter()
     for revision in opened:
         if not revision.fact.is_retracted:
-            changes[revision.known_from] += 1
+            for facet, label in _counted(revision):
+                changes[facet, label, revision.known_from] += 1
     for revision in (*opened, *closed):
         if not revision.fact.is_retracted and revision.known_until is not None:
-            changes[revision.known_until] -= 1
+            for facet, label in _counted(revision):
+                changes[facet, label, revision.known_until] -= 1
     return changes
+
+
+def _counted(revision: FactRevision) -> list[tuple[str, str]]:
+    """Where ``revision`` counts: among every fact, and under each label of its content."""
+    return [EVERY_FACT, *_labels(revision)]
+
+
+def day_change_rows(changes: DayChanges) -> dict[str, list[RowValues]]:
+    """``changes`` as the rows of ``active_fact_changes`` and ``label_fact_changes``, by
+    table name, in key order."""
+    every: list[RowValues] = []
+    labelled: list[RowValues] = []
+    for (facet, label, day), change in sorted(changes.items()):
+        if (facet, label) == EVERY_FACT:
+            every.append((day, change))
+        else:
+            labelled.append((facet, label, day, change))
+    return {"active_fact_changes": every, "label_fact_changes": labelled}
 
 
 def measure_row(entry: RegisteredMeasure) -> RowValues:

@@ -48,7 +48,13 @@ from timeline.domain.projections.revisions import FactRevision, RegisteredMeasur
 from timeline.domain.projections.visibility import AsOf
 from timeline.store.read_models import queries as queries
 from timeline.store.read_models.decoded_rows import DecodedRows
-from timeline.store.read_models.rows import Row, mapping, measure_from_row, reading_from_row
+from timeline.store.read_models.rows import (
+    DayChanges,
+    Row,
+    mapping,
+    measure_from_row,
+    reading_from_row,
+)
 from timeline.store.read_models.settled_pages import SettledPages
 from timeline.store.read_models.shadows import create_shadows, drop_shadows, shadow_of
 from timeline.store.read_models.statements import CompiledRead, compiled_read
@@ -385,7 +391,7 @@ class SqlRebuild:
         """The last position applied to the shadows; only in memory: a rebuild that dies
         is started again from scratch."""
         self.swapped = False
-        self._active_days: Counter[dt.date] = Counter()
+        self._active_days: DayChanges = Counter()
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[ProjectionBatch]:
@@ -396,7 +402,7 @@ class SqlRebuild:
         self.position = batch.position  # only once the transaction has committed
 
     def _shadow_batch(
-        self, conn: AsyncConnection, *, active_days: Counter[dt.date] | None = None
+        self, conn: AsyncConnection, *, active_days: DayChanges | None = None
     ) -> SqlBatch:
         store = self._store
         return SqlBatch(

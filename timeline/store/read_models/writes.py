@@ -13,7 +13,6 @@ it, so the stored bytes are the ones an ``insert()`` would have written.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
@@ -28,9 +27,11 @@ from timeline.application.read_models import ProjectionChanges
 from timeline.domain.projections.revisions import FactRevision
 from timeline.store.read_models import queries
 from timeline.store.read_models.rows import (
+    DayChanges,
     RowValues,
     active_changes,
     content_rows,
+    day_change_rows,
     interval,
     label_rows,
     mapping,
@@ -48,6 +49,7 @@ from timeline.store.read_models.tables import (
     fact_revisions,
     fact_sources,
     figure_readings,
+    label_fact_changes,
     measures,
     projection_checkpoints,
     total_amounts,
@@ -105,6 +107,7 @@ LIVE: TableSet = {
         fact_sources,
         figure_readings,
         active_fact_changes,
+        label_fact_changes,
         total_readings,
         total_periods,
         total_amounts,
@@ -183,7 +186,7 @@ class SqlBatch:
         *,
         clock: Clock,
         bulk: BulkInsert,
-        active_days: Counter[dt.date] | None = None,
+        active_days: DayChanges | None = None,
     ) -> None:
         self._conn = conn
         self._tables = tables
@@ -245,24 +248,29 @@ class SqlBatch:
             # before the swap (``insert_active_days``), not upserted batch after batch.
             self._active_days.update(by_day)
             return
-        if not by_day:
-            return
-        # An upsert, in a rebuild's batches too: a day's row is added to by every batch
-        # that opens or closes an active revision on it.
-        table = self._tables[active_fact_changes.name]
-        insert = (postgresql if self._conn.dialect.name == "postgresql" else sqlite).insert(table)
-        upsert = insert.on_conflict_do_update(
-            index_elements=[table.c.known_on],
-            set_={"change": table.c.change + insert.excluded.change},
-        )
-        rows = [{"known_on": day, "change": change} for day, change in sorted(by_day.items())]
-        await self._conn.execute(upsert, rows)
+        # An upsert: a day's row is added to by every batch that opens or closes an active
+        # revision on it.
+        for name, rows in day_change_rows(by_day).items():
+            if not rows:
+                continue
+            table = self._tables[name]
+            keys = [column for column in table.primary_key.columns]
+            dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+            insert = dialect.insert(table)
+            upsert = insert.on_conflict_do_update(
+                index_elements=keys,
+                set_={"change": table.c.change + insert.excluded.change},
+            )
+            names = [column.name for column in table.columns]
+            await self._conn.execute(upsert, [dict(zip(names, row, strict=True)) for row in rows])
 
-    async def settle(self, days: Counter[dt.date]) -> None:
+    async def settle(self, days: DayChanges) -> None:
         """What a rebuild's batches leave to the end: ``days`` (every day they changed,
-        those that sum to zero too) into an empty ``active_fact_changes``, and the running
-        totals' period states from every reading (``settle_totals``)."""
-        await self._insert(active_fact_changes.name, sorted(days.items()))
+        those that sum to zero too) into an empty ``active_fact_changes`` and
+        ``label_fact_changes``, and the running totals' period states from every reading
+        (``settle_totals``)."""
+        for name, rows in day_change_rows(days).items():
+            await self._insert(name, rows)
         if total_readings.name in self._tables:
             await settle_totals(self._conn, self._tables, self._insert)
 
