@@ -257,26 +257,26 @@ DayChanges = Counter[tuple[str, str, dt.date]]
 
 
 def active_changes(
-    opened: Sequence[FactRevision], closed: Sequence[FactRevision] = ()
+    opened: Sequence[FactRevision], closed: Sequence[FactRevision] = (), *, labels: bool = True
 ) -> DayChanges:
     """What ``opened`` (new rows, closed or not) and ``closed`` (stored rows whose interval
-    now ends) add to ``active_fact_changes`` and ``label_fact_changes``, by (facet, label)
-    and day; days that sum to zero included."""
+    now ends) add to ``active_fact_changes`` and (if ``labels``) ``label_fact_changes``, by
+    (facet, label) and day; days that sum to zero included."""
     changes: DayChanges = Counter()
     for revision in opened:
         if not revision.fact.is_retracted:
-            for facet, label in _counted(revision):
+            for facet, label in _counted(revision, labels):
                 changes[facet, label, revision.known_from] += 1
     for revision in (*opened, *closed):
         if not revision.fact.is_retracted and revision.known_until is not None:
-            for facet, label in _counted(revision):
+            for facet, label in _counted(revision, labels):
                 changes[facet, label, revision.known_until] -= 1
     return changes
 
 
-def _counted(revision: FactRevision) -> list[tuple[str, str]]:
+def _counted(revision: FactRevision, labels: bool) -> list[tuple[str, str]]:
     """Where ``revision`` counts: among every fact, and under each label of its content."""
-    return [EVERY_FACT, *_labels(revision)]
+    return [EVERY_FACT, *_labels(revision)] if labels else [EVERY_FACT]
 
 
 def day_change_rows(changes: DayChanges) -> dict[str, list[RowValues]]:
