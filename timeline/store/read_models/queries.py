@@ -249,11 +249,10 @@ class PageShape:
 
 def _one_label(shape: FilterShape) -> str | None:
     """The facet of a filter of active facts by one label of it alone; None for any other."""
-    facets = [facet for facet, labels in zip(_FACETS, shape.labels, strict=True) if labels]
     alone = FilterShape(False, 0, shape.labels, False, False, False)
-    if len(facets) != 1 or sum(shape.labels) != 1 or shape != alone:
+    if sum(shape.labels) != 1 or shape != alone:
         return None
-    return facets[0]
+    return _FACETS[shape.labels.index(1)]
 
 
 def page_values(

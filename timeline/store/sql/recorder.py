@@ -73,8 +73,7 @@ def page_statement(columns: str, after: str, limit: str) -> str:
     of the head and NULLs when no event follows. ``after`` and ``limit`` are the driver's
     parameters."""
     return (
-        "SELECT head.position, page.* FROM "
-        "(SELECT coalesce(max(position), 0) AS position FROM events) AS head "
+        f"SELECT head.*, page.* FROM ({_HEAD}) AS head "
         f"LEFT JOIN (SELECT {columns} FROM events WHERE position > {after} "
         f"ORDER BY position LIMIT {limit}) AS page ON true ORDER BY page.position"
     )
