@@ -296,12 +296,13 @@ def page_read(shape: PageShape) -> sa.Select[Any]:
     (``page_total``). Every value is bound (``page_values``), so a shape's statement is
     built and compiled once (``statements.compiled_read``).
 
-    ``active_sum``: the filter is every active fact, so for a reader pinned after every
-    row's recorded time the total is the sum of the day counts (``active_count``); the CASE
-    decides that in the same snapshot, and each database runs only the branch it takes.
-    ``label_sum``: the same for the facts with one label (``label_count``), where counting
-    visited every fact with it (the soak's filtered page, 1.6 → 25 ms over its five
-    minutes: bench/README item 52).
+    ``active_sum``: the filter is every active fact, so the total as recorded now is the sum
+    of the day counts (``active_count``). ``label_sum``: the same for the facts with one
+    label (``label_count``), where counting visited every fact with it (the soak's filtered
+    page, 1.6 → 25 ms over its five minutes: bench/README item 52). A pinned reader's total
+    is that sum corrected by the few revisions recorded or superseded at or after its pin
+    (``pinned_correction``): a read of "now" is pinned to the request's clock, and under
+    load the projector has often written a later revision by the time it reads (item 53).
 
     Tables are referenced in the order a rebuild's swap drops them (``PROJECTION_TABLES``:
     fact_revisions, fact_labels, active_fact_changes, label_fact_changes), so a statement
@@ -318,16 +319,13 @@ def page_read(shape: PageShape) -> sa.Select[Any]:
     if shape.count:
         total: sa.ColumnElement[Any] = _count(shape).scalar_subquery()
         if shape.active_sum or shape.label_sum is not None:
-            summed = (
+            total = (
                 active_count(known=shape.known)
                 if shape.label_sum is None
                 else label_count(shape.label_sum, known=shape.known)
             ).scalar_subquery()
             if shape.pinned:
-                pinned = sa.bindparam("recorded_before", type_=fact_revisions.c.recorded_from.type)
-                total = sa.case((sa.or_(latest.is_(None), latest < pinned), summed), else_=total)
-            else:
-                total = summed
+                total = pinned_correction(shape).scalar_subquery() + total
         columns.append(total.label("page_total"))
     anchor = sa.select(sa.literal(1).label("anchor")).subquery("anchor")
     return (
@@ -359,6 +357,31 @@ def _count(shape: PageShape) -> sa.Select[Any]:
             *matching(shape.criteria),
         )
     )
+
+
+def pinned_correction(shape: PageShape) -> sa.Select[Any]:
+    """What turns the count of the matches as recorded now into the count pinned at
+    ``:recorded_before``: one for each match current at the pin but not now, minus one for
+    each current now but not at the pin. Only a revision recorded at or after the pin, or
+    superseded at or after it, can be one and not the other (``current_at``: for any other
+    the recorded clauses hold or fail alike), and those are found from the ends of two
+    indexes (migration 0027): none at all when the pin is after every row."""
+    revision = fact_revisions.c
+    pin = sa.bindparam("recorded_before", type_=revision.recorded_from.type)
+    matches = sa.and_(*matching(shape.criteria))
+    at_pin = current_at(fact_revisions, known=shape.known, pinned=True)
+    now = current_at(fact_revisions, known=shape.known, pinned=False)
+    change = sa.case((sa.and_(at_pin, matches), 1), else_=0) - sa.case(
+        (sa.and_(now, matches), 1), else_=0
+    )
+    # Two disjoint ranges, so that each is an index range by itself on either backend
+    # (an OR of the two may be planned as a scan of the table).
+    recorded_since = sa.select(change.label("change")).where(revision.recorded_from >= pin)
+    superseded_since = sa.select(change.label("change")).where(
+        revision.recorded_from < pin, revision.recorded_until >= pin
+    )
+    changes = sa.union_all(recorded_since, superseded_since).subquery("changes")
+    return sa.select(sa.func.coalesce(sa.func.sum(changes.c.change), 0))
 
 
 def active_count(*, known: bool) -> sa.Select[Any]:

@@ -141,6 +141,9 @@ fact_revisions = sa.Table(
     # The latest recorded_from, which tells a reader whether its recordedBefore is past
     # every row (``settled_pages``), read from the end of an index (migration 0006).
     sa.Index("ix_fact_revisions_recorded_from", "recorded_from"),
+    # The revisions superseded at or after a pinned reader's time, which a page's total
+    # summed by day corrects for (``queries.pinned_correction``, migration 0027).
+    sa.Index("ix_fact_revisions_recorded_until", "recorded_until"),
 )
 
 fact_contents = sa.Table(
@@ -214,7 +217,9 @@ active_fact_changes = sa.Table(
     # +1 on the known_from of every ACTIVE revision, -1 on its known_until. Past the latest
     # recorded_from every closed revision's successor is recorded too, so the facts current
     # as known at K number sum(change) over the days up to K: a few thousand rows summed
-    # instead of half the revision index visited (``active_count``). A day keeps its row
+    # instead of half the revision index visited (``active_count``); a reader pinned
+    # earlier corrects that by the few revisions after its pin (``pinned_correction``).
+    # A day keeps its row
     # when its changes sum to zero, so batches of any size write the rows a rebuild writes.
     sa.Column("known_on", sa.Date(), primary_key=True),
     sa.Column("change", sa.Integer(), nullable=False),
