@@ -12,7 +12,12 @@ figure is the part of a request's cost that is ours. The database server's own C
 (PostgreSQL's backend) is another process and not counted; SQLite's, in its thread, is.
 
 ``{ __typename }`` goes first as the floor: what any request costs before its root
-field's work. Every query is answered once and must answer 200 without errors, then warms
+field's work. The soak's write (``recordFact``, by a writer's token, one write in ten with a
+figure as the soak's) comes last, each request a new fact under a key of its own: its
+figure includes the append's round trips as our side of them (no projector runs, so the
+read models stay where they were and the reads' figures do not move with the writes).
+
+Every query is answered once and must answer 200 without errors, then warms
 up (``WARM_UP`` requests); a repeat sends each query ``REQUESTS`` times, the queries taking
 turns repeat after repeat. A request's figure is ``time.process_time_ns`` across its call
 (every thread of the process); a repeat's figure is the mean over its requests, and the
@@ -25,9 +30,10 @@ the notes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +62,10 @@ WARM_UP = 30
 FLOOR: tuple[str, dict[str, object]] = ("{ __typename }", {})
 
 
+WRITES = "recordFact"
+"""The name of the soak's write among the queries measured."""
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     name: str
@@ -79,31 +89,37 @@ def queries() -> list[Query]:
     return found
 
 
+def _writes() -> Iterator[bytes]:
+    """The soak's writes, each under a key not used before (``cpu-0`` is the app's first)."""
+    for number in itertools.count(1):
+        yield orjson.dumps({"query": WRITE, "variables": {"input": write_input(f"cpu-{number}")}})
+
+
 async def run(settings: Settings, databases: Databases) -> list[Comparison]:
     events = frozen(corpus(settings.events_or(EVENTS), settings.seed))
     results = []
     for backend in settings.backends:
         url = await loaded_database(backend, databases, events)
-        async with _app(url) as (app, head):
-            cpu = await _measure(settings, app, head)
-        for query in queries():
-            per_request = [statistics.fmean(repeat) for repeat in cpu[query.name]]
+        async with _app(url) as (app, head, token):
+            cpu = await _measure(settings, app, head, token)
+        for name in [query.name for query in queries()] + [WRITES]:
+            per_request = [statistics.fmean(repeat) for repeat in cpu[name]]
             micros = [seconds * 1e6 for seconds in per_request]
-            middle = statistics.median(s for repeat in cpu[query.name] for s in repeat) * 1e6
+            middle = statistics.median(s for repeat in cpu[name] for s in repeat) * 1e6
             print(
-                f"graphql-cpu {backend} {query.name}: {statistics.median(micros):,.0f} µs "
+                f"graphql-cpu {backend} {name}: {statistics.median(micros):,.0f} µs "
                 f"of CPU per request (repeats {', '.join(f'{m:,.0f}' for m in micros)}; "
                 f"the median request {middle:,.0f})"
             )
             results.append(
                 Comparison(
-                    f"graphql-cpu {query.name}",
+                    f"graphql-cpu {name}",
                     backend,
                     Run(
                         system="requests per CPU s",
                         events=REQUESTS,
                         seconds=[REQUESTS * seconds for seconds in per_request],
-                        latencies_ms=[s * 1e3 for repeat in cpu[query.name] for s in repeat],
+                        latencies_ms=[s * 1e3 for repeat in cpu[name] for s in repeat],
                     ),
                     None,
                     None,
@@ -115,10 +131,10 @@ async def run(settings: Settings, databases: Databases) -> list[Comparison]:
 
 
 @asynccontextmanager
-async def _app(url: str) -> AsyncIterator[tuple[Starlette, int]]:
+async def _app(url: str) -> AsyncIterator[tuple[Starlette, int, str]]:
     """The API on ``url`` with its lifespan run, once the soak's first write is in and the
     read models have it (it registers the measure the running total asks for, which a
-    small corpus may not have); and the log's head then."""
+    small corpus may not have); the log's head then, and the writer's token."""
     app = create_app(
         lambda: open_services(TimelineSettings(database_url=url)), ApiSettings(projector=False)
     )
@@ -133,29 +149,36 @@ async def _app(url: str) -> AsyncIterator[tuple[Starlette, int]]:
         if status != 200 or b'"errors"' in answer:
             raise RuntimeError(f"the soak's first write answered {status}: {answer[:500]!r}")
         await services.runner.catch_up()
-        yield app, await services.store.head_position()
+        yield app, await services.store.head_position(), writer.token
 
 
-async def _measure(settings: Settings, app: Starlette, head: int) -> dict[str, list[list[float]]]:
+async def _measure(
+    settings: Settings, app: Starlette, head: int, token: str
+) -> dict[str, list[list[float]]]:
     """CPU seconds of each request, by query name and repeat."""
-    chosen = queries()
-    for query in chosen:
-        status, answer = await _post(app, query.body, head)
+    # Each query's bodies, one per request: the same read every time, a new write each.
+    chosen: list[tuple[str, Iterator[bytes], str | None]] = [
+        (query.name, itertools.repeat(query.body), None) for query in queries()
+    ]
+    chosen.append((WRITES, _writes(), token))
+    for name, bodies, writer in chosen:
+        status, answer = await _post(app, next(bodies), head, writer)
         document = orjson.loads(answer)
         if status != 200 or "errors" in document:
-            raise RuntimeError(f"{query.name} answered {status}: {answer[:500]!r}")
+            raise RuntimeError(f"{name} answered {status}: {answer[:500]!r}")
         for _ in range(WARM_UP):
-            await _post(app, query.body, head)
-    found: dict[str, list[list[float]]] = {query.name: [] for query in chosen}
+            await _post(app, next(bodies), head, writer)
+    found: dict[str, list[list[float]]] = {name: [] for name, _, _ in chosen}
     for _ in range(settings.repeats):
-        for query in chosen:
+        for name, bodies, writer in chosen:
             seconds = []
             with settings.ours():
                 for _ in range(REQUESTS):
+                    sent = next(bodies)
                     started = time.process_time_ns()
-                    await _post(app, query.body, head)
+                    await _post(app, sent, head, writer)
                     seconds.append((time.process_time_ns() - started) / 1e9)
-            found[query.name].append(seconds)
+            found[name].append(seconds)
     return found
 
 

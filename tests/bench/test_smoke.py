@@ -234,7 +234,7 @@ def test_the_rebuild_and_time_travel_run_without_a_peer(
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def test_our_cpu_per_request_is_measured_for_each_of_the_soaks_reads(
+def test_our_cpu_per_request_is_measured_for_each_of_the_soaks_reads_and_its_write(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     if backend == "postgres":
@@ -243,6 +243,7 @@ def test_our_cpu_per_request_is_measured_for_each_of_the_soaks_reads(
     output, report = run_bench(tmp_path / "cpu.json", *arguments)
     names = [f"graphql-cpu {query.name}" for query in graphql_cpu.queries()]
     assert len(names) == len(READS) + 1  # the floor, then each read
+    names.append(f"graphql-cpu {graphql_cpu.WRITES}")  # then the write
     assert [result["benchmark"] for result in report["results"]] == names
     for result in report["results"]:
         assert (result["backend"], result["peer"], result["target"]) == (backend, None, None)
