@@ -47,6 +47,11 @@ MAX_IDS = 10_000
 asyncpg)."""
 
 EVERY_ACTIVE_FACT = FactFilter()
+CORRECTED_AT_MOST = 1_000
+"""How many revisions recorded after a pinned reader's time its summed total may be
+corrected by (``pinned_correction``); past that it counts the matches instead: the
+correction of a reader pinned far back (an analyst's recordedBefore) would visit every later
+revision, each a row of the table, where counting reads one covering index."""
 
 
 def _as_text(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
@@ -260,6 +265,7 @@ def page_values(
 ) -> dict[str, Any]:
     """The values ``page_read`` binds for a page of ``first`` after ``after``."""
     values = {**as_of_values(as_of), **filter_values(criteria), "limit": first + 1}
+    values["corrected_at_most"] = CORRECTED_AT_MOST
     if after is not None:
         values["after_day"] = after.occurred_earliest
         values["after_precision"] = after.precision
@@ -303,6 +309,7 @@ def page_read(shape: PageShape) -> sa.Select[Any]:
     is that sum corrected by the few revisions recorded or superseded at or after its pin
     (``pinned_correction``): a read of "now" is pinned to the request's clock, and under
     load the projector has often written a later revision by the time it reads (item 53).
+    A reader pinned before ``CORRECTED_AT_MOST`` or more revisions counts instead.
 
     Tables are referenced in the order a rebuild's swap drops them (``PROJECTION_TABLES``:
     fact_revisions, fact_labels, active_fact_changes, label_fact_changes), so a statement
@@ -325,7 +332,12 @@ def page_read(shape: PageShape) -> sa.Select[Any]:
                 else label_count(shape.label_sum, known=shape.known)
             ).scalar_subquery()
             if shape.pinned:
-                total = pinned_correction(shape).scalar_subquery() + total
+                corrected = pinned_correction(shape).scalar_subquery() + total
+                # Each database evaluates only the branch it takes.
+                total = sa.case(
+                    (_recorded_since_fewer_than_bound(), corrected),
+                    else_=_count(shape).scalar_subquery(),
+                )
         columns.append(total.label("page_total"))
     anchor = sa.select(sa.literal(1).label("anchor")).subquery("anchor")
     return (
@@ -382,6 +394,22 @@ def pinned_correction(shape: PageShape) -> sa.Select[Any]:
     )
     changes = sa.union_all(recorded_since, superseded_since).subquery("changes")
     return sa.select(sa.func.coalesce(sa.func.sum(changes.c.change), 0))
+
+
+def _recorded_since_fewer_than_bound() -> sa.ColumnElement[bool]:
+    """Whether fewer than ``:corrected_at_most`` revisions are recorded at or after the pin:
+    at most that many entries of the ``recorded_from`` index read. Superseded at or after
+    it are no more: each was superseded by one of those."""
+    revision = fact_revisions.c
+    bound = sa.bindparam("corrected_at_most", type_=sa.Integer())
+    pin = sa.bindparam("recorded_before", type_=revision.recorded_from.type)
+    recent = (
+        sa.select(revision.recorded_from)
+        .where(revision.recorded_from >= pin)
+        .limit(bound)
+        .subquery("recent")
+    )
+    return sa.select(sa.func.count()).select_from(recent).scalar_subquery() < bound
 
 
 def active_count(*, known: bool) -> sa.Select[Any]:
