@@ -5,8 +5,8 @@ It wakes when the ``AppendSignal`` says the log may have moved (PostgreSQL's NOT
 write in this process) and at least every ``poll_seconds`` anyway, so an event committed by
 any process reaches subscribers within about that time. With nobody subscribed it reads only
 the log's head, not the events: every API worker has a feed, and each read and decoded every
-write of every worker though most serve no subscription (a tenth of a write's CPU in
-process; bench/README item 54).
+write of every worker though most serve no subscription (9% of a write's CPU under the
+profiler; bench/README item 54).
 """
 
 from __future__ import annotations

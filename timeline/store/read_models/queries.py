@@ -324,7 +324,8 @@ def page_read(shape: PageShape) -> sa.Select[Any]:
         latest.label("page_latest"),
     ]
     if shape.count:
-        total: sa.ColumnElement[Any] = _count(shape).scalar_subquery()
+        counted: sa.ColumnElement[Any] = _count(shape).scalar_subquery()
+        total = counted
         if shape.active_sum or shape.label_sum is not None:
             total = (
                 active_count(known=shape.known)
@@ -334,10 +335,7 @@ def page_read(shape: PageShape) -> sa.Select[Any]:
             if shape.pinned:
                 corrected = pinned_correction(shape).scalar_subquery() + total
                 # Each database evaluates only the branch it takes.
-                total = sa.case(
-                    (_recorded_since_fewer_than_bound(), corrected),
-                    else_=_count(shape).scalar_subquery(),
-                )
+                total = sa.case((_recorded_since_fewer_than_bound(), corrected), else_=counted)
         columns.append(total.label("page_total"))
     anchor = sa.select(sa.literal(1).label("anchor")).subquery("anchor")
     return (
