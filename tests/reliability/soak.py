@@ -15,6 +15,14 @@ misses its write is a stale read (there must be none). A read answered UNAVAILAB
 models did not reach the write within the wait's bound, as a handover under load may take)
 is counted apart: it says "not yet" and claims nothing.
 
+The projector's lag itself, commit to visible read model, is measured for every event
+appended after the warm-up: this process listens on ``timeline_projected`` (sent by the
+commit of each batch of the read models, with the position it reached) and notes when it
+heard each position; an event's lag runs from its ``recorded_at`` (set inside its append's
+transaction, so at or before its commit) to the first position heard at or past it (after
+the batch's commit). Both ends err late, so the figure is an upper bound, without the
+probe's HTTP round trips and its queueing behind the clients in a busy worker.
+
 With ``--failover N`` two projector processes stand, and N times during the run, evenly
 spaced, the one that leads (as ``/readyz`` names it) is killed with SIGKILL and replaced:
 each time the standby must lead within ``HANDOVER_SECONDS``, and once the load has stopped
@@ -30,17 +38,19 @@ page as known at a day, and a running total. Memory is each uvicorn worker's res
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 import uvloop
 
@@ -102,6 +112,11 @@ class SoakFigures:
     visible_p50_ms: float = 0.0
     visible_p99_ms: float = 0.0
     """A probe's read at its write's position: the projector's lag plus one read."""
+    projector_lag_events: int = 0
+    """Events appended after the warm-up whose projection was heard (the module's text)."""
+    projector_lag_p50_ms: float = 0.0
+    projector_lag_p99_ms: float = 0.0
+    projector_lag_max_ms: float = 0.0
     stale_reads: int = 0
     unavailable_probes: int = 0
     """Probe reads answered UNAVAILABLE: the read models did not reach the write within the
@@ -161,6 +176,8 @@ async def probe(graphql: str, token: str, deadline: float) -> Visibility:
 
 
 HANDOVER_SECONDS = 2.0
+LAST_BATCH_SECONDS = 1.0
+"""How long to go on hearing the projector once the load stops, for its last batches."""
 CLI = [sys.executable, "-c", "from timeline.cli import main; main()"]
 
 
@@ -239,6 +256,56 @@ async def fail_over(http: str, projectors: Projectors, times: int, deadline: flo
     return handovers
 
 
+@contextlib.asynccontextmanager
+async def hearing_projections(url: str) -> AsyncIterator[list[tuple[int, float]]]:
+    """(position, wall-clock time) of each ``timeline_projected`` heard while the block runs."""
+    heard: list[tuple[int, float]] = []
+
+    def note(_connection: object, _pid: int, _channel: str, payload: object) -> None:
+        heard.append((int(str(payload)), time.time()))
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.add_listener("timeline_projected", note)
+        yield heard
+    finally:
+        await connection.close()
+
+
+async def projector_lags(url: str, heard: list[tuple[int, float]], since: float) -> list[float]:
+    """The seconds from each event's ``recorded_at`` at or after ``since`` (wall clock) to
+    the first position heard at or past it; events never heard of are left out."""
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT position, recorded_at FROM events WHERE recorded_at >= to_timestamp($1) "
+            "ORDER BY position",
+            since,
+        )
+    finally:
+        await connection.close()
+    return lags_of([(row["position"], row["recorded_at"].timestamp()) for row in rows], heard)
+
+
+def lags_of(recorded: list[tuple[int, float]], heard: list[tuple[int, float]]) -> list[float]:
+    """For each (position, recorded time), the seconds until the first of ``heard``
+    (position, time) at or past it; none for one never heard of."""
+    # The furthest position heard by each moment: positions only move forward, but a new
+    # leader may announce again a position its predecessor reached.
+    reached: list[int] = []
+    moments: list[float] = []
+    for position, moment in sorted(heard, key=lambda entry: entry[1]):
+        if not reached or position > reached[-1]:
+            reached.append(position)
+            moments.append(moment)
+    lags = []
+    for position, moment in recorded:
+        index = bisect.bisect_left(reached, position)
+        if index < len(reached):
+            lags.append(max(moments[index] - moment, 0.0))
+    return lags
+
+
 async def soak(
     url: str,
     size: SoakSize,
@@ -254,7 +321,7 @@ async def soak(
     environ = {} if embedded_projector else {"TIMELINE_SERVE_PROJECTOR": "0"}
     handovers: list[float] = []
     equal_to_rebuild: bool | None = None
-    with contextlib.ExitStack() as stack:
+    async with contextlib.AsyncExitStack() as stack:
         projectors = None
         if not embedded_projector:
             count = 2 if failovers else 1
@@ -270,7 +337,9 @@ async def soak(
             timeout=30,
             prefix="soak",
         )
+        heard = await stack.enter_async_context(hearing_projections(url))
         started = time.monotonic()
+        warmed_up = time.time() + size.warm_up_seconds
         cpu_started = time.process_time()
         stop = asyncio.Event()
         load = asyncio.create_task(traffic.run(stop, started + size.seconds))
@@ -291,7 +360,14 @@ async def soak(
         if killing is not None:
             handovers = await killing
             equal_to_rebuild = await matches_a_rebuild(url, server.http)
+        else:
+            await asyncio.sleep(LAST_BATCH_SECONDS)
+        lags = await projector_lags(url, heard, warmed_up)
     figures, broken = judge(outcomes, samples, size, elapsed, visibility)
+    figures.projector_lag_events = len(lags)
+    figures.projector_lag_p50_ms = round(percentile(lags, 0.50) * 1000, 1)
+    figures.projector_lag_p99_ms = round(percentile(lags, 0.99) * 1000, 1)
+    figures.projector_lag_max_ms = round(max(lags, default=0.0) * 1000, 1)
     figures.generator_cpu_ms_per_request = round(cpu_seconds * 1000 / len(outcomes), 2)
     figures.failovers = len(handovers)
     figures.handover_seconds = [round(seconds, 3) for seconds in handovers]
