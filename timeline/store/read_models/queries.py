@@ -130,7 +130,7 @@ def current_at(table: sa.Table, *, known: bool, pinned: bool) -> sa.ColumnElemen
         clauses.append(column.known_from <= known_at)
         not_superseded.append(column.known_until > known_at)
     if pinned:
-        before = sa.bindparam("recorded_before", type_=column.recorded_from.type)
+        before = _recorded_before()
         clauses.append(column.recorded_from < before)
         not_superseded.append(column.recorded_until >= before)
     clauses.append(sa.or_(*not_superseded))
@@ -377,7 +377,7 @@ def pinned_correction(shape: PageShape) -> sa.Select[Any]:
     the recorded clauses hold or fail alike), and those are found from the ends of two
     indexes (migration 0027): none at all when the pin is after every row."""
     revision = fact_revisions.c
-    pin = sa.bindparam("recorded_before", type_=revision.recorded_from.type)
+    pin = _recorded_before()
     matches = sa.and_(*matching(shape.criteria))
     at_pin = current_at(fact_revisions, known=shape.known, pinned=True)
     now = current_at(fact_revisions, known=shape.known, pinned=False)
@@ -400,7 +400,7 @@ def _recorded_since_fewer_than_bound() -> sa.ColumnElement[bool]:
     it are no more: each was superseded by one of those."""
     revision = fact_revisions.c
     bound = sa.bindparam("corrected_at_most", type_=sa.Integer())
-    pin = sa.bindparam("recorded_before", type_=revision.recorded_from.type)
+    pin = _recorded_before()
     recent = (
         sa.select(revision.recorded_from)
         .where(revision.recorded_from >= pin)
@@ -434,6 +434,12 @@ def label_count(facet: str, *, known: bool) -> sa.Select[Any]:
 
 def _known_at() -> sa.BindParameter[dt.date]:
     return sa.bindparam("known_at", type_=sa.Date())
+
+
+def _recorded_before() -> sa.BindParameter[dt.datetime]:
+    """``:recorded_before`` (``as_of_values``), typed as every recorded time of the read
+    models is (``Instant``)."""
+    return sa.bindparam("recorded_before", type_=fact_revisions.c.recorded_from.type)
 
 
 def _listed(name: str, count: int) -> list[sa.BindParameter[str]]:
@@ -483,9 +489,7 @@ def measure_states(known: bool, pinned: bool, *, lateral: bool) -> sa.Select[Any
     period, amount, registry = total_periods.c, total_amounts.c, measures.c
     measure: sa.BindParameter[str] = sa.bindparam("measure")
     known_at: sa.BindParameter[dt.date] = sa.bindparam("known_at")
-    recorded_before: sa.BindParameter[dt.datetime] = sa.bindparam(
-        "recorded_before", type_=fact_revisions.c.recorded_from.type
-    )
+    recorded_before = _recorded_before()
     same_period = [amount[name] == period[name] for name in PERIOD_COLUMNS]
     seen = [amount.known_from <= known_at] if known else []
     # The latest recorded time first: tables are referenced in the order a rebuild's swap
@@ -613,8 +617,7 @@ def registered(*, pinned: bool) -> sa.Select[Any]:
     (``as_of_values``)."""
     statement = sa.select(measures).order_by(measures.c.key)
     if pinned:
-        before = sa.bindparam("recorded_before", type_=measures.c.recorded_at.type)
-        statement = statement.where(measures.c.recorded_at < before)
+        statement = statement.where(measures.c.recorded_at < _recorded_before())
     return statement
 
 
