@@ -45,7 +45,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,10 +56,12 @@ import uvloop
 
 from tests.api.conftest import make_token
 from tests.api.servers import serving
+from tests.integration.listening import listening
 from tests.reliability.read_model_digests import read_model_digests
 from tests.reliability.runs import arguments, publish, throwaway_postgres
 from tests.reliability.traffic import Outcome, Traffic, percentile, write_input
 from timeline.application.tokens import Role
+from timeline.store.sql.postgres import PROJECTED_CHANNEL
 
 CLIENTS = 32
 WORKERS = 2
@@ -256,22 +258,6 @@ async def fail_over(http: str, projectors: Projectors, times: int, deadline: flo
     return handovers
 
 
-@contextlib.asynccontextmanager
-async def hearing_projections(url: str) -> AsyncIterator[list[tuple[int, float]]]:
-    """(position, wall-clock time) of each ``timeline_projected`` heard while the block runs."""
-    heard: list[tuple[int, float]] = []
-
-    def note(_connection: object, _pid: int, _channel: str, payload: object) -> None:
-        heard.append((int(str(payload)), time.time()))
-
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.add_listener("timeline_projected", note)
-        yield heard
-    finally:
-        await connection.close()
-
-
 async def projector_lags(url: str, heard: list[tuple[int, float]], since: float) -> list[float]:
     """The seconds from each event's ``recorded_at`` at or after ``since`` (wall clock) to
     the first position heard at or past it; events never heard of are left out."""
@@ -337,7 +323,12 @@ async def soak(
             timeout=30,
             prefix="soak",
         )
-        heard = await stack.enter_async_context(hearing_projections(url))
+        heard: list[tuple[int, float]] = []  # (position, wall-clock time) of each batch
+
+        def announced(reached: str) -> None:
+            heard.append((int(reached), time.time()))
+
+        await stack.enter_async_context(listening(url, PROJECTED_CHANNEL, announced))
         started = time.monotonic()
         warmed_up = time.time() + size.warm_up_seconds
         cpu_started = time.process_time()
